@@ -1,0 +1,42 @@
+# dieuphoi — two commands for a newcomer: `make run` and `make test`.
+GO      ?= go
+PKGS    := ./...
+BIN     := bin/dieuphoi
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run test bench build generate lint clean
+
+## run: start the service with working defaults (embedded NATS + JetStream in ./data, HTTP on :8080)
+run:
+	$(GO) run ./cmd/dieuphoi serve
+
+## test: every test, with the race detector, against real embedded nats-servers
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## bench: benchmarks against raw JetStream measured in the same run, then a summary
+##        (DIEUPHOI_BENCH_EVENTS=100000 make bench for a quicker, smaller log)
+bench:
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ | tee bin/bench.txt
+	@echo
+	@echo "== summary =="
+	@awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); line=name":"; \
+		for (i=5; i<NF; i+=2) line=line"  "$$(i+1)"="$$i; print line }' bin/bench.txt
+
+## build: the dieuphoi binary in bin/
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/dieuphoi
+
+## generate: regenerate generated code (gqlgen, once the API exists)
+generate:
+	$(GO) generate $(PKGS)
+
+## lint: formatting and vet
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
+)
+
+// eventLog is an opened event log with what it runs on; close releases everything in order.
+type eventLog struct {
+	store    *eventstore.Store
+	nc       *nats.Conn
+	embedded *server.Server
+	close    func()
+}
+
+// openLog connects to the external NATS given by --nats-url, or starts the embedded server on
+// --data, and opens the event store.
+func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error) {
+	storage, err := c.storageType()
+	if err != nil {
+		return nil, err
+	}
+	l := &eventLog{}
+	url := c.NATSURL
+	if url == "" {
+		if err := os.MkdirAll(c.Data, 0o750); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		l.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(c.Data, "jetstream"), Listen: c.NATSListen})
+		if err != nil {
+			return nil, err
+		}
+		url = l.embedded.ClientURL()
+		log.Info("embedded NATS server with JetStream started", "listen", url, "store", filepath.Join(c.Data, "jetstream"))
+	}
+	opts := []nats.Option{
+		nats.Name("dieuphoi"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500 * time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("NATS disconnected", "err", err)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
+	}
+	if c.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(c.NATSCreds))
+	}
+	l.nc, err = nats.Connect(url, opts...)
+	if err != nil {
+		l.shutdown()
+		return nil, fmt.Errorf("connecting to NATS at %s: %w", redact(url), err)
+	}
+	signer, err := eventstore.LoadOrCreateSigner(c.signingKeyPath(), filepath.Join(c.Data, "keys", "trusted"))
+	if err != nil {
+		l.shutdown()
+		return nil, err
+	}
+	l.store, err = eventstore.Open(ctx, l.nc, signer, eventstore.Config{Replicas: c.Replicas, Storage: storage})
+	if err != nil {
+		l.shutdown()
+		return nil, err
+	}
+	return l, nil
+}
+
+// shutdown drains the connection (flushing what is in flight) and stops the embedded server.
+func (l *eventLog) shutdown() {
+	if l.nc != nil {
+		if err := l.nc.Drain(); err == nil {
+			for i := 0; i < 100 && !l.nc.IsClosed(); i++ {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		l.nc.Close()
+	}
+	if l.embedded != nil {
+		l.embedded.Shutdown()
+		l.embedded.WaitForShutdown()
+	}
+}
+
+func redact(url string) string {
+	if i := strings.Index(url, "@"); i >= 0 {
+		if j := strings.Index(url, "://"); j >= 0 && j < i {
+			return url[:j+3] + "***" + url[i:]
+		}
+	}
+	return url
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c Config
+	f := newFlagSet("serve", getenv, stderr)
+	storeFlags(f, &c)
+	f.str(&c.HTTP, "http", ":8080", "HTTP listen address of the API, /healthz and /metrics")
+	f.str(&c.Config, "config", "", "regulatory configuration: a JSON file or a directory of versions; default: the embedded one")
+	f.str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.duration(&c.Shutdown, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish at shutdown")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, c.LogLevel)
+	if err != nil {
+		return err
+	}
+	dcfg, err := loadDomainConfig(c.Config, time.Now())
+	if err != nil {
+		return err
+	}
+	log.Info("configuration in effect", "version", dcfg.Version, "effectiveFrom", dcfg.EffectiveFrom, "organisations", len(dcfg.Organisations))
+
+	el, err := openLog(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer el.shutdown()
+
+	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg}
+	followCtx, stopFollow := context.WithCancel(context.Background())
+	followDone := make(chan struct{})
+	go func() {
+		defer close(followDone)
+		for followCtx.Err() == nil {
+			if err := el.store.Follow(followCtx, log); err != nil && followCtx.Err() == nil {
+				log.Error("write-model follower stopped; restarting", "err", err)
+				time.Sleep(time.Second)
+			}
+		}
+	}()
+	defer func() { stopFollow(); <-followDone }()
+
+	ln, err := net.Listen("tcp", c.HTTP)
+	if err != nil {
+		return fmt.Errorf("--http %s: %w", c.HTTP, err)
+	}
+	hs := &http.Server{Handler: svc.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- hs.Serve(ln) }()
+	log.Info("serving", "http", ln.Addr().String())
+	fmt.Fprintf(stdout, "dieuphoi serving on http://%s (healthz, metrics)\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-httpDone:
+		return fmt.Errorf("http server: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.Shutdown)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// service holds what the HTTP handlers use.
+type service struct {
+	log      *slog.Logger
+	store    *eventstore.Store
+	nc       *nats.Conn
+	config   *domain.Config
+	requests atomic.Uint64
+}
+
+func (s *service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /metrics", s.metrics)
+	return mux
+}
+
+// healthz answers 200 once NATS is connected and the write models have caught up with the log
+// as it stood a moment ago; 503 with the reason otherwise.
+func (s *service) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if !s.nc.IsConnected() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, `{"status":"unavailable","reason":"not connected to NATS"}`)
+		return
+	}
+	last, err := s.store.LastSequence(ctx)
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"status":"unavailable","reason":%q}`+"\n", "event stream unreachable: "+err.Error())
+		return
+	}
+	if f := s.store.Followed(); f < last {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"status":"catching-up","applied":%d,"last":%d}`+"\n", f, last)
+		return
+	}
+	fmt.Fprintf(w, `{"status":"ok","sequence":%d}`+"\n", last)
+}
+
+func (s *service) metrics(w http.ResponseWriter, r *http.Request) {
+	st := s.store.Stats()
+	last, _ := s.store.LastSequence(r.Context())
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	connected := 0
+	if s.nc.IsConnected() {
+		connected = 1
+	}
+	fmt.Fprintf(w, "# HELP dieuphoi_commits_appended_total Commits (commands) appended by this process.\n# TYPE dieuphoi_commits_appended_total counter\ndieuphoi_commits_appended_total %d\n", st.Commits)
+	fmt.Fprintf(w, "# HELP dieuphoi_events_appended_total Events appended by this process.\n# TYPE dieuphoi_events_appended_total counter\ndieuphoi_events_appended_total %d\n", st.Events)
+	fmt.Fprintf(w, "# HELP dieuphoi_append_conflicts_total Appends refused because the aggregate had moved on.\n# TYPE dieuphoi_append_conflicts_total counter\ndieuphoi_append_conflicts_total %d\n", st.Conflicts)
+	fmt.Fprintf(w, "# HELP dieuphoi_duplicate_commands_total Commands recognised as already recorded.\n# TYPE dieuphoi_duplicate_commands_total counter\ndieuphoi_duplicate_commands_total %d\n", st.Duplicates)
+	fmt.Fprintf(w, "# HELP dieuphoi_stream_last_sequence Last sequence of the event stream.\n# TYPE dieuphoi_stream_last_sequence gauge\ndieuphoi_stream_last_sequence %d\n", last)
+	fmt.Fprintf(w, "# HELP dieuphoi_write_model_lag Commits the write-model follower has not applied yet.\n# TYPE dieuphoi_write_model_lag gauge\ndieuphoi_write_model_lag %d\n", last-min(last, s.store.Followed()))
+	fmt.Fprintf(w, "# HELP dieuphoi_nats_connected 1 when connected to NATS.\n# TYPE dieuphoi_nats_connected gauge\ndieuphoi_nats_connected %d\n", connected)
+}

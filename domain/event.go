@@ -1,0 +1,99 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Event is a fact recorded in the log. Events are value structs named in the past tense; the name
+// returned by EventType is stored with every event and must never change.
+type Event interface {
+	EventType() string
+}
+
+// Upcaster turns the JSON payload of an event stored under schema version N into the payload of
+// version N+1.
+type Upcaster func(payload []byte) ([]byte, error)
+
+type eventKind struct {
+	version   int
+	decode    func([]byte) (Event, error)
+	upcasters map[int]Upcaster // from version -> to version+1
+}
+
+var eventKinds = map[string]eventKind{}
+
+// registerEvent makes an event type known to the codec at its current schema version. upcasters
+// maps an older version to the function that lifts it one version up.
+func registerEvent[T Event](version int, upcasters map[int]Upcaster) {
+	var zero T
+	eventKinds[zero.EventType()] = eventKind{
+		version:   version,
+		upcasters: upcasters,
+		decode: func(b []byte) (Event, error) {
+			var v T
+			if err := json.Unmarshal(b, &v); err != nil {
+				return nil, err
+			}
+			return v, nil
+		},
+	}
+}
+
+// EncodeEvent returns the stored form of e: its type, current schema version and JSON payload.
+func EncodeEvent(e Event) (typ string, version int, payload []byte, err error) {
+	typ = e.EventType()
+	k, ok := eventKinds[typ]
+	if !ok {
+		return "", 0, nil, Errorf(EINTERNAL, "event type %q is not registered", typ)
+	}
+	payload, err = json.Marshal(e)
+	return typ, k.version, payload, err
+}
+
+// DecodeEvent reads a stored event, lifting older schema versions through the upcasters. An unknown
+// type or a version newer than this build knows is an error, never a panic.
+func DecodeEvent(typ string, version int, payload []byte) (Event, error) {
+	k, ok := eventKinds[typ]
+	if !ok {
+		return nil, Errorf(EINVALID, "unknown event type %q (a newer release may have written it)", typ)
+	}
+	if version > k.version {
+		return nil, Errorf(EINVALID, "event type %q has schema version %d but this build knows only up to %d", typ, version, k.version)
+	}
+	if version < 1 {
+		return nil, Errorf(EINVALID, "event type %q has invalid schema version %d", typ, version)
+	}
+	for v := version; v < k.version; v++ {
+		up, ok := k.upcasters[v]
+		if !ok {
+			return nil, Errorf(EINVALID, "event type %q: no upcaster from schema version %d", typ, v)
+		}
+		var err error
+		if payload, err = up(payload); err != nil {
+			return nil, Errorf(EINVALID, "event type %q: upcasting from schema version %d: %v", typ, v, err)
+		}
+	}
+	e, err := k.decode(payload)
+	if err != nil {
+		return nil, Errorf(EINVALID, "event type %q version %d: payload does not decode: %v", typ, version, err)
+	}
+	return e, nil
+}
+
+// EventTypes lists every registered event type with its current schema version, sorted by name.
+func EventTypes() []string {
+	out := make([]string, 0, len(eventKinds))
+	for t, k := range eventKinds {
+		out = append(out, fmt.Sprintf("%s@v%d", t, k.version))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RegisterEvent makes an event type known at its current schema version, with upcasters from
+// older versions. Domain files register theirs in init; tests of adapters may register their own.
+func RegisterEvent[T Event](version int, upcasters map[int]Upcaster) {
+	registerEvent[T](version, upcasters)
+}

@@ -1,0 +1,148 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// Audience is what the access policy needs to know about an incident.
+type Audience struct {
+	TLP         TLP
+	InfoClass   InfoClass
+	Origin      string
+	Lead        string
+	Owner       string
+	Shared      []string
+	Recipients  []string // "org/user" keys, for TLP:RED
+	EscalatedTo []string
+	HandoffTo   []string // handoffs OFFERED or ACCEPTED
+	Drill       bool
+}
+
+// Audience returns the incident's audience; EscalatedTo holds the addressee of every escalation
+// ever made, HandoffTo the addressees of handoffs offered or accepted.
+func (i *Incident) Audience() Audience {
+	a := Audience{TLP: i.TLP, Origin: i.Origin, Lead: i.Lead, Owner: i.Owner, Shared: slices.Clone(i.Shared),
+		Recipients: slices.Clone(i.Recipients), Drill: i.Drill}
+	if i.AffectedSystem != nil {
+		a.InfoClass = i.AffectedSystem.InfoClass
+	}
+	for _, x := range i.Escalations {
+		a.EscalatedTo = unionSorted(a.EscalatedTo, x.To)
+	}
+	for _, h := range i.Handoffs {
+		if h.Status == HandoffStatusOffered || h.Status == HandoffStatusAccepted {
+			a.HandoffTo = unionSorted(a.HandoffTo, h.To)
+		}
+	}
+	return a
+}
+
+// holds reports whether org originated, leads or owns the incident.
+func (a Audience) holds(org string) bool {
+	return org != "" && (org == a.Origin || org == a.Lead || org == a.Owner)
+}
+
+// participates reports whether org holds the incident or was brought in by sharing, escalation
+// or handoff.
+func (a Audience) participates(org string) bool {
+	return a.holds(org) || slices.Contains(a.Shared, org) || slices.Contains(a.EscalatedTo, org) ||
+		slices.Contains(a.HandoffTo, org)
+}
+
+// reach lists every organisation with a way in: participants and the organisations of named
+// recipients.
+func (a Audience) reach() []string {
+	orgs := unionSorted(nil, a.Origin, a.Lead, a.Owner)
+	orgs = unionSorted(orgs, a.Shared...)
+	orgs = unionSorted(orgs, a.EscalatedTo...)
+	orgs = unionSorted(orgs, a.HandoffTo...)
+	for _, k := range a.Recipients {
+		org, _, _ := strings.Cut(k, "/")
+		orgs = unionSorted(orgs, org)
+	}
+	return orgs
+}
+
+// UserKey is how a user is named among TLP:RED recipients: "org/user".
+func UserKey(org, user string) string { return org + "/" + user }
+
+// CanRead reports whether a may see the incident. A state-secret incident is visible only to its
+// holders and to forces among its participants (or named at TLP:RED), whatever the TLP; then TLP
+// decides: CLEAR and GREEN any organisation in the directory, AMBER participants, AMBER_STRICT
+// holders, RED named recipients.
+func CanRead(a Actor, aud Audience, cfg *Config) bool {
+	if cfg == nil || !a.Role.Valid() || a.Role == RoleAdmin || a.Role == RoleIngest {
+		return false
+	}
+	if _, ok := cfg.Org(a.Org); !ok {
+		return false
+	}
+	holder, participant := aud.holds(a.Org), aud.participates(a.Org)
+	named := slices.Contains(aud.Recipients, UserKey(a.Org, a.User))
+	if aud.InfoClass.StateSecret() && !holder && !(cfg.IsForce(a.Org) && (participant || aud.TLP == TLPRed && named)) {
+		return false
+	}
+	switch aud.TLP {
+	case TLPClear, TLPGreen:
+		return true
+	case TLPAmber:
+		return participant
+	case TLPAmberStrict:
+		return holder
+	case TLPRed:
+		return named
+	}
+	return false
+}
+
+// CanWrite reports whether a may work on the incident: a reader with role coordinator, responder
+// or partner whose organisation participates (at TLP:RED, being named suffices).
+func CanWrite(a Actor, aud Audience, cfg *Config) bool {
+	switch a.Role {
+	case RoleCoordinator, RoleResponder, RolePartner:
+	default:
+		return false
+	}
+	return CanRead(a, aud, cfg) && (aud.TLP == TLPRed || aud.participates(a.Org))
+}
+
+// CanManage reports whether a may steer the incident (share, classify, hand off, close): a
+// coordinator of a holding organisation who can read it.
+func CanManage(a Actor, aud Audience, cfg *Config) bool {
+	return a.Role == RoleCoordinator && aud.holds(a.Org) && CanRead(a, aud, cfg)
+}
+
+// CanReadItem reports whether a may see a note or indicator labelled itemTLP and written by
+// author: the more restrictive of the incident's and the item's TLP decides, and the author may
+// always read their own item while they can read the incident.
+func CanReadItem(a Actor, aud Audience, itemTLP TLP, author Actor, cfg *Config) bool {
+	if a.User != "" && a.User == author.User && a.Org == author.Org {
+		return CanRead(a, aud, cfg)
+	}
+	aud.TLP = MaxTLP(aud.TLP, itemTLP)
+	return CanRead(a, aud, cfg)
+}
+
+// incidentCommandRoles says which roles may issue each incident command at all.
+var incidentCommandRoles = func() map[string][]Role {
+	coord := []Role{RoleCoordinator}
+	write := []Role{RoleCoordinator, RoleResponder, RolePartner}
+	read := []Role{RoleCoordinator, RoleResponder, RoleReviewer, RolePartner}
+	answer := []Role{RoleCoordinator, RolePartner}
+	return map[string][]Role{
+		CmdOpenIncident: {RoleCoordinator, RoleResponder}, CmdClassify: coord, CmdAssignLead: coord,
+		CmdChangePhase: write, CmdAddNote: read, CmdAddIndicator: write, CmdShare: coord,
+		CmdNameRecipients: coord, CmdChangeTLP: write, CmdEscalate: write, CmdAcknowledgeEscalation: read,
+		CmdResolveEscalation: read, CmdOfferHandoff: coord, CmdAcceptHandoff: answer,
+		CmdDeclineHandoff: answer, CmdReturnHandoff: answer, CmdWithdrawHandoff: coord,
+		CmdCloseIncident: coord, CmdReopenIncident: coord,
+	}
+}()
+
+// RoleMay reports whether role r may issue the named incident command (Cmd* constants) at all;
+// the incident's audience then decides for the actor's organisation. Admin and ingest may issue
+// none.
+func RoleMay(r Role, command string) bool {
+	return slices.Contains(incidentCommandRoles[command], r)
+}

@@ -1,0 +1,107 @@
+package eventstore
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// factories knows how to make an empty aggregate of each type that has a Repo, so that the
+// follower can build write models of commits it reads from the log.
+type factories struct {
+	mu sync.RWMutex
+	m  map[string]func(id string) domain.Aggregate
+}
+
+func (f *factories) add(typ string, fn func(id string) domain.Aggregate) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]func(string) domain.Aggregate{}
+	}
+	f.m[typ] = fn
+}
+
+func (f *factories) get(typ string) func(id string) domain.Aggregate {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.m[typ]
+}
+
+// Follow feeds the write-model cache from the log until ctx ends: every commit, whoever wrote it
+// (this replica or another), is applied to the cached aggregate. Commands then find current
+// state in memory instead of reading the aggregate from the stream, and a replica rarely loses
+// an expected-sequence race against another. Start it once per Store, in its own goroutine.
+func (s *Store) Follow(ctx context.Context, log *slog.Logger) error {
+	from := s.followed.Load() + 1
+	return s.Read(ctx, ReadOptions{From: from, Follow: true}, func(c *Commit) error {
+		s.feed(c, log)
+		s.followed.Store(c.Sequence)
+		return nil
+	})
+}
+
+// Followed returns the last stream sequence the follower has applied.
+func (s *Store) Followed() uint64 { return s.followed.Load() }
+
+func (s *Store) feed(c *Commit, log *slog.Logger) {
+	newAgg := s.factories.get(c.AggregateType)
+	if newAgg == nil {
+		return
+	}
+	// Only the start of an aggregate creates an entry: a commit in the middle of an aggregate
+	// this cache does not hold (evicted, or loaded never) would give a partial state.
+	e := s.cache.acquireIf(c.AggregateType+"."+c.AggregateID, c.Prev == "")
+	if e == nil {
+		return
+	}
+	if e.agg == nil {
+		if c.Prev != "" {
+			e.release(false)
+			return
+		}
+		e.agg, e.st, e.cmds = newAgg(c.AggregateID), State{}, &commandLog{}
+	}
+	if c.Sequence <= e.st.Sequence { // written by this replica and applied already
+		e.release(false)
+		return
+	}
+	if c.Prev != e.st.Hash {
+		// Out of step (a commit this entry missed): forget it; the next command reloads it.
+		e.release(true)
+		return
+	}
+	envs, err := c.Envelopes()
+	if err != nil {
+		if log != nil {
+			log.Error("write model: cannot apply commit; the aggregate will be reloaded on use", "sequence", c.Sequence, "aggregate", c.AggregateType, "err", err)
+		}
+		e.release(true)
+		return
+	}
+	for _, env := range envs {
+		e.agg.Replay(env.Event)
+	}
+	e.st = State{Sequence: c.Sequence, Version: c.Version, Hash: c.Hash}
+	if c.CommandID != "" {
+		e.cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len()})
+	}
+	e.release(false)
+}
+
+// acquireIf is acquire that creates a missing entry only when create is true; nil otherwise.
+func (c *cache) acquireIf(key string, create bool) *entry {
+	if create {
+		return c.acquire(key)
+	}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	e.mu.Lock()
+	return e
+}

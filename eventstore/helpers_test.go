@@ -1,0 +1,167 @@
+package eventstore
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// counter is a tiny aggregate for testing the log without the coordination domain.
+type counter struct {
+	domain.Recorder
+	id    string
+	Total int
+	Notes []string
+}
+
+// Added is the test event; schema version 2 renamed "n" to "amount".
+type Added struct {
+	Amount int    `json:"amount"`
+	Note   string `json:"note,omitempty"`
+}
+
+func (Added) EventType() string { return "TestAdded" }
+
+// Reset is a second test event type.
+type Reset struct{}
+
+func (Reset) EventType() string { return "TestReset" }
+
+func init() {
+	domain.RegisterEvent[Added](2, map[int]domain.Upcaster{1: func(b []byte) ([]byte, error) {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, err
+		}
+		m["amount"] = m["n"]
+		delete(m, "n")
+		return json.Marshal(m)
+	}})
+	domain.RegisterEvent[Reset](1, nil)
+}
+
+func newCounter(id string) *counter      { return &counter{id: id} }
+func (c *counter) AggregateType() string { return "counter" }
+func (c *counter) AggregateID() string   { return c.id }
+func (c *counter) Replay(e domain.Event) { c.apply(e) }
+func (c *counter) apply(e domain.Event) {
+	switch e := e.(type) {
+	case Added:
+		c.Total += e.Amount
+		c.Notes = append(c.Notes, e.Note)
+	case Reset:
+		c.Total = 0
+	}
+}
+func (c *counter) record(es ...domain.Event) {
+	for _, e := range es {
+		c.apply(e)
+		domain.Record(&c.Recorder, e)
+	}
+}
+
+// Add records one or more additions; a negative amount is refused.
+func (c *counter) Add(amounts ...int) error {
+	for _, n := range amounts {
+		if n < 0 {
+			return domain.Errorf(domain.EINVALID, "amount must not be negative")
+		}
+	}
+	for _, n := range amounts {
+		c.record(Added{Amount: n})
+	}
+	return nil
+}
+
+type testEnv struct {
+	store *Store
+	nc    *nats.Conn
+	url   string
+}
+
+// MustStore starts an embedded nats-server with JetStream (file or memory storage) and opens a
+// store on it; everything is torn down with the test.
+func MustStore(tb testing.TB, storage jetstream.StorageType, mutate ...func(*Config)) *testEnv {
+	tb.Helper()
+	srv, err := StartEmbedded(EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
+	if err != nil {
+		tb.Fatalf("embedded server: %v", err)
+	}
+	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	tb.Cleanup(nc.Close)
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	cfg := Config{Storage: storage, AllowDelete: true}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	st, err := Open(context.Background(), nc, NewSigner(priv), cfg)
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return &testEnv{store: st, nc: nc, url: srv.ClientURL()}
+}
+
+// MustReplica opens a second store (its own connection and cache, same signing key) on the same
+// server: another service replica.
+func (e *testEnv) MustReplica(tb testing.TB) *Store {
+	tb.Helper()
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	tb.Cleanup(nc.Close)
+	st, err := Open(context.Background(), nc, e.store.signer, e.store.cfg)
+	if err != nil {
+		tb.Fatalf("open replica: %v", err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+func meta(cmd string) CommandMeta {
+	return CommandMeta{CommandID: cmd, CommandName: "Add", Actor: domain.Actor{User: "an", Org: "dic", Role: domain.RoleCoordinator}, At: time.Now()}
+}
+
+var storages = []struct {
+	name string
+	st   jetstream.StorageType
+}{{"file", jetstream.FileStorage}, {"memory", jetstream.MemoryStorage}}
+
+func uniq(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i) }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func uuidV7(s string) (int, error) {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return 0, err
+	}
+	if u.Version() != 7 {
+		return 0, fmt.Errorf("version %d", u.Version())
+	}
+	return 7, nil
+}
+
+// benchScale lets a quick run shrink the seeded log: DIEUPHOI_BENCH_EVENTS=100000.
+func benchScale() int {
+	n, _ := strconv.Atoi(os.Getenv("DIEUPHOI_BENCH_EVENTS"))
+	return n
+}

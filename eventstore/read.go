@@ -1,0 +1,179 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// directBatch is how many messages one direct-get request asks for.
+const directBatch = 1000
+
+// LoadCommits returns the commits of one aggregate with stream sequence in [from, upTo] (upTo 0:
+// no upper bound), in order. It uses batched direct gets by subject: no stream scan and no
+// consumer, so its cost depends on the aggregate's size, not the log's.
+func (s *Store) LoadCommits(ctx context.Context, aggregateType, aggregateID string, from, upTo uint64) ([]*Commit, error) {
+	if err := checkAggregate(aggregateType, aggregateID); err != nil {
+		return nil, err
+	}
+	return s.loadSubject(ctx, s.Subject(aggregateType, aggregateID), from, upTo)
+}
+
+type directReq struct {
+	Seq     uint64 `json:"seq"`
+	NextFor string `json:"next_by_subj"`
+	Batch   int    `json:"batch"`
+	UpToSeq uint64 `json:"up_to_seq,omitempty"`
+}
+
+func (s *Store) loadSubject(ctx context.Context, subject string, from, upTo uint64) ([]*Commit, error) {
+	if from == 0 {
+		from = 1
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	inbox := s.nc.NewRespInbox()
+	ch := make(chan *nats.Msg, directBatch+1)
+	sub, err := s.nc.ChanSubscribe(inbox, ch)
+	if err != nil {
+		return nil, fmt.Errorf("direct get subscription: %w", err)
+	}
+	defer sub.Unsubscribe()
+	apiSubj := "$JS.API.DIRECT.GET." + s.cfg.Stream
+	var out []*Commit
+	for {
+		req, _ := json.Marshal(directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
+		if err := s.nc.PublishRequest(apiSubj, inbox, req); err != nil {
+			return nil, fmt.Errorf("direct get: %w", err)
+		}
+		more := false
+	batch:
+		for {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("loading %s: %w", subject, ctx.Err())
+			case m := <-ch:
+				if len(m.Data) == 0 && m.Header.Get("Status") != "" {
+					switch m.Header.Get("Status") {
+					case "404":
+						return out, nil // nothing (more) for this subject
+					case "204": // end of batch
+						np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+						more = np > 0
+						break batch
+					case "408":
+						return nil, fmt.Errorf("direct get of %s timed out on the server", subject)
+					default:
+						return nil, fmt.Errorf("direct get of %s: %s %s", subject, m.Header.Get("Status"), m.Header.Get("Description"))
+					}
+				}
+				c, err := commitFromDirect(m)
+				if err != nil {
+					return nil, err
+				}
+				if upTo > 0 && c.Sequence > upTo {
+					return out, nil
+				}
+				out = append(out, c)
+				from = c.Sequence + 1
+			}
+		}
+		if !more || (upTo > 0 && from > upTo) {
+			return out, nil
+		}
+	}
+}
+
+func commitFromDirect(m *nats.Msg) (*Commit, error) {
+	seq, err := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("direct get response without a sequence: %w", err)
+	}
+	ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get(jetstream.TimeStampHeaer))
+	return decodeCommit(seq, m.Header.Get(jetstream.SubjectHeader), ts, m.Header, m.Data)
+}
+
+// ErrStop may be returned by a Read handler to end the read without error.
+var ErrStop = errors.New("stop reading")
+
+// ReadOptions bound a read of the log.
+type ReadOptions struct {
+	From uint64 // first stream sequence (1 when zero)
+	// UpTo ends the read after this sequence; zero reads what the stream holds when Read starts.
+	UpTo uint64
+	// Follow keeps reading new commits until the context ends (UpTo ignored).
+	Follow bool
+}
+
+// Read calls fn for every commit from opts.From in stream order, through an ordered consumer
+// (ephemeral, flow-controlled, recreated by the client on a gap). A handler error ends the read
+// and is returned, except ErrStop.
+func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
+	from := max(opts.From, 1)
+	upTo := opts.UpTo
+	if !opts.Follow {
+		last, err := s.LastSequence(ctx)
+		if err != nil {
+			return err
+		}
+		if upTo == 0 || upTo > last {
+			upTo = last
+		}
+		if from > upTo {
+			return nil
+		}
+	}
+	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   from,
+	})
+	if err != nil {
+		return fmt.Errorf("ordered consumer from %d: %w", from, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
+	if err != nil {
+		return fmt.Errorf("reading from %d: %w", from, err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("reading the log: %w", err)
+		}
+		md, err := msg.Metadata()
+		if err != nil {
+			return fmt.Errorf("reading the log: %w", err)
+		}
+		seq := md.Sequence.Stream
+		if !opts.Follow && seq > upTo {
+			return nil
+		}
+		c, err := decodeCommit(seq, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+		if !opts.Follow && (seq >= upTo || md.NumPending == 0) {
+			return nil
+		}
+	}
+}

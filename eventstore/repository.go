@@ -1,0 +1,266 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// Result is what an appended command produced.
+type Result struct {
+	Sequence  uint64 // stream sequence of the commit (its last event)
+	Version   uint64 // aggregate version after the command
+	Events    int    // events recorded (0 for a command that changed nothing)
+	Duplicate bool   // the command id had already been recorded; nothing new was written
+}
+
+// maxConflictRetries bounds how often Update reloads and re-runs a command that lost a race.
+const maxConflictRetries = 20
+
+// commandMemory is how many recent command ids each cached aggregate remembers beyond the
+// JetStream duplicate window.
+const commandMemory = 1000
+
+// Repo loads and updates aggregates of one type.
+type Repo[A domain.Aggregate] struct {
+	s      *Store
+	typ    string
+	newAgg func(id string) A
+}
+
+// NewRepo returns the repository of the aggregates built by newAgg.
+func NewRepo[A domain.Aggregate](s *Store, newAgg func(id string) A) *Repo[A] {
+	r := &Repo[A]{s: s, typ: newAgg("").AggregateType(), newAgg: newAgg}
+	s.factories.add(r.typ, func(id string) domain.Aggregate { return newAgg(id) })
+	return r
+}
+
+// State is where an aggregate stands in the log.
+type State struct {
+	Sequence uint64 // stream sequence of its last commit, 0 if it has none
+	Version  uint64 // number of events
+	Hash     string // hash of its last commit
+}
+
+// Load rebuilds an aggregate from its commits up to stream sequence upTo (0: all), without the
+// write-model cache: reads see exactly what the log holds.
+func (r *Repo[A]) Load(ctx context.Context, id string, upTo uint64) (A, State, error) {
+	agg := r.newAgg(id)
+	commits, err := r.s.LoadCommits(ctx, r.typ, id, 1, upTo)
+	if err != nil {
+		return agg, State{}, err
+	}
+	st, err := replay(agg, commits, nil)
+	return agg, st, err
+}
+
+// replay applies commits to agg, checking the hash chain and version continuity on the way
+// (cheap: the hash is computed when decoding). cmds, if not nil, collects command ids.
+func replay(agg domain.Aggregate, commits []*Commit, cmds *commandLog) (State, error) {
+	var st State
+	for _, c := range commits {
+		if c.Prev != st.Hash || c.Version != st.Version+uint64(c.Len()) {
+			return st, domain.Errorf(domain.EINTERNAL, "the log of %s %s is broken at stream sequence %d; run `dieuphoi verify` and do not write to it", c.AggregateType, c.AggregateID, c.Sequence)
+		}
+		envs, err := c.Envelopes()
+		if err != nil {
+			return st, err
+		}
+		for _, e := range envs {
+			agg.Replay(e.Event)
+		}
+		st = State{Sequence: c.Sequence, Version: c.Version, Hash: c.Hash}
+		if cmds != nil && c.CommandID != "" {
+			cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len()})
+		}
+	}
+	return st, nil
+}
+
+// Update runs a command against the current state of an aggregate and appends the events it
+// records as one commit, expecting the aggregate's last stream sequence. When another writer got
+// there first it reloads and runs the command again. A command id already recorded returns its
+// first result and writes nothing.
+func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn func(A) error) (Result, error) {
+	if err := checkAggregate(r.typ, id); err != nil {
+		return Result{}, err
+	}
+	key := r.typ + "." + id
+	for attempt := 0; ; attempt++ {
+		e := r.s.cache.acquire(key)
+		fresh := false
+		if e.agg == nil {
+			agg := r.newAgg(id)
+			commits, err := r.s.LoadCommits(ctx, r.typ, id, 1, 0)
+			if err != nil {
+				e.release(true)
+				return Result{}, err
+			}
+			e.cmds = &commandLog{}
+			st, err := replay(agg, commits, e.cmds)
+			if err != nil {
+				e.release(true)
+				return Result{}, err
+			}
+			e.agg, e.st, fresh = agg, st, true
+		}
+		if meta.CommandID != "" {
+			if res, ok := e.cmds.get(meta.CommandID); ok {
+				e.release(false)
+				r.s.stats.duplicates.Add(1)
+				res.Duplicate = true
+				return res, nil
+			}
+		}
+		if meta.ExpectedVersion != nil && *meta.ExpectedVersion != e.st.Version {
+			if !fresh { // the cache may be behind the log: look again before refusing
+				e.release(true)
+				continue
+			}
+			v := e.st.Version
+			e.release(false)
+			return Result{}, domain.Errorf(domain.ECONFLICT, "%s %s is at version %d, not %d: someone changed it since you loaded it; reload and try again", r.typ, id, v, *meta.ExpectedVersion)
+		}
+		agg := e.agg.(A)
+		if err := fn(agg); err != nil {
+			dirty := len(agg.Changes()) > 0
+			agg.ClearChanges()
+			e.release(dirty)
+			return Result{}, err
+		}
+		changes := agg.Changes()
+		if len(changes) == 0 {
+			res := Result{Sequence: e.st.Sequence, Version: e.st.Version}
+			e.release(false)
+			return res, nil
+		}
+		ar, err := r.s.append(ctx, r.typ, id, e.st.Sequence, e.st.Version, e.st.Hash, changes, meta)
+		agg.ClearChanges()
+		if errors.Is(err, errWrongLast) {
+			e.release(true)
+			if attempt >= maxConflictRetries {
+				return Result{}, domain.Errorf(domain.ECONFLICT, "%s %s is being changed by many writers at once; try again", r.typ, id)
+			}
+			backoff(ctx, attempt)
+			continue
+		}
+		if err != nil {
+			e.release(true) // the commit may or may not be stored: let the next load tell
+			return Result{}, err
+		}
+		res := Result{Sequence: ar.seq, Version: e.st.Version + uint64(len(changes)), Events: len(changes), Duplicate: ar.duplicate}
+		if ar.duplicate {
+			// Stored earlier (a retry inside the duplicate window) by a writer this cache did not see.
+			e.release(true)
+			return res, nil
+		}
+		e.st = State{Sequence: ar.seq, Version: res.Version, Hash: ar.hash}
+		if meta.CommandID != "" {
+			e.cmds.add(meta.CommandID, res)
+		}
+		e.release(false)
+		return res, nil
+	}
+}
+
+func backoff(ctx context.Context, attempt int) {
+	d := time.Duration(rand.IntN(1+min(attempt, 8))) * time.Millisecond
+	if d == 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// commandLog remembers the results of an aggregate's most recent commands.
+type commandLog struct {
+	m     map[string]Result
+	order []string
+}
+
+func (l *commandLog) add(id string, r Result) {
+	if l.m == nil {
+		l.m = map[string]Result{}
+	}
+	if _, ok := l.m[id]; !ok {
+		l.order = append(l.order, id)
+		if len(l.order) > commandMemory {
+			delete(l.m, l.order[0])
+			l.order = l.order[1:]
+		}
+	}
+	l.m[id] = r
+}
+
+func (l *commandLog) get(id string) (Result, bool) { r, ok := l.m[id]; return r, ok }
+
+// cache holds write models: per aggregate its state, where it stands in the log and its recent
+// command ids. It is only an optimisation: correctness comes from the expected-sequence check,
+// so several replicas each with their own cache stay correct.
+type cache struct {
+	mu  sync.Mutex
+	m   map[string]*entry
+	max int
+}
+
+type entry struct {
+	mu   sync.Mutex
+	c    *cache
+	key  string
+	agg  domain.Aggregate // nil until loaded
+	st   State
+	cmds *commandLog
+}
+
+func newCache(max int) *cache { return &cache{m: map[string]*entry{}, max: max} }
+
+// acquire returns the entry for key, locked.
+func (c *cache) acquire(key string) *entry {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	if !ok {
+		if len(c.m) >= c.max {
+			c.evict()
+		}
+		e = &entry{c: c, key: key}
+		c.m[key] = e
+	}
+	c.mu.Unlock()
+	e.mu.Lock()
+	return e
+}
+
+// evict drops about a tenth of the entries that nobody holds (map order is random enough).
+func (c *cache) evict() {
+	n := max(c.max/10, 1)
+	for k, e := range c.m {
+		if n == 0 {
+			return
+		}
+		if e.mu.TryLock() {
+			delete(c.m, k)
+			e.mu.Unlock()
+			n--
+		}
+	}
+}
+
+// release unlocks the entry; stale forgets its state so that the next use reloads from the log.
+func (e *entry) release(stale bool) {
+	if stale {
+		e.agg, e.st, e.cmds = nil, State{}, nil
+	}
+	e.mu.Unlock()
+}
+
+// String is for debugging and errors.
+func (s State) String() string { return fmt.Sprintf("seq=%d version=%d", s.Sequence, s.Version) }
