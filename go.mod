@@ -3,6 +3,7 @@ module github.com/dieuphoi/dieuphoi
 go 1.26.0
 
 require (
+	filippo.io/edwards25519 v1.1.0
 	github.com/google/uuid v1.6.0
 	github.com/matryer/is v1.4.1
 	github.com/nats-io/nats-server/v2 v2.15.2

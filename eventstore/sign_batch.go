@@ -31,6 +31,7 @@ type batchSigner struct {
 	signer     *Signer
 	reqs       chan *signReq
 	quit, done chan struct{}
+	filled     chan struct{} // closed when the nonce filler has stopped
 	stopOnce   sync.Once
 	signatures atomic.Uint64
 	// appending counts appends between their start and their publish's acknowledgement.
@@ -54,8 +55,9 @@ type signedBatch struct {
 var signReqPool = sync.Pool{New: func() any { return &signReq{done: make(chan struct{}, 1)} }}
 
 func startBatchSigner(s *Signer) *batchSigner {
-	b := &batchSigner{signer: s, reqs: make(chan *signReq, maxSignBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	b := &batchSigner{signer: s, reqs: make(chan *signReq, maxSignBatch), quit: make(chan struct{}), done: make(chan struct{}), filled: make(chan struct{})}
 	go b.run()
+	go func() { defer close(b.filled); s.fast.fill(b.quit) }()
 	return b
 }
 
@@ -104,6 +106,7 @@ func (b *batchSigner) sign(batch []*signReq) {
 func (b *batchSigner) stop() {
 	b.stopOnce.Do(func() { close(b.quit) })
 	<-b.done
+	<-b.filled
 }
 
 // signHeader returns the HeaderSignature value for a commit whose body has sha256 digest: the

@@ -3,6 +3,8 @@ package eventstore
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -270,4 +272,34 @@ func TestCloseStopsSigner(t *testing.T) {
 func signerRunning() bool {
 	buf := make([]byte, 1<<20)
 	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*batchSigner).run")
+}
+
+// The precomputed-nonce signer must produce signatures that the standard library verifies, and
+// never the same nonce twice.
+func TestNonceSignerIsStandardEd25519(t *testing.T) {
+	is := is.New(t)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	is.NoErr(err)
+	n := newNonceSigner(priv)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); n.fill(quit) }()
+	seen := map[string]bool{}
+	for i := range 2000 {
+		msg := []byte(fmt.Sprintf("commit %d", i))
+		sig := n.sign(msg)
+		is.Equal(len(sig), ed25519.SignatureSize)
+		is.True(ed25519.Verify(priv.Public().(ed25519.PublicKey), msg, sig))               // standard verification
+		is.True(!ed25519.Verify(priv.Public().(ed25519.PublicKey), append(msg, '!'), sig)) // bound to the message
+		is.True(!seen[string(sig[:32])])                                                   // R never repeats
+		seen[string(sig[:32])] = true
+	}
+	close(quit)
+	<-done
+	// With the pool drained and no filler, signing still works (computed on the spot).
+	for len(n.pool) > 0 {
+		<-n.pool
+	}
+	msg := []byte("burst")
+	is.True(ed25519.Verify(priv.Public().(ed25519.PublicKey), msg, n.sign(msg)))
 }

@@ -117,6 +117,7 @@ func openIncidents(tb testing.TB, natsAddr, data string, n int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	defer st.Close()
 	repo := eventstore.NewRepo(st, domain.NewIncident)
 	actor := domain.Actor{User: "lan", Org: "dic", Role: domain.RoleCoordinator}
 	for i := range n {

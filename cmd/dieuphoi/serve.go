@@ -78,8 +78,12 @@ func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error)
 	return l, nil
 }
 
-// shutdown drains the connection (flushing what is in flight) and stops the embedded server.
+// shutdown stops the store's signer, drains the connection (flushing what is in flight) and
+// stops the embedded server.
 func (l *eventLog) shutdown() {
+	if l.store != nil {
+		l.store.Close()
+	}
 	if l.nc != nil {
 		if err := l.nc.Drain(); err == nil {
 			for i := 0; i < 100 && !l.nc.IsClosed(); i++ {
