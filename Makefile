@@ -4,11 +4,15 @@ PKGS    := ./...
 BIN     := bin/dieuphoi
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test bench build generate lint clean
+.PHONY: run test bench build generate lint clean demo
 
 ## run: start the service with working defaults (embedded NATS + JetStream in ./data, HTTP on :8080)
 run:
 	$(GO) run ./cmd/dieuphoi serve
+
+## demo: record a realistic drill scenario in ./data (then `make run` shows it)
+demo:
+	$(GO) run ./cmd/dieuphoi demo
 
 ## test: every test, with the race detector, against real embedded nats-servers
 test:
@@ -19,7 +23,7 @@ test:
 ##        (DIEUPHOI_BENCH_EVENTS=100000 make bench for a quicker, smaller log)
 bench:
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ | tee bin/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./graph/ | tee bin/bench.txt
 	@echo
 	@echo "== summary =="
 	@awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); line=name":"; \

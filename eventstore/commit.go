@@ -76,6 +76,9 @@ type Commit struct {
 	raw           []byte
 	sum           [32]byte // sha256 of raw, Hash before hex
 	events        []storedEvent
+	decoded       bool // envs/envErr hold the result of Envelopes
+	envs          []Envelope
+	envErr        error
 }
 
 // Envelope is one event with everything known about it.
@@ -108,6 +111,14 @@ func (c *Commit) Body() []byte { return c.raw }
 // Envelopes decodes the commit's events, upcasting old schema versions. An undecodable event is
 // an error naming its type and sequence; it never panics.
 func (c *Commit) Envelopes() ([]Envelope, error) {
+	if !c.decoded {
+		c.envs, c.envErr = c.decodeEnvelopes()
+		c.decoded = true
+	}
+	return c.envs, c.envErr
+}
+
+func (c *Commit) decodeEnvelopes() ([]Envelope, error) {
 	out := make([]Envelope, len(c.events))
 	first := c.Version - uint64(len(c.events)) + 1
 	for i, se := range c.events {

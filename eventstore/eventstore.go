@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,6 +84,8 @@ type Store struct {
 
 	factories factories
 	followed  atomic.Uint64
+	waitMu    sync.Mutex
+	waitCh    chan struct{} // closed and replaced whenever followed moves
 }
 
 type stats struct{ commits, events, conflicts, duplicates atomic.Uint64 }

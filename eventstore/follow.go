@@ -30,15 +30,26 @@ func (f *factories) get(typ string) func(id string) domain.Aggregate {
 	return f.m[typ]
 }
 
+// Sink receives every commit of the log in order, with its decoded events (nil and the error
+// when they do not decode), after the write models have applied it. Read models are sinks.
+type Sink func(c *Commit, envs []Envelope, err error)
+
 // Follow feeds the write-model cache from the log until ctx ends: every commit, whoever wrote it
 // (this replica or another), is applied to the cached aggregate. Commands then find current
 // state in memory instead of reading the aggregate from the stream, and a replica rarely loses
-// an expected-sequence race against another. Start it once per Store, in its own goroutine.
-func (s *Store) Follow(ctx context.Context, log *slog.Logger) error {
+// an expected-sequence race against another. Each commit is decoded once and handed to the
+// sinks too. Start it once per Store, in its own goroutine; after an error it may be called
+// again and continues where it stopped.
+func (s *Store) Follow(ctx context.Context, log *slog.Logger, sinks ...Sink) error {
 	from := s.followed.Load() + 1
 	return s.Read(ctx, ReadOptions{From: from, Follow: true}, func(c *Commit) error {
-		s.feed(c, log)
+		envs, err := c.Envelopes()
+		s.feed(c, envs, err, log)
+		for _, sink := range sinks {
+			sink(c, envs, err)
+		}
 		s.followed.Store(c.Sequence)
+		s.notifyFollowed()
 		return nil
 	})
 }
@@ -46,7 +57,7 @@ func (s *Store) Follow(ctx context.Context, log *slog.Logger) error {
 // Followed returns the last stream sequence the follower has applied.
 func (s *Store) Followed() uint64 { return s.followed.Load() }
 
-func (s *Store) feed(c *Commit, log *slog.Logger) {
+func (s *Store) feed(c *Commit, envs []Envelope, err error, log *slog.Logger) {
 	newAgg := s.factories.get(c.AggregateType)
 	if newAgg == nil {
 		return
@@ -73,7 +84,6 @@ func (s *Store) feed(c *Commit, log *slog.Logger) {
 		e.release(true)
 		return
 	}
-	envs, err := c.Envelopes()
 	if err != nil {
 		if log != nil {
 			log.Error("write model: cannot apply commit; the aggregate will be reloaded on use", "sequence", c.Sequence, "aggregate", c.AggregateType, "err", err)
@@ -104,4 +114,34 @@ func (c *cache) acquireIf(key string, create bool) *entry {
 	}
 	e.mu.Lock()
 	return e
+}
+
+// WaitFollowed blocks until the follower has applied seq or ctx ends.
+func (s *Store) WaitFollowed(ctx context.Context, seq uint64) error {
+	for {
+		s.waitMu.Lock()
+		if s.followed.Load() >= seq {
+			s.waitMu.Unlock()
+			return nil
+		}
+		if s.waitCh == nil {
+			s.waitCh = make(chan struct{})
+		}
+		ch := s.waitCh
+		s.waitMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Store) notifyFollowed() {
+	s.waitMu.Lock()
+	if s.waitCh != nil {
+		close(s.waitCh)
+		s.waitCh = nil
+	}
+	s.waitMu.Unlock()
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -115,8 +117,10 @@ type ReadOptions struct {
 }
 
 // Read calls fn for every commit from opts.From in stream order, through an ordered consumer
-// (ephemeral, flow-controlled, recreated by the client on a gap). A handler error ends the read
-// and is returned, except ErrStop.
+// (ephemeral, flow-controlled, recreated by the client on a gap). Commits and their events are
+// decoded on all cores ahead of fn, which still sees them strictly in order; Envelopes() on a
+// commit handed to fn returns the already decoded events. A handler error ends the read and is
+// returned, except ErrStop.
 func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
 	from := max(opts.From, 1)
 	upTo := opts.UpTo
@@ -143,37 +147,112 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 	if err != nil {
 		return fmt.Errorf("reading from %d: %w", from, err)
 	}
-	defer it.Stop()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
-	for {
-		msg, err := it.Next()
-		if err != nil {
+	rctx, cancel := context.WithCancel(ctx)
+	stopIt := context.AfterFunc(rctx, it.Stop)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		it.Stop()
+		stopIt()
+		wg.Wait() // no goroutine outlives the read
+	}()
+
+	type slot struct {
+		c    *Commit
+		err  error
+		last bool // the read ends after this one
+		done chan struct{}
+	}
+	ordered := make(chan *slot, 1024)
+	work := make(chan *slot, 1024)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sl := range work {
+				sl.c.Envelopes() // decoded here, cached on the commit
+				close(sl.done)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // producer: messages in stream order
+		defer wg.Done()
+		defer close(ordered)
+		defer close(work)
+		for {
+			msg, err := it.Next()
+			sl := &slot{done: make(chan struct{})}
+			if err != nil {
+				if rctx.Err() == nil {
+					sl.err = fmt.Errorf("reading the log: %w", err)
+				} else {
+					sl.err = rctx.Err()
+				}
+				close(sl.done)
+				select {
+				case ordered <- sl:
+				case <-rctx.Done():
+				}
+				return
+			}
+			md, err := msg.Metadata()
+			if err == nil {
+				sl.c, err = decodeCommit(md.Sequence.Stream, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
+			}
+			if err != nil {
+				sl.err = err
+				close(sl.done)
+			}
+			if !opts.Follow && md != nil && (md.Sequence.Stream >= upTo || md.NumPending == 0) {
+				sl.last = true
+			}
+			if md != nil && !opts.Follow && md.Sequence.Stream > upTo {
+				sl.c, sl.last = nil, true
+				if sl.err == nil {
+					close(sl.done)
+				}
+			}
+			select {
+			case ordered <- sl:
+			case <-rctx.Done():
+				return
+			}
+			if sl.err == nil && sl.c != nil {
+				select {
+				case work <- sl:
+				case <-rctx.Done():
+					return
+				}
+			}
+			if sl.err != nil || sl.last {
+				return
+			}
+		}
+	}()
+	for sl := range ordered {
+		select {
+		case <-sl.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if sl.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("reading the log: %w", err)
+			return sl.err
 		}
-		md, err := msg.Metadata()
-		if err != nil {
-			return fmt.Errorf("reading the log: %w", err)
-		}
-		seq := md.Sequence.Stream
-		if !opts.Follow && seq > upTo {
-			return nil
-		}
-		c, err := decodeCommit(seq, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			if errors.Is(err, ErrStop) {
-				return nil
+		if sl.c != nil {
+			if err := fn(sl.c); err != nil {
+				if errors.Is(err, ErrStop) {
+					return nil
+				}
+				return err
 			}
-			return err
 		}
-		if !opts.Follow && (seq >= upTo || md.NumPending == 0) {
+		if sl.last {
 			return nil
 		}
 	}
+	return ctx.Err()
 }

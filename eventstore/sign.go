@@ -81,10 +81,9 @@ func (s *Signer) verify(keyID string, digest *[32]byte, sig, proof []byte, seen 
 	return nil
 }
 
-// LoadOrCreateSigner reads the hex Ed25519 seed in path, creating it (mode 0600) when it does not
-// exist. Public keys in *.pub files of trustDir (one hex key per file) are trusted as well, so
-// that commits signed before a key rotation still verify.
-func LoadOrCreateSigner(path, trustDir string) (*Signer, error) {
+// LoadOrCreateKey reads the hex Ed25519 seed in path, creating it (mode 0600, in a 0700
+// directory) when it does not exist.
+func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		seed := make([]byte, ed25519.SeedSize)
@@ -92,18 +91,29 @@ func LoadOrCreateSigner(path, trustDir string) (*Signer, error) {
 			return nil, err
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("signing key directory: %w", err)
+			return nil, fmt.Errorf("key directory: %w", err)
 		}
 		if err := os.WriteFile(path, []byte(hex.EncodeToString(seed)+"\n"), 0o600); err != nil {
-			return nil, fmt.Errorf("writing signing key: %w", err)
+			return nil, fmt.Errorf("writing key %s: %w", path, err)
 		}
 		b = []byte(hex.EncodeToString(seed))
 	} else if err != nil {
-		return nil, fmt.Errorf("reading signing key: %w", err)
+		return nil, fmt.Errorf("reading key: %w", err)
 	}
 	seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, fmt.Errorf("signing key %s: want %d hex-encoded bytes", path, ed25519.SeedSize)
+		return nil, fmt.Errorf("key %s: want %d hex-encoded bytes", path, ed25519.SeedSize)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// LoadOrCreateSigner reads the signing key in path (see LoadOrCreateKey). Public keys in *.pub
+// files of trustDir (one hex key per file) are trusted as well, so that commits signed before a
+// key rotation still verify.
+func LoadOrCreateSigner(path, trustDir string) (*Signer, error) {
+	priv, err := LoadOrCreateKey(path)
+	if err != nil {
+		return nil, err
 	}
 	var extra []ed25519.PublicKey
 	if trustDir != "" {
@@ -120,5 +130,5 @@ func LoadOrCreateSigner(path, trustDir string) (*Signer, error) {
 			extra = append(extra, ed25519.PublicKey(k))
 		}
 	}
-	return NewSigner(ed25519.NewKeyFromSeed(seed), extra...), nil
+	return NewSigner(priv, extra...), nil
 }

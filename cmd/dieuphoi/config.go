@@ -28,6 +28,8 @@ type Config struct {
 	Storage    string // --storage: file or memory
 	Config     string // --config: regulatory configuration file or directory of versions
 	SigningKey string // --signing-key: Ed25519 seed shared by the replicas of one deployment
+	TokenKey   string // --token-key: Ed25519 seed that signs bearer tokens
+	Origins    string // --allowed-origins: websocket origins allowed besides the service's own host
 	LogLevel   string // --log-level: debug, info, warn, error
 	Shutdown   time.Duration
 }

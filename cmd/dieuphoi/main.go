@@ -24,7 +24,10 @@ const usage = `dieuphoi — cyber-incident coordination for the forces of a prov
 
 Usage:
   dieuphoi serve   [flags]   run the service (embedded NATS unless --nats-url is given)
+  dieuphoi token   [flags]   mint a bearer token: --org ORG --user USER --role ROLE [--ttl D]
+  dieuphoi demo    [flags]   record a realistic drill scenario (hospital ransomware)
   dieuphoi verify  [flags]   check the signed hash chain of the whole log or one aggregate
+  dieuphoi rebuild [flags]   build every read model from the log and report
   dieuphoi config  [flags]   print the default configuration or check a configuration file
   dieuphoi version           print the version
 
@@ -46,6 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[2:], getenv, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args[2:], getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, args[2:], getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[2:], getenv, stdout, stderr)
+	case "rebuild":
+		return runRebuild(ctx, args[2:], getenv, stdout, stderr)
 	case "config":
 		return runConfig(args[2:], getenv, stdout, stderr)
 	case "version", "--version":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/graph"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // eventLog is an opened event log with what it runs on; close releases everything in order.
@@ -124,6 +127,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	f.str(&c.HTTP, "http", ":8080", "HTTP listen address of the API, /healthz and /metrics")
 	f.str(&c.Config, "config", "", "regulatory configuration: a JSON file or a directory of versions; default: the embedded one")
 	f.str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.str(&c.TokenKey, "token-key", "", "Ed25519 key that signs bearer tokens (hex seed); default DATA/keys/token.key, created if missing; shared by all replicas")
+	f.str(&c.Origins, "allowed-origins", "", "comma-separated websocket origins allowed besides the service's own host (e.g. https://board.example.gov.vn)")
 	f.duration(&c.Shutdown, "shutdown-timeout", 15*time.Second, "how long in-flight requests may take to finish at shutdown")
 	if err := f.parse(args); err != nil {
 		return err
@@ -147,13 +152,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer el.shutdown()
 
-	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg}
+	tokenKey, err := eventstore.LoadOrCreateKey(c.tokenKeyPath())
+	if err != nil {
+		return err
+	}
+	proj := projections.New(dcfg, log)
+	gsrv := graph.New(graph.Deps{Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
+		Log: log, AllowedOrigins: splitList(c.Origins)})
+	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv}
+	// One pass over the log feeds the write models and the read models; it restarts after an
+	// error (a NATS outage) where it stopped.
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	followDone := make(chan struct{})
 	go func() {
 		defer close(followDone)
 		for followCtx.Err() == nil {
-			if err := el.store.Follow(followCtx, log); err != nil && followCtx.Err() == nil {
+			if err := el.store.Follow(followCtx, log, proj.Sink()); err != nil && followCtx.Err() == nil {
 				log.Error("write-model follower stopped; restarting", "err", err)
 				time.Sleep(time.Second)
 			}
@@ -182,7 +196,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := hs.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	gsrv.Close() // websockets are hijacked: http.Server.Shutdown does not end them
+	proj.CloseSubscriptions()
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // service holds what the HTTP handlers use.
@@ -191,11 +217,14 @@ type service struct {
 	store    *eventstore.Store
 	nc       *nats.Conn
 	config   *domain.Config
+	proj     *projections.Projector
+	graph    *graph.Server
 	requests atomic.Uint64
 }
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/graphql", s.graph)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.metrics)
 	return mux
@@ -218,7 +247,7 @@ func (s *service) healthz(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"status":"unavailable","reason":%q}`+"\n", "event stream unreachable: "+err.Error())
 		return
 	}
-	if f := s.store.Followed(); f < last {
+	if f := s.proj.Applied(); f < last {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, `{"status":"catching-up","applied":%d,"last":%d}`+"\n", f, last)
 		return
@@ -241,4 +270,9 @@ func (s *service) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "# HELP dieuphoi_stream_last_sequence Last sequence of the event stream.\n# TYPE dieuphoi_stream_last_sequence gauge\ndieuphoi_stream_last_sequence %d\n", last)
 	fmt.Fprintf(w, "# HELP dieuphoi_write_model_lag Commits the write-model follower has not applied yet.\n# TYPE dieuphoi_write_model_lag gauge\ndieuphoi_write_model_lag %d\n", last-min(last, s.store.Followed()))
 	fmt.Fprintf(w, "# HELP dieuphoi_nats_connected 1 when connected to NATS.\n# TYPE dieuphoi_nats_connected gauge\ndieuphoi_nats_connected %d\n", connected)
+	fmt.Fprintf(w, "# HELP dieuphoi_projection_lag Commits the read models have not applied yet.\n# TYPE dieuphoi_projection_lag gauge\ndieuphoi_projection_lag %d\n", last-min(last, s.proj.Applied()))
+	fmt.Fprintf(w, "# HELP dieuphoi_projection_sequence Last stream sequence in the read models.\n# TYPE dieuphoi_projection_sequence gauge\ndieuphoi_projection_sequence %d\n", s.proj.Applied())
+	fmt.Fprintf(w, "# HELP dieuphoi_projection_undecodable_total Commits the read models skipped because they do not decode.\n# TYPE dieuphoi_projection_undecodable_total counter\ndieuphoi_projection_undecodable_total %d\n", s.proj.Undecodable())
+	fmt.Fprintf(w, "# HELP dieuphoi_incidents Incidents in the read models.\n# TYPE dieuphoi_incidents gauge\ndieuphoi_incidents %d\n", s.proj.Len())
+	s.graph.WriteMetrics(w)
 }

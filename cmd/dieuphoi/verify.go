@@ -20,11 +20,7 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if c.NATSURL == "" && reachable(c.NATSListen) {
-		c.NATSURL = "nats://" + c.NATSListen // the service is running: read through it
-	}
-	log, _ := newLogger(io.Discard, "error")
-	el, err := openLog(ctx, c, log)
+	el, err := openToolLog(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -57,6 +53,20 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("the log is broken")
 	}
 	return nil
+}
+
+// openToolLog opens the log for a command-line tool: through the running service's embedded
+// NATS when it answers on --nats-listen (two servers must never share one data directory), else
+// by starting an embedded server on --data itself.
+func openToolLog(ctx context.Context, c Config) (*eventLog, error) {
+	if c.NATSURL == "" && reachable(c.NATSListen) {
+		c.NATSURL = "nats://" + c.NATSListen
+	}
+	if c.NATSURL == "" {
+		c.NATSListen = "127.0.0.1:-1" // a private port: the service is not running
+	}
+	log, _ := newLogger(io.Discard, "error")
+	return openLog(ctx, c, log)
 }
 
 func reachable(addr string) bool {

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
+)
+
+// demoNamespace derives the demo's fixed ids, so that running the demo twice records nothing new.
+var demoNamespace = uuid.MustParse("6f1d4e0a-3c55-4d7e-9a57-2b8d0c1e9f31")
+
+func demoID(name string) string { return uuid.NewSHA1(demoNamespace, []byte(name)).String() }
+
+// runDemo records a drill through the same domain commands the API issues: a ransomware alert at
+// the provincial hospital, escalated from the DIC to the police, handed off to the health-sector
+// CERT, reviewed by the subcommittee; and a phishing campaign still waiting on VNCERT/CC.
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c Config
+	f := newFlagSet("demo", getenv, stderr)
+	storeFlags(f, &c)
+	f.str(&c.Config, "config", "", "regulatory configuration")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	dcfg, err := loadDomainConfig(c.Config, time.Now())
+	if err != nil {
+		return err
+	}
+	el, err := openToolLog(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer el.shutdown()
+	n, err := recordDemo(ctx, el.store, dcfg, time.Now())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "the demo scenario is already recorded; nothing new")
+	} else {
+		fmt.Fprintf(stdout, "recorded the demo drill: %d commands (2 incidents, flagged as drills)\n", n)
+	}
+	fmt.Fprintln(stdout, "see it: `make run`, then query board/timeline with a token from `dieuphoi token --org dic --user lan --role coordinator`")
+	return nil
+}
+
+type demoStep struct {
+	who      domain.Actor
+	incident string
+	do       func(*domain.Incident, domain.Invocation) error
+}
+
+// recordDemo runs the scenario and returns how many commands recorded something new.
+func recordDemo(ctx context.Context, st *eventstore.Store, cfg *domain.Config, now time.Time) (int, error) {
+	lan := domain.Actor{User: "lan", Org: "dic", Role: domain.RoleCoordinator}
+	tuan := domain.Actor{User: "tuan", Org: "police", Role: domain.RoleCoordinator}
+	minh := domain.Actor{User: "minh", Org: "cert-health", Role: domain.RolePartner}
+	hoa := domain.Actor{User: "hoa", Org: "subcommittee", Role: domain.RoleReviewer}
+	vy := domain.Actor{User: "vy", Org: "dic", Role: domain.RoleResponder}
+	hospital, phishing := demoID("incident/hospital"), demoID("incident/phishing")
+	esc, ho, esc2 := demoID("escalation/police"), demoID("handoff/cert-health"), demoID("escalation/vncert")
+	note := func(id, text string) func(*domain.Incident, domain.Invocation) error {
+		return func(i *domain.Incident, in domain.Invocation) error {
+			return i.AddNote(in, domain.AddNote{NoteID: demoID("note/" + id), Text: text})
+		}
+	}
+	phase := func(p domain.Phase) func(*domain.Incident, domain.Invocation) error {
+		return func(i *domain.Incident, in domain.Invocation) error {
+			return i.ChangePhase(in, domain.ChangePhase{Phase: p})
+		}
+	}
+	steps := []demoStep{
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Open(in, domain.OpenIncident{
+				Title:       "Mã độc tống tiền tại Bệnh viện Đa khoa tỉnh (diễn tập)",
+				Description: "SOC của Sở phát hiện lưu lượng mã hoá bất thường từ máy chủ HIS; nhiều máy trạm khoa Cấp cứu hiển thị thông báo đòi tiền chuộc.",
+				Type:        "RANSOMWARE", Sector: "HEALTH", Severity: domain.SeverityCritical, Tier: domain.TierSerious,
+				TLP: domain.TLPAmber, DetectedAt: now.Add(-2 * time.Hour), Drill: true,
+				AffectedSystem: &domain.AffectedSystem{Name: "Hệ thống thông tin bệnh viện (HIS)", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: domain.InfoPersonal},
+			})
+		}},
+		{vy, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AddIndicator(in, domain.AddIndicator{IndicatorID: demoID("ioc/hash"), Type: domain.IndicatorSHA256,
+				Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"})
+		}},
+		{vy, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AddIndicator(in, domain.AddIndicator{IndicatorID: demoID("ioc/c2"), Type: domain.IndicatorDomain, Value: "update-his-secure.example"})
+		}},
+		{lan, hospital, phase(domain.PhaseTriage)},
+		{vy, hospital, note("isolate", "Đã cô lập 14 máy trạm và máy chủ HIS khỏi mạng; sao lưu gần nhất lúc 02:00.")},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Escalate(in, domain.Escalate{EscalationID: esc, ToOrg: "police", AckWithin: 15 * time.Minute,
+				Reason: "Có dấu hiệu tấn công có chủ đích vào hệ thống y tế; đề nghị Công an tỉnh phối hợp điều tra."})
+		}},
+		{tuan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AcknowledgeEscalation(in, domain.AcknowledgeEscalation{EscalationID: esc})
+		}},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AssignLead(in, domain.AssignLead{Org: "police"})
+		}},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Share(in, domain.Share{Orgs: []string{"subcommittee"}})
+		}},
+		{tuan, hospital, phase(domain.PhaseContainment)},
+		{tuan, hospital, note("police", "Đã thu thập nhật ký tường lửa và ảnh bộ nhớ máy chủ HIS để điều tra.")},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.OfferHandoff(in, domain.OfferHandoff{HandoffID: ho, ToOrg: "cert-health", AnswerWithin: 4 * time.Hour,
+				Summary: "Ransomware trên HIS bệnh viện tỉnh; mẫu mã độc và IoC đã đính kèm.", RequestedAction: "Phân tích mẫu, hỗ trợ gỡ bỏ và khôi phục dữ liệu."})
+		}},
+		{minh, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AcceptHandoff(in, domain.AcceptHandoff{HandoffID: ho})
+		}},
+		{minh, hospital, phase(domain.PhaseEradication)},
+		{minh, hospital, note("cert", "Mẫu thuộc họ LockBit; đã gỡ bỏ khỏi máy chủ, khôi phục từ bản sao lưu 02:00.")},
+		{minh, hospital, phase(domain.PhaseRecovery)},
+		{minh, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.ReturnHandoff(in, domain.ReturnHandoff{HandoffID: ho, Reason: "Hệ thống đã khôi phục, chuyển lại để đánh giá."})
+		}},
+		{lan, hospital, phase(domain.PhaseReview)},
+		{hoa, hospital, note("review", "Tiểu ban: phối hợp đúng quy trình; cần rút ngắn thời gian xác nhận chuyển cấp xuống dưới 10 phút.")},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Close(in, domain.CloseIncident{Resolution: domain.ResolutionResolved, Summary: "Đã khôi phục HIS; báo cáo kết thúc (Mẫu 04) gửi VNCERT/CC."})
+		}},
+		{vy, phishing, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Open(in, domain.OpenIncident{Title: "Thư giả mạo gửi cán bộ Sở Tài chính (diễn tập)", Type: "PHISHING", Sector: "FINANCE",
+				Severity: domain.SeverityMedium, TLP: domain.TLPGreen, DetectedAt: now.Add(-30 * time.Minute), Drill: true})
+		}},
+		{lan, phishing, func(i *domain.Incident, in domain.Invocation) error {
+			return i.Escalate(in, domain.Escalate{EscalationID: esc2, ToOrg: "vncert", AckWithin: 30 * time.Minute,
+				Reason: "Chiến dịch lừa đảo nhắm vào nhiều tỉnh; đề nghị VNCERT/CC điều phối."})
+		}},
+	}
+	repo := eventstore.NewRepo(st, domain.NewIncident)
+	recorded := 0
+	for n, s := range steps {
+		at := time.Now()
+		inv := domain.Invocation{Actor: s.who, Now: at, Config: cfg}
+		res, err := repo.Update(ctx, s.incident, eventstore.CommandMeta{CommandID: demoID(fmt.Sprint("step/", n)), Actor: s.who, At: at},
+			func(i *domain.Incident) error { return s.do(i, inv) })
+		if err != nil {
+			return recorded, fmt.Errorf("demo step %d (%s/%s): %w", n+1, s.who.Org, s.who.User, err)
+		}
+		if !res.Duplicate && res.Events > 0 {
+			recorded++
+		}
+	}
+	return recorded, nil
+}

@@ -1,0 +1,407 @@
+package graph
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/graph/model"
+	"github.com/dieuphoi/dieuphoi/projections"
+)
+
+// idNamespace derives ids from a client's command id, so that a retried command names the same
+// incident, note, escalation or handoff.
+var idNamespace = uuid.MustParse("9b0f6a52-3c1e-4d8a-a5f4-6e2d7c9b1f03")
+
+var commandIDRe = regexp.MustCompile(`^[A-Za-z0-9_:.-]{1,128}$`)
+
+// derivedID returns the id of a new entity: derived from the actor and the command id when the
+// client gave one (a retry names the same entity), else a new time-ordered id.
+func derivedID(a domain.Actor, commandID *string, kind string) string {
+	if commandID == nil {
+		return eventstore.NewID()
+	}
+	name := a.Org + "/" + a.User + "/" + *commandID
+	if kind != "" {
+		name += "/" + kind
+	}
+	return uuid.NewSHA1(idNamespace, []byte(name)).String()
+}
+
+// command is one incident command as a resolver states it.
+type command struct {
+	name       string // domain.Cmd*
+	incidentID string
+	commandID  *string
+	expected   *int
+	run        func(*domain.Incident, domain.Invocation) error
+}
+
+// commandMeta describes a command of the authenticated actor at the clock's now.
+func (s *Server) commandMeta(name string, a domain.Actor, commandID *string, expected *int) (eventstore.CommandMeta, error) {
+	m := eventstore.CommandMeta{CommandName: name, Actor: a, At: s.now()}
+	if commandID != nil {
+		if !commandIDRe.MatchString(*commandID) {
+			return m, domain.Errorf(domain.EINVALID, "commandId must be 1 to 128 letters, digits, '-', '_', ':' or '.' (a UUID will do)")
+		}
+		m.CommandID = *commandID
+	} else {
+		m.CommandID = eventstore.NewID()
+	}
+	if expected != nil {
+		if *expected < 0 {
+			return m, domain.Errorf(domain.EINVALID, "expectedVersion must be 0 or more: the version you read")
+		}
+		v := uint64(*expected)
+		m.ExpectedVersion = &v
+	}
+	return m, nil
+}
+
+// exec runs an incident command for the authenticated actor and waits until this replica's read
+// models contain it, so that the payload shows the write.
+func (s *Server) exec(ctx context.Context, c command) (eventstore.Result, domain.Actor, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return eventstore.Result{}, a, err
+	}
+	meta, err := s.commandMeta(c.name, a, c.commandID, c.expected)
+	if err != nil {
+		return eventstore.Result{}, a, err
+	}
+	in := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
+	res, err := s.incidents.Update(ctx, c.incidentID, meta, func(i *domain.Incident) error { return c.run(i, in) })
+	if err != nil {
+		return res, a, err
+	}
+	return res, a, s.waitApplied(ctx, res.Sequence)
+}
+
+// waitApplied waits (a bounded time) for the read models to contain seq.
+func (s *Server) waitApplied(ctx context.Context, seq uint64) error {
+	if s.projector.Applied() >= seq {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, readYourWrites)
+	defer cancel()
+	return s.projector.WaitFor(wctx, seq)
+}
+
+// incidentAfter returns the incident as the actor sees it after a command recorded at seq.
+func (s *Server) incidentAfter(a domain.Actor, id string, seq uint64) (*projections.IncidentDetail, error) {
+	d, err := s.projector.Incident(a, id, s.now())
+	if err != nil {
+		return nil, domain.Errorf(domain.ENOTFOUND, "the change was recorded (sequence %d), but you can no longer see incident %q", seq, id)
+	}
+	return &d, nil
+}
+
+// incidentPayload runs a command whose payload is the incident.
+func (s *Server) incidentPayload(ctx context.Context, c command) (*model.IncidentPayload, error) {
+	res, a, err := s.exec(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.incidentAfter(a, c.incidentID, res.Sequence)
+	if err != nil {
+		return nil, err
+	}
+	return &model.IncidentPayload{Incident: inc, Sequence: res.Sequence}, nil
+}
+
+// incidentOf finds the incident an escalation or handoff belongs to, among those the actor may
+// read; one that is not found yet may be in the log already (written on another replica a
+// moment ago), so the read models catch up once before the answer is NOT_FOUND.
+func (s *Server) incidentOf(ctx context.Context, find func(domain.Actor, string) (string, error), id string) (string, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return "", err
+	}
+	inc, err := find(a, id)
+	if err == nil || domain.ErrorCode(err) != domain.ENOTFOUND {
+		return inc, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, catchUpWait)
+	defer cancel()
+	if last, lerr := s.store.LastSequence(wctx); lerr == nil && last > s.projector.Applied() {
+		if s.projector.WaitFor(wctx, last) == nil {
+			return find(a, id)
+		}
+	}
+	return "", err
+}
+
+func (s *Server) openIncident(ctx context.Context, in model.OpenIncidentInput) (*model.OpenIncidentPayload, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := derivedID(a, in.CommandID, "")
+	c := domain.OpenIncident{Title: in.Title, Description: deref(in.Description), Type: in.Type, Sector: deref(in.Sector),
+		Severity: in.Severity, Tier: deref(in.Tier), TLP: in.Tlp, PAP: deref(in.Pap), DetectedAt: in.DetectedAt,
+		Drill: deref(in.Drill), Source: deref(in.Source), AlertIDs: in.AlertIds, AffectedSystem: affectedSystem(in.AffectedSystem)}
+	res, a, err := s.exec(ctx, command{name: domain.CmdOpenIncident, incidentID: id, commandID: in.CommandID,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Open(inv, c) }})
+	if err != nil {
+		return nil, err
+	}
+	inc, err := s.incidentAfter(a, id, res.Sequence)
+	if err != nil {
+		return nil, err
+	}
+	return &model.OpenIncidentPayload{Incident: inc, Sequence: res.Sequence}, nil
+}
+
+func (s *Server) classifyIncident(ctx context.Context, in model.ClassifyIncidentInput) (*model.IncidentPayload, error) {
+	c := domain.Classify{Type: deref(in.Type), Severity: deref(in.Severity), Tier: deref(in.Tier), Sector: deref(in.Sector),
+		AffectedSystem: affectedSystem(in.AffectedSystem)}
+	return s.incidentPayload(ctx, command{name: domain.CmdClassify, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Classify(inv, c) }})
+}
+
+func (s *Server) assignLead(ctx context.Context, in model.AssignLeadInput) (*model.IncidentPayload, error) {
+	return s.incidentPayload(ctx, command{name: domain.CmdAssignLead, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error {
+			return i.AssignLead(inv, domain.AssignLead{Org: in.Org})
+		}})
+}
+
+func (s *Server) changePhase(ctx context.Context, in model.ChangePhaseInput) (*model.IncidentPayload, error) {
+	c := domain.ChangePhase{Phase: in.Phase, Reason: deref(in.Reason)}
+	return s.incidentPayload(ctx, command{name: domain.CmdChangePhase, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ChangePhase(inv, c) }})
+}
+
+func (s *Server) addNote(ctx context.Context, in model.AddNoteInput) (*model.AddNotePayload, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.AddNote{NoteID: derivedID(a, in.CommandID, "note"), Text: in.Text, TLP: deref(in.Tlp)}
+	p, err := s.incidentPayload(ctx, command{name: domain.CmdAddNote, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AddNote(inv, c) }})
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(p.Incident.Notes, func(n domain.Note) bool { return n.ID == c.NoteID })
+	if i < 0 {
+		return nil, domain.Errorf(domain.ENOTFOUND, "the note was recorded (sequence %d), but you can no longer see it", p.Sequence)
+	}
+	return &model.AddNotePayload{Note: &p.Incident.Notes[i], Incident: p.Incident, Sequence: p.Sequence}, nil
+}
+
+func (s *Server) addIndicator(ctx context.Context, in model.AddIndicatorInput) (*model.AddIndicatorPayload, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.AddIndicator{IndicatorID: derivedID(a, in.CommandID, "indicator"), Type: in.Type, Value: in.Value, TLP: deref(in.Tlp)}
+	p, err := s.incidentPayload(ctx, command{name: domain.CmdAddIndicator, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AddIndicator(inv, c) }})
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(p.Incident.Indicators, func(x domain.Indicator) bool { return x.ID == c.IndicatorID })
+	if i < 0 {
+		return nil, domain.Errorf(domain.ENOTFOUND, "the indicator was recorded (sequence %d), but you can no longer see it", p.Sequence)
+	}
+	return &model.AddIndicatorPayload{Indicator: &p.Incident.Indicators[i], Incident: p.Incident, Sequence: p.Sequence}, nil
+}
+
+func (s *Server) shareIncident(ctx context.Context, in model.ShareIncidentInput) (*model.IncidentPayload, error) {
+	return s.incidentPayload(ctx, command{name: domain.CmdShare, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error {
+			return i.Share(inv, domain.Share{Orgs: in.Orgs})
+		}})
+}
+
+func (s *Server) nameRecipients(ctx context.Context, in model.NameRecipientsInput) (*model.IncidentPayload, error) {
+	return s.incidentPayload(ctx, command{name: domain.CmdNameRecipients, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error {
+			return i.NameRecipients(inv, domain.NameRecipients{Users: in.Users})
+		}})
+}
+
+func (s *Server) changeTLP(ctx context.Context, in model.ChangeTLPInput) (*model.IncidentPayload, error) {
+	c := domain.ChangeTLP{TLP: in.Tlp, Reason: deref(in.Reason)}
+	return s.incidentPayload(ctx, command{name: domain.CmdChangeTLP, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ChangeTLP(inv, c) }})
+}
+
+func (s *Server) closeIncident(ctx context.Context, in model.CloseIncidentInput) (*model.IncidentPayload, error) {
+	c := domain.CloseIncident{Resolution: in.Resolution, Summary: in.Summary}
+	return s.incidentPayload(ctx, command{name: domain.CmdCloseIncident, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Close(inv, c) }})
+}
+
+func (s *Server) reopenIncident(ctx context.Context, in model.ReopenIncidentInput) (*model.IncidentPayload, error) {
+	c := domain.ReopenIncident{Reason: in.Reason}
+	return s.incidentPayload(ctx, command{name: domain.CmdReopenIncident, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Reopen(inv, c) }})
+}
+
+// Escalations.
+
+func (s *Server) escalationPayload(ctx context.Context, c command, escalationID string) (*model.EscalationPayload, error) {
+	p, err := s.incidentPayload(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(p.Incident.Escalations, func(x domain.Escalation) bool { return x.ID == escalationID })
+	if i < 0 {
+		return nil, domain.Errorf(domain.ENOTFOUND, "escalation %q not found", escalationID)
+	}
+	return &model.EscalationPayload{Escalation: &p.Incident.Escalations[i], Incident: p.Incident, Sequence: p.Sequence}, nil
+}
+
+func (s *Server) escalateIncident(ctx context.Context, in model.EscalateIncidentInput) (*model.EscalationPayload, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.Escalate{EscalationID: derivedID(a, in.CommandID, "escalation"), ToOrg: in.ToOrg, Reason: in.Reason, AckWithin: deref(in.AckWithin)}
+	return s.escalationPayload(ctx, command{name: domain.CmdEscalate, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Escalate(inv, c) }}, c.EscalationID)
+}
+
+func (s *Server) acknowledgeEscalation(ctx context.Context, in model.AcknowledgeEscalationInput) (*model.EscalationPayload, error) {
+	inc, err := s.incidentOf(ctx, s.projector.IncidentOfEscalation, in.EscalationID)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.AcknowledgeEscalation{EscalationID: in.EscalationID}
+	return s.escalationPayload(ctx, command{name: domain.CmdAcknowledgeEscalation, incidentID: inc, commandID: in.CommandID,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AcknowledgeEscalation(inv, c) }}, in.EscalationID)
+}
+
+func (s *Server) resolveEscalation(ctx context.Context, in model.ResolveEscalationInput) (*model.EscalationPayload, error) {
+	inc, err := s.incidentOf(ctx, s.projector.IncidentOfEscalation, in.EscalationID)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.ResolveEscalation{EscalationID: in.EscalationID, Resolution: in.Resolution}
+	return s.escalationPayload(ctx, command{name: domain.CmdResolveEscalation, incidentID: inc, commandID: in.CommandID,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ResolveEscalation(inv, c) }}, in.EscalationID)
+}
+
+// Handoffs. Answering a handoff can take the incident out of the answering organisation's
+// sight (a declined or returned handoff), so the payload's incident may be null; the handoff
+// itself is taken from the incident as the command left it.
+
+func (s *Server) handoffPayload(ctx context.Context, c command, handoffID string) (*model.HandoffPayload, error) {
+	var after domain.Handoff
+	run := c.run
+	c.run = func(i *domain.Incident, inv domain.Invocation) error {
+		if err := run(i, inv); err != nil {
+			return err
+		}
+		if h := i.Handoff(handoffID); h != nil {
+			after = *h
+		}
+		return nil
+	}
+	res, a, err := s.exec(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.HandoffPayload{Sequence: res.Sequence}
+	if d, err := s.projector.Incident(a, c.incidentID, s.now()); err == nil {
+		p.Incident = &d
+		if i := slices.IndexFunc(d.Handoffs, func(h domain.Handoff) bool { return h.ID == handoffID }); i >= 0 {
+			after = d.Handoffs[i]
+		}
+	}
+	if after.ID == "" { // a retry answered from the command log: read the incident from the log
+		inc, _, err := s.incidents.Load(ctx, c.incidentID, res.Sequence)
+		if err != nil {
+			return nil, err
+		}
+		h := inc.Handoff(handoffID)
+		if h == nil {
+			return nil, domain.Errorf(domain.ENOTFOUND, "handoff %q not found", handoffID)
+		}
+		after = *h
+	}
+	p.Handoff = &after
+	return p, nil
+}
+
+func (s *Server) offerHandoff(ctx context.Context, in model.OfferHandoffInput) (*model.HandoffPayload, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := domain.OfferHandoff{HandoffID: derivedID(a, in.CommandID, "handoff"), ToOrg: in.ToOrg, Summary: in.Summary,
+		RequestedAction: deref(in.RequestedAction), AnswerWithin: deref(in.AnswerWithin)}
+	return s.handoffPayload(ctx, command{name: domain.CmdOfferHandoff, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
+		run: func(i *domain.Incident, inv domain.Invocation) error { return i.OfferHandoff(inv, c) }}, c.HandoffID)
+}
+
+func (s *Server) answerHandoff(ctx context.Context, name, handoffID string, commandID *string, run func(*domain.Incident, domain.Invocation) error) (*model.HandoffPayload, error) {
+	inc, err := s.incidentOf(ctx, s.projector.IncidentOfHandoff, handoffID)
+	if err != nil {
+		return nil, err
+	}
+	return s.handoffPayload(ctx, command{name: name, incidentID: inc, commandID: commandID, run: run}, handoffID)
+}
+
+func (s *Server) acceptHandoff(ctx context.Context, in model.AcceptHandoffInput) (*model.HandoffPayload, error) {
+	c := domain.AcceptHandoff{HandoffID: in.HandoffID}
+	return s.answerHandoff(ctx, domain.CmdAcceptHandoff, in.HandoffID, in.CommandID,
+		func(i *domain.Incident, inv domain.Invocation) error { return i.AcceptHandoff(inv, c) })
+}
+
+func (s *Server) declineHandoff(ctx context.Context, in model.DeclineHandoffInput) (*model.HandoffPayload, error) {
+	c := domain.DeclineHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
+	return s.answerHandoff(ctx, domain.CmdDeclineHandoff, in.HandoffID, in.CommandID,
+		func(i *domain.Incident, inv domain.Invocation) error { return i.DeclineHandoff(inv, c) })
+}
+
+func (s *Server) returnHandoff(ctx context.Context, in model.ReturnHandoffInput) (*model.HandoffPayload, error) {
+	c := domain.ReturnHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
+	return s.answerHandoff(ctx, domain.CmdReturnHandoff, in.HandoffID, in.CommandID,
+		func(i *domain.Incident, inv domain.Invocation) error { return i.ReturnHandoff(inv, c) })
+}
+
+func (s *Server) withdrawHandoff(ctx context.Context, in model.WithdrawHandoffInput) (*model.HandoffPayload, error) {
+	c := domain.WithdrawHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
+	return s.answerHandoff(ctx, domain.CmdWithdrawHandoff, in.HandoffID, in.CommandID,
+		func(i *domain.Incident, inv domain.Invocation) error { return i.WithdrawHandoff(inv, c) })
+}
+
+// Mapping of inputs.
+
+func affectedSystem(in *model.AffectedSystemInput) *domain.AffectedSystem {
+	if in == nil {
+		return nil
+	}
+	return &domain.AffectedSystem{Name: in.Name, OwnerOrg: deref(in.OwnerOrg), SecurityLevel: deref(in.SecurityLevel),
+		InfoClass: deref(in.InfoClass), ProtectionLayers: in.ProtectionLayers}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func nonEmpty[T ~string](v T) *T {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func nonZeroTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,90 @@
+// Package graph is dieuphoi's GraphQL API (gqlgen): the schema in schema.graphqls, thin
+// resolvers that decode input, run a domain command or read a projection and map the result,
+// and the HTTP and websocket (graphql-transport-ws) transports with authentication, limits,
+// an error presenter and metrics.
+package graph
+
+//go:generate go tool gqlgen generate
+
+import (
+	"crypto/ed25519"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
+)
+
+// Deps are the graph server's dependencies.
+type Deps struct {
+	Store     *eventstore.Store
+	Projector *projections.Projector
+	Config    *domain.Config
+	TokenKey  ed25519.PublicKey // verifies bearer tokens
+	Now       func() time.Time  // injectable clock; nil = time.Now
+	Log       *slog.Logger
+	// AllowedOrigins are the browser origins ("https://board.example.vn") allowed to open a
+	// websocket; empty = the same host only. Requests without an Origin header (non-browser
+	// clients) are always allowed.
+	AllowedOrigins []string
+	MaxBodyBytes   int64 // default 1 MiB
+	// SubscriptionBuffer is how many changes may wait for one subscription before it is cut off
+	// as too slow; 0 = projections.DefaultBuffer.
+	SubscriptionBuffer int
+}
+
+// DefaultMaxBodyBytes caps a request body (and a websocket message) when Deps gives no limit.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Server serves the GraphQL API over HTTP and websockets.
+type Server struct {
+	store     *eventstore.Store
+	projector *projections.Projector
+	cfg       *domain.Config
+	tokenKey  ed25519.PublicKey
+	now       func() time.Time
+	log       *slog.Logger
+	origins   []string
+	maxBody   int64
+	subBuffer int
+	// tokenCheck is how often an open websocket looks whether its token expired or was revoked.
+	tokenCheck time.Duration
+
+	incidents *eventstore.Repo[*domain.Incident]
+	tokens    *eventstore.Repo[*domain.Token]
+	gql       *handler.Server
+	metrics   metrics
+
+	mu      sync.Mutex
+	closed  bool
+	sockets map[*socket]struct{}
+	running sync.WaitGroup // websocket handlers
+}
+
+// Resolver is the root resolver: everything the resolvers use hangs off the Server.
+type Resolver struct{ s *Server }
+
+// New returns the GraphQL server over the given event store and read models.
+func New(d Deps) *Server {
+	s := &Server{store: d.Store, projector: d.Projector, cfg: d.Config, tokenKey: d.TokenKey, now: d.Now, log: d.Log,
+		origins: d.AllowedOrigins, maxBody: d.MaxBodyBytes, subBuffer: d.SubscriptionBuffer, tokenCheck: time.Second,
+		sockets: map[*socket]struct{}{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.incidents = eventstore.NewRepo(d.Store, domain.NewIncident)
+	s.tokens = eventstore.NewRepo(d.Store, domain.NewToken)
+	s.metrics.init()
+	s.gql = s.newHandler()
+	return s
+}

@@ -1,0 +1,175 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// Limits of one operation.
+const (
+	maxComplexity = 1000
+	maxDepth      = 12
+	// pingInterval is how often a graphql-transport-ws socket is pinged; a client that does not
+	// answer within two intervals is disconnected.
+	pingInterval = 10 * time.Second
+	// readYourWrites bounds how long a mutation or a minSequence query waits for the read models.
+	readYourWrites = 5 * time.Second
+)
+
+func (s *Server) newHandler() *handler.Server {
+	cfg := Config{Resolvers: &Resolver{s: s}}
+	setComplexity(&cfg.Complexity)
+	h := handler.New(NewExecutableSchema(cfg))
+	readLimit := s.maxBody
+	h.AddTransport(transport.Websocket{
+		Implementation:   wsImplementation{s: s},
+		InitFunc:         s.wsInit,
+		InitTimeout:      10 * time.Second,
+		PingPongInterval: pingInterval,
+		// Used by gqlgen only for the legacy graphql-ws protocol (a client naming no
+		// subprotocol); graphql-transport-ws uses PingPongInterval.
+		KeepAlivePingInterval: pingInterval,
+		PayloadReadLimit:      &readLimit,
+		ErrorFunc: func(_ context.Context, err error) {
+			s.log.Debug("websocket", "err", err)
+		},
+	})
+	h.AddTransport(transport.GET{})
+	h.AddTransport(transport.POST{})
+	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	h.Use(extension.Introspection{})
+	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	h.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
+	h.Use(depthLimit{max: maxDepth})
+	h.SetErrorPresenter(s.presentError)
+	h.SetRecoverFunc(s.recoverPanic)
+	h.AroundResponses(s.observe)
+	return h
+}
+
+// ServeHTTP serves /graphql: POST and GET queries with a bearer token, and websocket upgrades
+// (graphql-transport-ws) that authenticate in connection_init.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") != "" {
+		s.serveWebsocket(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		s.httpError(w, http.StatusMethodNotAllowed, domain.Errorf(domain.EINVALID, "use POST (or GET for queries) on /graphql"))
+		return
+	}
+	sess, err := s.authenticate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dieuphoi"`)
+		s.httpError(w, http.StatusUnauthorized, err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		if status, err := s.readBody(r); err != nil {
+			s.httpError(w, status, err)
+			return
+		}
+	}
+	s.gql.ServeHTTP(w, r.WithContext(withSession(r.Context(), sess)))
+}
+
+// readBody reads a POST body under the size cap and checks that it is a GraphQL request in
+// JSON, so that gqlgen never echoes a broken body back; r.Body is replaced by what was read.
+func (s *Server) readBody(r *http.Request) (int, error) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return http.StatusUnsupportedMediaType, domain.Errorf(domain.EINVALID, "send the request as Content-Type: application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return http.StatusRequestEntityTooLarge, domain.Errorf(domain.ETOOLARGE, "the request body is larger than %d bytes", s.maxBody)
+		}
+		return http.StatusBadRequest, domain.Errorf(domain.EINVALID, "the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req struct {
+		Query         string         `json:"query"`
+		OperationName string         `json:"operationName"`
+		Variables     map[string]any `json:"variables"`
+		Extensions    map[string]any `json:"extensions"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return http.StatusBadRequest, domain.Errorf(domain.EINVALID, "the request body is not a GraphQL request in JSON ({\"query\": ..., \"variables\": {...}}): %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return http.StatusBadRequest, domain.Errorf(domain.EINVALID, "the request body has data after the JSON object")
+	}
+	return 0, nil
+}
+
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10)
+	case errors.As(err, &typ):
+		return "field \"" + typ.Field + "\" must not be a JSON " + typ.Value
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the document is empty or cut short"
+	}
+	return "it does not decode"
+}
+
+// httpError answers a request that never reached GraphQL execution, in GraphQL's error shape.
+func (s *Server) httpError(w http.ResponseWriter, status int, err error) {
+	code := domain.ErrorCode(err)
+	s.metrics.count(code)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{{
+		Message: domain.ErrorMessage(err), Extensions: map[string]any{"code": code}}}})
+	w.Write(b)
+}
+
+// Close ends every websocket and so every subscription (shutdown): clients are told with close
+// code 1001 and resume elsewhere with since. It waits a little for the handlers to finish.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	socks := make([]*socket, 0, len(s.sockets))
+	for st := range s.sockets {
+		socks = append(socks, st)
+	}
+	s.mu.Unlock()
+	for _, st := range socks {
+		st.end(closeGoingAway, "the service is shutting down; reconnect and resume with since")
+	}
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	t := time.NewTimer(5 * time.Second)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.log.Warn("graph: websockets still closing at shutdown")
+	}
+}

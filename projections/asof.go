@@ -1,0 +1,47 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
+)
+
+// AsOf rebuilds every read model from the log as it stood at instant t (commits recorded at or
+// before t). The result answers board queries "as of 14:00 yesterday" exactly as the live read
+// models answered then. It reads the log from the start: its cost grows with the log.
+func AsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Config, t time.Time) (*Projector, error) {
+	p := New(cfg, nil)
+	err := store.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
+		if c.RecordedAt.After(t) {
+			return eventstore.ErrStop
+		}
+		envs, err := c.Envelopes()
+		p.Apply(c, envs, err)
+		return nil
+	})
+	if err != nil && !errors.Is(err, eventstore.ErrStop) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// IncidentAsOf rebuilds one incident's read models as they stood at instant t, from that
+// incident's commits only (batched direct get: no stream scan).
+func IncidentAsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Config, id string, t time.Time) (*Projector, error) {
+	commits, err := store.LoadCommits(ctx, "incident", id, 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	p := New(cfg, nil)
+	for _, c := range commits {
+		if c.RecordedAt.After(t) {
+			break
+		}
+		envs, err := c.Envelopes()
+		p.Apply(c, envs, err)
+	}
+	return p, nil
+}

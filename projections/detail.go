@@ -1,0 +1,232 @@
+package projections
+
+import (
+	"slices"
+	"time"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// IncidentDetail is everything about one incident that the viewer may see.
+type IncidentDetail struct {
+	IncidentSummary
+	Description    string
+	RSITClass      string
+	RSITType       string
+	PAP            domain.PAP
+	DetectedAt     time.Time
+	AffectedSystem *domain.AffectedSystem
+	Source         domain.IncidentSource
+	AlertIDs       []string
+	Notes          []domain.Note      // only those whose TLP the viewer may read
+	Indicators     []domain.Indicator // likewise
+	Shared         []string
+	Recipients     []string // TLP:RED named recipients
+	Escalations    []domain.Escalation
+	Handoffs       []domain.Handoff
+	Resolution     domain.Resolution
+	CloseSummary   string
+	ClosedAt       *time.Time
+	Reopened       int
+	Version        int // number of events
+}
+
+func (p *Projector) lookup(viewer domain.Actor, id string) (*incidentModel, error) {
+	m, ok := p.incidents[id]
+	if !ok || m.inc.Status == "" || !p.sees(p.viewer(viewer), m) {
+		// The same answer whether it does not exist or may not be seen: existence is information.
+		return nil, domain.Errorf(domain.ENOTFOUND, "incident %q not found", id)
+	}
+	return m, nil
+}
+
+// Incident returns the detail of an incident the viewer may read; ENOTFOUND otherwise.
+func (p *Projector) Incident(viewer domain.Actor, id string, now time.Time) (IncidentDetail, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	m, err := p.lookup(viewer, id)
+	if err != nil {
+		return IncidentDetail{}, err
+	}
+	return p.detail(viewer, m, now), nil
+}
+
+func (p *Projector) detail(viewer domain.Actor, m *incidentModel, now time.Time) IncidentDetail {
+	i := m.inc
+	d := IncidentDetail{IncidentSummary: p.summary(m, now), Description: i.Description, RSITClass: i.RSITClass, RSITType: i.RSITType,
+		PAP: i.PAP, DetectedAt: i.DetectedAt, Source: i.Source, AlertIDs: slices.Clone(i.AlertIDs), Shared: slices.Clone(i.Shared),
+		Recipients: slices.Clone(i.Recipients), Resolution: i.Resolution, CloseSummary: i.CloseSummary, Reopened: i.Reopened,
+		Version: len(m.timeline)}
+	if i.AffectedSystem != nil {
+		as := *i.AffectedSystem
+		as.ProtectionLayers = slices.Clone(as.ProtectionLayers)
+		d.AffectedSystem = &as
+	}
+	if !i.ClosedAt.IsZero() {
+		t := i.ClosedAt
+		d.ClosedAt = &t
+	}
+	for _, n := range i.Notes {
+		if domain.CanReadItem(viewer, m.aud, n.TLP, n.Author, p.cfg) {
+			d.Notes = append(d.Notes, n)
+		}
+	}
+	for _, x := range i.Indicators {
+		if domain.CanReadItem(viewer, m.aud, x.TLP, x.Author, p.cfg) {
+			d.Indicators = append(d.Indicators, x)
+		}
+	}
+	for _, x := range i.Escalations {
+		d.Escalations = append(d.Escalations, *x)
+	}
+	for _, h := range i.Handoffs {
+		d.Handoffs = append(d.Handoffs, *h)
+	}
+	return d
+}
+
+// TimelineEntry is one event of an incident's timeline.
+type TimelineEntry struct {
+	Sequence   uint64
+	Index      int
+	At         time.Time // recorded by the log (UTC); LocalTime shows it in Asia/Ho_Chi_Minh
+	OccurredAt time.Time
+	Type       string
+	Actor      domain.Actor
+	TextVi     string
+	TextEn     string
+}
+
+// Timeline returns every event of an incident in order, each as a sentence in Vietnamese and
+// English. Notes and indicators the viewer may not read (stricter TLP) are left out.
+func (p *Projector) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	m, err := p.lookup(viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TimelineEntry, 0, len(m.timeline))
+	for _, e := range m.timeline {
+		if e.item && !domain.CanReadItem(viewer, m.aud, e.itemTLP, e.actor, p.cfg) {
+			continue
+		}
+		vi, en := Sentence(e.event, e.actor, p.cfg)
+		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
+			Type: e.event.EventType(), Actor: e.actor, TextVi: vi, TextEn: en})
+	}
+	return out, nil
+}
+
+// QueueItem is an escalation waiting on an organisation, or a handoff offered to it.
+type QueueItem struct {
+	IncidentID    string
+	IncidentTitle string
+	Severity      domain.Severity
+	TLP           domain.TLP
+	Drill         bool
+	ID            string // escalation or handoff id
+	From          string
+	To            string
+	Reason        string // escalation reason or handoff summary
+	Deadline      time.Time
+	Status        string
+	Overdue       bool
+	TimeLeft      time.Duration // negative when overdue
+}
+
+// EscalationQueue lists the escalations addressed to the viewer's organisation that wait for
+// acknowledgement (and, with acknowledged, those acknowledged but not resolved), overdue first,
+// then by deadline.
+func (p *Projector) EscalationQueue(viewer domain.Actor, acknowledged bool, now time.Time) []QueueItem {
+	v := p.viewer(viewer)
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []QueueItem
+	for n := range p.rows {
+		m := p.rows[n].m
+		if !slices.Contains(m.aud.EscalatedTo, viewer.Org) || !p.sees(v, m) {
+			continue
+		}
+		for _, x := range m.inc.Escalations {
+			if x.To != viewer.Org || !(x.Status == domain.EscalationStatusPending || acknowledged && x.Status == domain.EscalationStatusAcknowledged) {
+				continue
+			}
+			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
+				Drill: m.inc.Drill, ID: x.ID, From: x.From, To: x.To, Reason: x.Reason, Deadline: x.Deadline, Status: string(x.Status),
+				Overdue: x.Status == domain.EscalationStatusPending && now.After(x.Deadline), TimeLeft: x.Deadline.Sub(now)})
+		}
+	}
+	sortQueue(out)
+	return out
+}
+
+// HandoffInbox lists the handoffs offered to the viewer's organisation and not yet answered.
+func (p *Projector) HandoffInbox(viewer domain.Actor, now time.Time) []QueueItem {
+	v := p.viewer(viewer)
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []QueueItem
+	for n := range p.rows {
+		m := p.rows[n].m
+		if !slices.Contains(m.aud.HandoffTo, viewer.Org) || !p.sees(v, m) {
+			continue
+		}
+		for _, h := range m.inc.Handoffs {
+			if h.To != viewer.Org || h.Status != domain.HandoffStatusOffered {
+				continue
+			}
+			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
+				Drill: m.inc.Drill, ID: h.ID, From: h.From, To: h.To, Reason: h.Summary, Deadline: h.Deadline, Status: string(h.Status),
+				Overdue: now.After(h.Deadline), TimeLeft: h.Deadline.Sub(now)})
+		}
+	}
+	sortQueue(out)
+	return out
+}
+
+func sortQueue(q []QueueItem) {
+	slices.SortFunc(q, func(a, b QueueItem) int {
+		if a.Overdue != b.Overdue {
+			if a.Overdue {
+				return -1
+			}
+			return 1
+		}
+		if c := a.Deadline.Compare(b.Deadline); c != 0 {
+			return c
+		}
+		if a.IncidentID != b.IncidentID {
+			if a.IncidentID < b.IncidentID {
+				return -1
+			}
+			return 1
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+}
+
+// IncidentOfEscalation returns the incident an escalation belongs to, if the viewer may read it.
+func (p *Projector) IncidentOfEscalation(viewer domain.Actor, escalationID string) (string, error) {
+	return p.owner(viewer, p.escalations, escalationID, "escalation")
+}
+
+// IncidentOfHandoff returns the incident a handoff belongs to, if the viewer may read it.
+func (p *Projector) IncidentOfHandoff(viewer domain.Actor, handoffID string) (string, error) {
+	return p.owner(viewer, p.handoffs, handoffID, "handoff")
+}
+
+func (p *Projector) owner(viewer domain.Actor, index map[string]string, id, what string) (string, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	inc, ok := index[id]
+	if ok {
+		if _, err := p.lookup(viewer, inc); err == nil {
+			return inc, nil
+		}
+	}
+	return "", domain.Errorf(domain.ENOTFOUND, "%s %q not found", what, id)
+}
