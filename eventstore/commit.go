@@ -141,7 +141,7 @@ func (c *Commit) decodeEnvelopes() ([]Envelope, error) {
 // is checked so that readers fail clearly on foreign messages.
 func decodeCommit(seq uint64, subject string, recorded time.Time, hdr map[string][]string, data []byte) (*Commit, error) {
 	var b commitBody
-	if err := json.Unmarshal(data, &b); err != nil {
+	if err := parseCommitBody(data, &b); err != nil {
 		return nil, fmt.Errorf("stream sequence %d on %s is not a dieuphoi commit: %w", seq, subject, err)
 	}
 	if b.Format != commitFormat {
