@@ -9,7 +9,8 @@ import (
 )
 
 // Config is one version of the regulatory and organisational data the service runs on: the
-// organisation directory, sectors, incident types and deadlines. It has a version, an effective
+// organisation directory, sectors, incident types, deadlines, the escalation policy and the
+// periodic reports. It has a version, an effective
 // date and a legal basis, because these rules change by decree, not by release.
 type Config struct {
 	Version       string           `json:"version"`
@@ -21,6 +22,11 @@ type Config struct {
 	IncidentTypes []IncidentType   `json:"incidentTypes"`
 	Organisations []Organisation   `json:"organisations"`
 	Deadlines     DeadlineSettings `json:"deadlines"`
+	// EscalationPolicy chains escalations and handoffs when nobody answers; empty: no policy
+	// (no automatic escalation, no chains, no notification deadline).
+	EscalationPolicy EscalationPolicy `json:"escalationPolicy"`
+	// PeriodicReports lists the periodic summary reports (Mẫu 05) and who owes them.
+	PeriodicReports PeriodicReports `json:"periodicReports"`
 
 	orgs  map[string]*Organisation
 	kinds map[string]*OrgKind

@@ -22,8 +22,9 @@ var defaultConfigJSON []byte
 // DefaultConfig never meets the error at run time.
 var defaultConfig, defaultConfigErr = ParseConfig("defaults/config.json", defaultConfigJSON)
 
-// DefaultConfig returns a fresh copy of the built-in configuration (version 2025.1): the
-// organisation directory, sectors, incident types and deadlines of a sample province. Callers
+// DefaultConfig returns a fresh copy of the built-in configuration (version 2025.2): the
+// organisation directory, sectors, incident types, deadlines, escalation policy and periodic
+// reports of a sample province. Callers
 // may modify the copy.
 func DefaultConfig() *Config {
 	if defaultConfigErr != nil {
@@ -43,6 +44,8 @@ func (c *Config) clone() *Config {
 	d.Sectors = slices.Clone(c.Sectors)
 	d.IncidentTypes = slices.Clone(c.IncidentTypes)
 	d.Organisations = slices.Clone(c.Organisations)
+	d.EscalationPolicy = c.EscalationPolicy.clone()
+	d.PeriodicReports = c.PeriodicReports.clone()
 	d.index()
 	return &d
 }
@@ -253,6 +256,7 @@ func (c *Config) problems() []configProblem {
 	}
 	if d == (DeadlineSettings{}) {
 		add("deadlines", "is required; give acknowledgeEscalation, escalateAfter, answerHandoff, notifyOwnerAndVncert, closingReport, minAckWithin and maxAckWithin")
+		c.policyProblems(add)
 		return out
 	}
 	positive := true
@@ -271,6 +275,7 @@ func (c *Config) problems() []configProblem {
 				time.Duration(d.AcknowledgeEscalation), time.Duration(d.MinAckWithin), time.Duration(d.MaxAckWithin))
 		}
 	}
+	c.policyProblems(add)
 	return out
 }
 

@@ -37,7 +37,7 @@ func TestDefaultConfig(t *testing.T) {
 	is.NoErr(defaultConfigErr) // embedded default parses
 	c := DefaultConfig()
 	is.NoErr(c.Validate())                                                        // default validates
-	is.Equal(c.Version, "2025.1")                                                 // version
+	is.Equal(c.Version, "2025.2")                                                 // version
 	is.True(c.EffectiveFrom.Equal(time.Date(2025, 2, 28, 17, 0, 0, 0, time.UTC))) // effective 2025-03-01 00:00 +07:00
 	is.Equal(c.Province, "Tỉnh mẫu (default province)")                           // province
 	is.True(strings.Contains(c.LegalBasis, "Thông tư 20/2017/TT-BTTTT"))          // legal basis: TT20
@@ -122,7 +122,7 @@ func TestDefaultConfigIsACopy(t *testing.T) {
 	j[0] = 'x'
 	is.Equal(DefaultConfigJSON()[0], byte('{')) // the text is a copy too
 	c := MustParseConfigText(t, DefaultConfigJSON())
-	is.Equal(c.Version, "2025.1") // the text parses
+	is.Equal(c.Version, "2025.2") // the text parses
 }
 
 func TestParseConfigErrors(t *testing.T) {
@@ -137,14 +137,15 @@ func TestParseConfigErrors(t *testing.T) {
 			want: []string{"config.json: line LINE+1, column 3: invalid character '\"' after object key:value pair"}},
 		{name: "unknown field", edits: []edit{{`"slug": "military",`, `"slug": "military", "colour": "green",`}},
 			want: []string{`config.json: line LINE, column 27: unknown field "colour" in organisations[1]; known fields are kind, nameEn, nameVi, sector, slug`}},
-		{name: "field name in the wrong case", edits: []edit{{`"version": "2025.1"`, `"Version": "2025.1"`}},
+		{name: "field name in the wrong case", edits: []edit{{`"version": "2025.2"`, `"Version": "2025.2"`}},
 			want: []string{`config.json: line LINE, column 3: unknown field "Version" at the top level; did you mean "version"?`}},
 		{name: "unknown organisation kind", edits: []edit{{`"kind": "PROPAGANDA"`, `"kind": "POLISE"`}},
 			want: []string{`config.json: line LINE: organisations[4].kind: unknown organisation kind "POLISE"`}},
 		{name: "unknown sector", edits: []edit{{`"sector": "URBAN"`, `"sector": "CITY"`}},
 			want: []string{`config.json: line LINE: organisations[18].sector: unknown sector "CITY"`}},
 		{name: "duplicate slug", edits: []edit{{`"slug": "military"`, `"slug": "police"`}},
-			want: []string{`config.json: line LINE: organisations[1].slug: duplicate slug "police" (already used by organisations[0])`}},
+			want: []string{`config.json: line LINE: organisations[1].slug: duplicate slug "police" (already used by organisations[0])`,
+				`escalationPolicy.rules[0].chain[1].org: unknown organisation "military"`}, more: true},
 		{name: "bad slug", edits: []edit{{`"slug": "dept-finance"`, `"slug": "Dept_Finance"`}},
 			want: []string{`line LINE: organisations[21].slug: slug "Dept_Finance" must be lower-case`}},
 		{name: "duplicate sector code", edits: []edit{{`"code": "URBAN"`, `"code": "ENERGY"`}},
@@ -176,15 +177,15 @@ func TestParseConfigErrors(t *testing.T) {
 			want: []string{`line LINE, column 16: orgKinds[0].force: must be true or false`}},
 		{name: "bad time", edits: []edit{{`"effectiveFrom": "2025-03-01T00:00:00+07:00"`, `"effectiveFrom": "01/03/2025"`}},
 			want: []string{`line LINE, column 20: effectiveFrom: time "01/03/2025" must be written as in "2025-03-01T00:00:00+07:00"`}},
-		{name: "missing version", edits: []edit{{`"version": "2025.1",`, ``}},
+		{name: "missing version", edits: []edit{{`"version": "2025.2",`, ``}},
 			want: []string{`config.json: line 1: version: is required`}},
 		{name: "field given twice", edits: []edit{{`"province": "Tỉnh mẫu (default province)",`, `"province": "A", "province": "B",`}},
 			want: []string{`line LINE, column 20: province: is given twice`}},
-		{name: "unknown and repeated fields", edits: []edit{{`"version": "2025.1",`, `"version": "2025.1", "sectors": [], "x": 1,`}},
+		{name: "unknown and repeated fields", edits: []edit{{`"version": "2025.2",`, `"version": "2025.2", "sectors": [], "x": 1,`}},
 			want: []string{`line LINE, column 39: unknown field "x"`, `column 3: sectors: is given twice`}, more: true},
 		{name: "several problems, in file order", edits: []edit{
 			{`"kind": "PROPAGANDA"`, `"kind": "POLISE"`},
-			{`"version": "2025.1",`, `"version": "2025.1", "extra": 1,`},
+			{`"version": "2025.2",`, `"version": "2025.2", "extra": 1,`},
 			{`"answerHandoff": "4h"`, `"answerHandoff": "0s"`},
 		}, more: true, want: []string{
 			"line 2, column 24: unknown field \"extra\" at the top level",
@@ -245,7 +246,7 @@ func TestParseConfigFileProblems(t *testing.T) {
 func TestParseConfigByteOrderMark(t *testing.T) {
 	is := is.New(t)
 	c := MustParseConfigText(t, append([]byte("\uFEFF"), DefaultConfigJSON()...))
-	is.Equal(c.Version, "2025.1") // a file saved with a BOM parses
+	is.Equal(c.Version, "2025.2") // a file saved with a BOM parses
 }
 
 func TestParseConfigReportsAtMostTwenty(t *testing.T) {
@@ -254,7 +255,7 @@ func TestParseConfigReportsAtMostTwenty(t *testing.T) {
 	for i := range 25 {
 		fmt.Fprintf(&extra, `"x%d": 1, `, i)
 	}
-	data, _ := editDefault(t, `"version": "2025.1",`, `"version": "2025.1", `+extra.String())
+	data, _ := editDefault(t, `"version": "2025.2",`, `"version": "2025.2", `+extra.String())
 	_, err := ParseConfig("config.json", data)
 	lines := strings.Split(ErrorMessage(err), "\n")
 	is.Equal(len(lines), 21)                       // twenty problems and a summary

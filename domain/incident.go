@@ -114,6 +114,9 @@ const (
 	EscalationStatusPending      EscalationStatus = "PENDING"
 	EscalationStatusAcknowledged EscalationStatus = "ACKNOWLEDGED"
 	EscalationStatusResolved     EscalationStatus = "RESOLVED"
+	// EscalationStatusMissed: the deadline passed without an acknowledgement; the chain moved on.
+	// The addressee may still acknowledge, late.
+	EscalationStatusMissed EscalationStatus = "MISSED"
 )
 
 // HandoffStatus is where a handoff of ownership stands.
@@ -126,6 +129,9 @@ const (
 	HandoffStatusDeclined  HandoffStatus = "DECLINED"
 	HandoffStatusReturned  HandoffStatus = "RETURNED"
 	HandoffStatusWithdrawn HandoffStatus = "WITHDRAWN"
+	// HandoffStatusExpired: the answer deadline passed; the offer went to the next organisation
+	// of its chain, if any.
+	HandoffStatusExpired HandoffStatus = "EXPIRED"
 )
 
 // AffectedSystem is the information system an incident hit (Mẫu 03).
@@ -226,6 +232,17 @@ type Escalation struct {
 	ResolvedBy *Actor           `json:"resolvedBy,omitempty"`
 	ResolvedAt time.Time        `json:"resolvedAt,omitzero"`
 	Resolution string           `json:"resolution,omitempty"`
+
+	// What the escalation started with; later configuration versions never change it.
+	PolicyVersion string      `json:"policyVersion,omitempty"` // configuration version whose policy applied; "" none
+	RuleID        string      `json:"ruleId,omitempty"`
+	Chain         []ChainStep `json:"chain,omitempty"` // the steps still to go when this one is missed
+	RemindBefore  Duration    `json:"remindBefore,omitempty"`
+	Auto          bool        `json:"auto,omitempty"`    // recorded by the system, not a person
+	Follows       string      `json:"follows,omitempty"` // the missed escalation this step follows
+	RemindAt      time.Time   `json:"remindAt,omitzero"` // zero: no reminder
+	Reminded      bool        `json:"reminded,omitempty"`
+	MissedAt      time.Time   `json:"missedAt,omitzero"`
 }
 
 // Handoff offers ownership of an incident to a CERT or a force.
@@ -242,6 +259,25 @@ type Handoff struct {
 	At              time.Time     `json:"at"`
 	UpdatedBy       *Actor        `json:"updatedBy,omitempty"` // who made the last status change
 	UpdatedAt       time.Time     `json:"updatedAt,omitzero"`
+
+	// What the handoff started with; later configuration versions never change it.
+	PolicyVersion string    `json:"policyVersion,omitempty"`
+	RuleID        string    `json:"ruleId,omitempty"`
+	Chain         []string  `json:"chain,omitempty"` // where the offer goes next when declined or unanswered
+	RemindBefore  Duration  `json:"remindBefore,omitempty"`
+	Auto          bool      `json:"auto,omitempty"`    // offered by the system along the chain
+	Follows       string    `json:"follows,omitempty"` // the declined or expired handoff this one follows
+	RemindAt      time.Time `json:"remindAt,omitzero"`
+	Reminded      bool      `json:"reminded,omitempty"`
+}
+
+// SubmittedReport is a report form (Mẫu 03, Mẫu 04) recorded as submitted for the incident.
+type SubmittedReport struct {
+	Form      ReportForm `json:"form"`
+	Reference string     `json:"reference,omitempty"`
+	Late      bool       `json:"late,omitempty"`
+	By        Actor      `json:"by"`
+	At        time.Time  `json:"at"`
 }
 
 // Incident is the aggregate of one cyber incident. Fields are exported for read models, which
@@ -282,6 +318,17 @@ type Incident struct {
 	CloseSummary   string          `json:"closeSummary,omitempty"`
 	ClosedAt       time.Time       `json:"closedAt,omitzero"`
 	Reopened       int             `json:"reopened,omitempty"`
+
+	// AutoRules lists the policy rules whose automatic escalation was recorded (or found blocked).
+	AutoRules []string `json:"autoRules,omitempty"`
+	// Notified lists the organisations recorded as notified outside the service (TT20 Art. 9).
+	Notified           []string `json:"notified,omitempty"`
+	NotificationMissed bool     `json:"notificationMissed,omitempty"`
+	// ReportDue is when the closing report (Mẫu 04) is due; zero while open or when none is owed.
+	ReportDue            time.Time         `json:"reportDue,omitzero"`
+	ClosingReportAt      time.Time         `json:"closingReportAt,omitzero"` // Mẫu 04 submitted since the last closing
+	ClosingReportOverdue bool              `json:"closingReportOverdue,omitempty"`
+	Reports              []SubmittedReport `json:"reports,omitempty"`
 }
 
 // NewIncident returns an unopened incident with the given id; call Open or Replay its events.
@@ -347,6 +394,8 @@ const (
 	CmdWithdrawHandoff       = "WithdrawHandoff"
 	CmdCloseIncident         = "CloseIncident"
 	CmdReopenIncident        = "ReopenIncident"
+	CmdRecordNotification    = "RecordNotification"
+	CmdSubmitReport          = "SubmitReport"
 )
 
 // Commands.
@@ -568,7 +617,9 @@ type TLPChanged struct {
 	At     time.Time `json:"at"`
 }
 
-// IncidentEscalated records an escalation from By's organisation to another.
+// IncidentEscalated records an escalation from By's organisation (or, when the system escalates
+// along a policy chain, from the organisation From) to another. Events stored before the
+// escalation policy existed lack the policy fields: their zero values mean "no policy".
 type IncidentEscalated struct {
 	EscalationID string    `json:"escalationId"`
 	From         string    `json:"from"`
@@ -577,6 +628,15 @@ type IncidentEscalated struct {
 	Deadline     time.Time `json:"deadline"`
 	By           Actor     `json:"by"`
 	At           time.Time `json:"at"`
+
+	PolicyVersion string      `json:"policyVersion,omitempty"` // configuration version whose policy applied
+	RuleID        string      `json:"ruleId,omitempty"`
+	Chain         []ChainStep `json:"chain,omitempty"`        // the steps still to go after this one
+	Auto          bool        `json:"auto,omitempty"`         // recorded by the system along the policy
+	RemindAt      time.Time   `json:"remindAt,omitzero"`      // zero: no reminder
+	RemindBefore  Duration    `json:"remindBefore,omitempty"` // carried to the next steps of the chain
+	Follows       string      `json:"follows,omitempty"`      // the missed escalation this step follows
+	Skipped       []string    `json:"skipped,omitempty"`      // chain steps passed over (not allowed to receive it)
 }
 
 // EscalationAcknowledged records the addressee's acknowledgement; Late when after the deadline.
@@ -595,7 +655,8 @@ type EscalationResolved struct {
 	At           time.Time `json:"at"`
 }
 
-// HandoffOffered records an offer of ownership from the current owner.
+// HandoffOffered records an offer of ownership from the current owner; By is SystemActor when
+// the offer moved on along the handoff chain.
 type HandoffOffered struct {
 	HandoffID       string    `json:"handoffId"`
 	From            string    `json:"from"`
@@ -605,6 +666,15 @@ type HandoffOffered struct {
 	Deadline        time.Time `json:"deadline"`
 	By              Actor     `json:"by"`
 	At              time.Time `json:"at"`
+
+	PolicyVersion string    `json:"policyVersion,omitempty"`
+	RuleID        string    `json:"ruleId,omitempty"`
+	Chain         []string  `json:"chain,omitempty"` // where the offer goes next when declined or unanswered
+	Auto          bool      `json:"auto,omitempty"`
+	RemindAt      time.Time `json:"remindAt,omitzero"`
+	RemindBefore  Duration  `json:"remindBefore,omitempty"`
+	Follows       string    `json:"follows,omitempty"`
+	Skipped       []string  `json:"skipped,omitempty"`
 }
 
 // HandoffAccepted records that the addressee took ownership.
@@ -638,12 +708,14 @@ type HandoffWithdrawn struct {
 	At        time.Time `json:"at"`
 }
 
-// IncidentClosed records the end of the response.
+// IncidentClosed records the end of the response. ReportDue is when the closing report (Mẫu 04)
+// is due; zero when none is owed (false positives, duplicates, events stored before it existed).
 type IncidentClosed struct {
 	Resolution Resolution `json:"resolution"`
 	Summary    string     `json:"summary"`
 	By         Actor      `json:"by"`
 	At         time.Time  `json:"at"`
+	ReportDue  time.Time  `json:"reportDue,omitzero"`
 }
 
 // IncidentReopened records that a closed incident is being handled again.
@@ -786,7 +858,12 @@ func (i *Incident) apply(e Event) {
 		}
 	case IncidentEscalated:
 		i.Escalations = append(i.Escalations, &Escalation{ID: e.EscalationID, From: e.From, To: e.To, Reason: e.Reason,
-			Deadline: e.Deadline, Status: EscalationStatusPending, By: e.By, At: e.At})
+			Deadline: e.Deadline, Status: EscalationStatusPending, By: e.By, At: e.At,
+			PolicyVersion: e.PolicyVersion, RuleID: e.RuleID, Chain: slices.Clone(e.Chain), RemindBefore: e.RemindBefore,
+			Auto: e.Auto, Follows: e.Follows, RemindAt: e.RemindAt})
+		if e.Auto && e.RuleID != "" {
+			i.AutoRules = unionSorted(i.AutoRules, e.RuleID)
+		}
 	case EscalationAcknowledged:
 		if x := i.Escalation(e.EscalationID); x != nil {
 			by := e.By
@@ -799,7 +876,9 @@ func (i *Incident) apply(e Event) {
 		}
 	case HandoffOffered:
 		i.Handoffs = append(i.Handoffs, &Handoff{ID: e.HandoffID, From: e.From, To: e.To, Summary: e.Summary,
-			RequestedAction: e.RequestedAction, Deadline: e.Deadline, Status: HandoffStatusOffered, By: e.By, At: e.At})
+			RequestedAction: e.RequestedAction, Deadline: e.Deadline, Status: HandoffStatusOffered, By: e.By, At: e.At,
+			PolicyVersion: e.PolicyVersion, RuleID: e.RuleID, Chain: slices.Clone(e.Chain), RemindBefore: e.RemindBefore,
+			Auto: e.Auto, Follows: e.Follows, RemindAt: e.RemindAt})
 	case HandoffAccepted:
 		if h := i.updateHandoff(e.HandoffID, HandoffStatusAccepted, "", e.By, e.At); h != nil {
 			i.Owner = h.To
@@ -814,9 +893,13 @@ func (i *Incident) apply(e Event) {
 		i.updateHandoff(e.HandoffID, HandoffStatusWithdrawn, e.Reason, e.By, e.At)
 	case IncidentClosed:
 		i.Status, i.Resolution, i.CloseSummary, i.ClosedAt = IncidentStatusClosed, e.Resolution, e.Summary, e.At
+		i.ReportDue, i.ClosingReportAt, i.ClosingReportOverdue = e.ReportDue, time.Time{}, false
 	case IncidentReopened:
 		i.Status, i.Resolution, i.CloseSummary, i.ClosedAt = IncidentStatusOpen, "", "", time.Time{}
+		i.ReportDue, i.ClosingReportAt, i.ClosingReportOverdue = time.Time{}, time.Time{}, false // reopening cancels the due report
 		i.Reopened++
+	default:
+		i.applyDeadline(e)
 	}
 }
 
@@ -1365,8 +1448,15 @@ func (i *Incident) Escalate(in Invocation, c Escalate) error {
 		}
 	}
 	now := in.Now.UTC()
-	i.record(IncidentEscalated{EscalationID: id, From: in.Actor.Org, To: c.ToOrg, Reason: reason,
-		Deadline: now.Add(d), By: in.Actor, At: now})
+	e := IncidentEscalated{EscalationID: id, From: in.Actor.Org, To: c.ToOrg, Reason: reason,
+		Deadline: now.Add(d), By: in.Actor, At: now}
+	if rule := in.Config.PolicyFor(i); rule != nil {
+		e.PolicyVersion, e.RuleID = in.Config.Version, rule.ID
+		e.Chain = i.manualChain(in.Config, rule, c.ToOrg, in.Actor.Org)
+		e.RemindBefore = in.Config.EscalationPolicy.RemindBefore
+		e.RemindAt = remindAt(e.Deadline, now, e.RemindBefore)
+	}
+	i.record(e)
 	return nil
 }
 
@@ -1383,7 +1473,7 @@ func (i *Incident) AcknowledgeEscalation(in Invocation, c AcknowledgeEscalation)
 		return Errorf(EFORBIDDEN, "only %s can acknowledge escalation %q", x.To, x.ID)
 	case x.Status == EscalationStatusAcknowledged:
 		return Errorf(ECONFLICT, "escalation %q was already acknowledged at %s by %s", x.ID, x.AckAt.Format(time.RFC3339), x.AckBy.User)
-	case x.Status != EscalationStatusPending:
+	case x.Status != EscalationStatusPending && x.Status != EscalationStatusMissed:
 		return Errorf(ECONFLICT, "escalation %q is already %s", x.ID, x.Status)
 	}
 	now := in.Now.UTC()
@@ -1460,8 +1550,15 @@ func (i *Incident) OfferHandoff(in Invocation, c OfferHandoff) error {
 		return Errorf(ECONFLICT, "handoff %q to %s is still waiting for an answer; withdraw it first", h.ID, h.To)
 	}
 	now := in.Now.UTC()
-	i.record(HandoffOffered{HandoffID: id, From: i.Owner, To: c.ToOrg, Summary: summary, RequestedAction: action,
-		Deadline: now.Add(d), By: in.Actor, At: now})
+	e := HandoffOffered{HandoffID: id, From: i.Owner, To: c.ToOrg, Summary: summary, RequestedAction: action,
+		Deadline: now.Add(d), By: in.Actor, At: now}
+	if rule := cfg.PolicyFor(i); rule != nil {
+		e.PolicyVersion, e.RuleID = cfg.Version, rule.ID
+		e.Chain = i.resolveHandoffChain(cfg, rule.HandoffChain, c.ToOrg)
+		e.RemindBefore = cfg.EscalationPolicy.RemindBefore
+		e.RemindAt = remindAt(e.Deadline, now, e.RemindBefore)
+	}
+	i.record(e)
 	return nil
 }
 
@@ -1503,6 +1600,7 @@ func (i *Incident) DeclineHandoff(in Invocation, c DeclineHandoff) error {
 		return err
 	}
 	i.record(HandoffDeclined{HandoffID: h.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.offerNext(in, h) // same commit: the decline and the next offer are one fact
 	return nil
 }
 
@@ -1563,7 +1661,12 @@ func (i *Incident) Close(in Invocation, c CloseIncident) error {
 	if h := i.offered(); h != nil {
 		return Errorf(ECONFLICT, "answer or withdraw handoff %q to %s first", h.ID, h.To)
 	}
-	i.record(IncidentClosed{Resolution: c.Resolution, Summary: summary, By: in.Actor, At: in.Now.UTC()})
+	now := in.Now.UTC()
+	e := IncidentClosed{Resolution: c.Resolution, Summary: summary, By: in.Actor, At: now}
+	if owesClosingReport(c.Resolution) {
+		e.ReportDue = now.Add(time.Duration(in.Config.Deadlines.ClosingReport))
+	}
+	i.record(e)
 	return nil
 }
 

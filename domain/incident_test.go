@@ -101,6 +101,8 @@ type incidentCase struct {
 	code  string // expected error code; "" when the command succeeds
 	msg   string // part of the expected error message
 	check func(is *is.I, i *Incident)
+	cfg   *Config   // nil: testConfig
+	now   time.Time // zero: incNow
 }
 
 // MustReplay returns an incident with the given events applied.
@@ -155,6 +157,26 @@ func execute(tb testing.TB, i *Incident, in Invocation, cmd any) error {
 		return i.Close(in, c)
 	case ReopenIncident:
 		return i.Reopen(in, c)
+	case RecordNotification:
+		return i.RecordNotification(in, c)
+	case SubmitReport:
+		return i.SubmitReport(in, c)
+	case MissEscalationDeadline:
+		return i.MissEscalationDeadline(in, c)
+	case RemindEscalation:
+		return i.RemindEscalation(in, c)
+	case MissHandoffDeadline:
+		return i.MissHandoffDeadline(in, c)
+	case RemindHandoff:
+		return i.RemindHandoff(in, c)
+	case autoEscalate:
+		return i.AutoEscalate(in)
+	case missNotification:
+		return i.MissNotificationDeadline(in)
+	case missClosingReport:
+		return i.MissClosingReport(in)
+	case PendingDeadline:
+		return i.Fire(in, c)
 	}
 	tb.Fatalf("unknown command %T", cmd)
 	return nil
@@ -162,12 +184,19 @@ func execute(tb testing.TB, i *Incident, in Invocation, cmd any) error {
 
 func runIncidentCases(t *testing.T, cases []incidentCase) {
 	t.Helper()
-	cfg := testConfig(t)
+	defaultCfg := testConfig(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
+			cfg, now := tc.cfg, tc.now
+			if cfg == nil {
+				cfg = defaultCfg
+			}
+			if now.IsZero() {
+				now = incNow
+			}
 			i := MustReplay(t, tc.given...)
-			err := execute(t, i, Invocation{Actor: tc.by, Now: incNow, Config: cfg}, tc.when)
+			err := execute(t, i, Invocation{Actor: tc.by, Now: now, Config: cfg}, tc.when)
 			if tc.code != "" {
 				is.True(err != nil)               // command must fail
 				is.Equal(ErrorCode(err), tc.code) // error code
@@ -720,10 +749,12 @@ func TestIncidentClose(t *testing.T) {
 	cl := CloseIncident{Resolution: ResolutionResolved, Summary: " Đã khắc phục. "}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator closes", given: []Event{opened()}, by: by.PoliceCoord, when: cl,
-			then: []Event{IncidentClosed{Resolution: ResolutionResolved, Summary: "Đã khắc phục.", By: by.PoliceCoord, At: incNow}},
+			then: []Event{IncidentClosed{Resolution: ResolutionResolved, Summary: "Đã khắc phục.", By: by.PoliceCoord, At: incNow,
+				ReportDue: incNow.Add(720 * time.Hour)}},
 			check: func(is *is.I, i *Incident) {
-				is.Equal(i.Status, IncidentStatusClosed) // closed
-				is.Equal(i.ClosedAt, incNow)             // when
+				is.Equal(i.Status, IncidentStatusClosed)         // closed
+				is.Equal(i.ClosedAt, incNow)                     // when
+				is.Equal(i.ReportDue, incNow.Add(720*time.Hour)) // closing report (Mẫu 04) due after deadlines.closingReport
 			}},
 		{name: "false positive after a declined handoff", given: []Event{opened(), offered("h1", "vncert"), HandoffDeclined{HandoffID: "h1", Reason: "x"}},
 			by: by.PoliceCoord, when: CloseIncident{Resolution: ResolutionFalsePositive, Summary: "benign"},
@@ -766,7 +797,8 @@ var everyCommand = []any{
 	ResolveEscalation{EscalationID: "e1", Resolution: "x"}, OfferHandoff{HandoffID: "h9", ToOrg: "vncert", Summary: "x"},
 	AcceptHandoff{HandoffID: "h1"}, DeclineHandoff{HandoffID: "h1", Reason: "x"}, ReturnHandoff{HandoffID: "h1", Reason: "x"},
 	WithdrawHandoff{HandoffID: "h1", Reason: "x"}, CloseIncident{Resolution: ResolutionResolved, Summary: "x"},
-	ReopenIncident{Reason: "x"},
+	ReopenIncident{Reason: "x"}, RecordNotification{Orgs: []string{"vncert"}, Channel: "email"},
+	SubmitReport{Form: ReportFormInitial, Summary: "x"},
 }
 
 func TestIncidentCommandsOnClosedIncident(t *testing.T) {
@@ -778,7 +810,7 @@ func TestIncidentCommandsOnClosedIncident(t *testing.T) {
 			i := MustReplay(t, opened(), escalated("e1", "subcommittee"), closed())
 			err := execute(t, i, Invocation{Actor: by.PoliceCoord, Now: incNow, Config: cfg}, cmd)
 			switch cmd.(type) {
-			case AddNote, ReopenIncident:
+			case AddNote, ReopenIncident, RecordNotification, SubmitReport:
 				is.NoErr(err) // allowed on a closed incident
 			default:
 				is.Equal(ErrorCode(err), ECONFLICT)                                // refused
@@ -786,7 +818,7 @@ func TestIncidentCommandsOnClosedIncident(t *testing.T) {
 			}
 		})
 	}
-	is.Equal(len(everyCommand), 18) // every command but Open
+	is.Equal(len(everyCommand), 20) // every command but Open
 }
 
 func TestIncidentCommandsNotFound(t *testing.T) {

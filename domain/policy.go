@@ -136,7 +136,7 @@ var incidentCommandRoles = func() map[string][]Role {
 		CmdNameRecipients: coord, CmdChangeTLP: write, CmdEscalate: write, CmdAcknowledgeEscalation: read,
 		CmdResolveEscalation: read, CmdOfferHandoff: coord, CmdAcceptHandoff: answer,
 		CmdDeclineHandoff: answer, CmdReturnHandoff: answer, CmdWithdrawHandoff: coord,
-		CmdCloseIncident: coord, CmdReopenIncident: coord,
+		CmdCloseIncident: coord, CmdReopenIncident: coord, CmdRecordNotification: write, CmdSubmitReport: coord,
 	}
 }()
 

@@ -307,3 +307,6 @@ func newID() string {
 
 // NewID returns a new time-ordered id (UUIDv7) for aggregates, events and commands.
 func NewID() string { return newID() }
+
+// Conn returns the store's NATS connection.
+func (s *Store) Conn() *nats.Conn { return s.nc }

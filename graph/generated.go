@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	QueueItem() QueueItemResolver
 	Subscription() SubscriptionResolver
 	TimelineEntry() TimelineEntryResolver
+	Webhook() WebhookResolver
 }
 
 type DirectiveRoot struct {
@@ -72,6 +73,14 @@ type ComplexityRoot struct {
 		OwnerOrg         func(childComplexity int) int
 		ProtectionLayers func(childComplexity int) int
 		SecurityLevel    func(childComplexity int) int
+	}
+
+	DeadLetter struct {
+		At       func(childComplexity int) int
+		Attempts func(childComplexity int) int
+		Error    func(childComplexity int) int
+		Sequence func(childComplexity int) int
+		Status   func(childComplexity int) int
 	}
 
 	Deadline struct {
@@ -206,10 +215,12 @@ type ComplexityRoot struct {
 		ClassifyIncident      func(childComplexity int, input model.ClassifyIncidentInput) int
 		CloseIncident         func(childComplexity int, input model.CloseIncidentInput) int
 		DeclineHandoff        func(childComplexity int, input model.DeclineHandoffInput) int
+		DisableWebhook        func(childComplexity int, input model.DisableWebhookInput) int
 		EscalateIncident      func(childComplexity int, input model.EscalateIncidentInput) int
 		NameRecipients        func(childComplexity int, input model.NameRecipientsInput) int
 		OfferHandoff          func(childComplexity int, input model.OfferHandoffInput) int
 		OpenIncident          func(childComplexity int, input model.OpenIncidentInput) int
+		RegisterWebhook       func(childComplexity int, input model.RegisterWebhookInput) int
 		ReopenIncident        func(childComplexity int, input model.ReopenIncidentInput) int
 		ResolveEscalation     func(childComplexity int, input model.ResolveEscalationInput) int
 		ReturnHandoff         func(childComplexity int, input model.ReturnHandoffInput) int
@@ -246,19 +257,31 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PartnerChange struct {
+		Drill      func(childComplexity int) int
+		Incident   func(childComplexity int) int
+		IncidentID func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Removed    func(childComplexity int) int
+		Sequence   func(childComplexity int) int
+		Types      func(childComplexity int) int
+	}
+
 	PhaseCount struct {
 		Count func(childComplexity int) int
 		Phase func(childComplexity int) int
 	}
 
 	Query struct {
-		Board           func(childComplexity int, filter *model.BoardFilter, sort *projections.BoardSort, first *int, after *string, asOf *time.Time, minSequence *uint64) int
-		EscalationQueue func(childComplexity int, includeAcknowledged *bool, minSequence *uint64) int
-		HandoffInbox    func(childComplexity int, minSequence *uint64) int
-		Incident        func(childComplexity int, id string, asOf *time.Time, minSequence *uint64) int
-		Me              func(childComplexity int) int
-		Organisations   func(childComplexity int) int
-		Timeline        func(childComplexity int, incidentID string, asOf *time.Time, minSequence *uint64) int
+		Board              func(childComplexity int, filter *model.BoardFilter, sort *projections.BoardSort, first *int, after *string, asOf *time.Time, minSequence *uint64) int
+		EscalationQueue    func(childComplexity int, includeAcknowledged *bool, minSequence *uint64) int
+		HandoffInbox       func(childComplexity int, minSequence *uint64) int
+		Incident           func(childComplexity int, id string, asOf *time.Time, minSequence *uint64) int
+		Me                 func(childComplexity int) int
+		Organisations      func(childComplexity int) int
+		Timeline           func(childComplexity int, incidentID string, asOf *time.Time, minSequence *uint64) int
+		WebhookDeadLetters func(childComplexity int, webhookID string) int
+		Webhooks           func(childComplexity int) int
 	}
 
 	QueueChange struct {
@@ -297,6 +320,7 @@ type ComplexityRoot struct {
 		EscalationQueue func(childComplexity int, since *uint64) int
 		HandoffInbox    func(childComplexity int, since *uint64) int
 		IncidentChanged func(childComplexity int, filter *model.BoardFilter, since *uint64) int
+		PartnerFeed     func(childComplexity int, since *uint64) int
 	}
 
 	TimelineEntry struct {
@@ -309,6 +333,24 @@ type ComplexityRoot struct {
 		TextEn     func(childComplexity int) int
 		TextVi     func(childComplexity int) int
 		Type       func(childComplexity int) int
+	}
+
+	Webhook struct {
+		Description    func(childComplexity int) int
+		Disabled       func(childComplexity int) int
+		DisabledAt     func(childComplexity int) int
+		DisabledReason func(childComplexity int) int
+		FromSequence   func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Org            func(childComplexity int) int
+		RegisteredAt   func(childComplexity int) int
+		RegisteredBy   func(childComplexity int) int
+		URL            func(childComplexity int) int
+	}
+
+	WebhookPayload struct {
+		Sequence func(childComplexity int) int
+		Webhook  func(childComplexity int) int
 	}
 }
 
@@ -359,6 +401,8 @@ type MutationResolver interface {
 	CloseIncident(ctx context.Context, input model.CloseIncidentInput) (*model.IncidentPayload, error)
 	ReopenIncident(ctx context.Context, input model.ReopenIncidentInput) (*model.IncidentPayload, error)
 	RevokeToken(ctx context.Context, input model.RevokeTokenInput) (*model.RevokeTokenPayload, error)
+	RegisterWebhook(ctx context.Context, input model.RegisterWebhookInput) (*model.WebhookPayload, error)
+	DisableWebhook(ctx context.Context, input model.DisableWebhookInput) (*model.WebhookPayload, error)
 }
 type OrganisationResolver interface {
 	Sector(ctx context.Context, obj *domain.Organisation) (*string, error)
@@ -373,6 +417,8 @@ type QueryResolver interface {
 	Timeline(ctx context.Context, incidentID string, asOf *time.Time, minSequence *uint64) ([]*projections.TimelineEntry, error)
 	EscalationQueue(ctx context.Context, includeAcknowledged *bool, minSequence *uint64) ([]*projections.QueueItem, error)
 	HandoffInbox(ctx context.Context, minSequence *uint64) ([]*projections.QueueItem, error)
+	Webhooks(ctx context.Context) ([]*projections.WebhookInfo, error)
+	WebhookDeadLetters(ctx context.Context, webhookID string) ([]*projections.DeadLetter, error)
 }
 type QueueItemResolver interface {
 	SecondsLeft(ctx context.Context, obj *projections.QueueItem) (int, error)
@@ -381,12 +427,16 @@ type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, filter *model.BoardFilter, since *uint64) (<-chan *model.IncidentChange, error)
 	EscalationQueue(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
 	HandoffInbox(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
+	PartnerFeed(ctx context.Context, since *uint64) (<-chan *model.PartnerChange, error)
 }
 type TimelineEntryResolver interface {
 	AtLocal(ctx context.Context, obj *projections.TimelineEntry) (string, error)
 
 	Actor(ctx context.Context, obj *projections.TimelineEntry) (string, error)
 	Org(ctx context.Context, obj *projections.TimelineEntry) (string, error)
+}
+type WebhookResolver interface {
+	DisabledReason(ctx context.Context, obj *projections.WebhookInfo) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -494,6 +544,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AffectedSystem.SecurityLevel(childComplexity), true
+
+	case "DeadLetter.at":
+		if e.ComplexityRoot.DeadLetter.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.At(childComplexity), true
+	case "DeadLetter.attempts":
+		if e.ComplexityRoot.DeadLetter.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Attempts(childComplexity), true
+	case "DeadLetter.error":
+		if e.ComplexityRoot.DeadLetter.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Error(childComplexity), true
+	case "DeadLetter.sequence":
+		if e.ComplexityRoot.DeadLetter.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Sequence(childComplexity), true
+	case "DeadLetter.status":
+		if e.ComplexityRoot.DeadLetter.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadLetter.Status(childComplexity), true
 
 	case "Deadline.at":
 		if e.ComplexityRoot.Deadline.At == nil {
@@ -1144,6 +1225,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineHandoff(childComplexity, args["input"].(model.DeclineHandoffInput)), true
+	case "Mutation.disableWebhook":
+		if e.ComplexityRoot.Mutation.DisableWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableWebhook(childComplexity, args["input"].(model.DisableWebhookInput)), true
 	case "Mutation.escalateIncident":
 		if e.ComplexityRoot.Mutation.EscalateIncident == nil {
 			break
@@ -1188,6 +1280,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenIncident(childComplexity, args["input"].(model.OpenIncidentInput)), true
+	case "Mutation.registerWebhook":
+		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterWebhook(childComplexity, args["input"].(model.RegisterWebhookInput)), true
 	case "Mutation.reopenIncident":
 		if e.ComplexityRoot.Mutation.ReopenIncident == nil {
 			break
@@ -1355,6 +1458,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PartnerChange.drill":
+		if e.ComplexityRoot.PartnerChange.Drill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Drill(childComplexity), true
+	case "PartnerChange.incident":
+		if e.ComplexityRoot.PartnerChange.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Incident(childComplexity), true
+	case "PartnerChange.incidentId":
+		if e.ComplexityRoot.PartnerChange.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.IncidentID(childComplexity), true
+	case "PartnerChange.reason":
+		if e.ComplexityRoot.PartnerChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Reason(childComplexity), true
+	case "PartnerChange.removed":
+		if e.ComplexityRoot.PartnerChange.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Removed(childComplexity), true
+	case "PartnerChange.sequence":
+		if e.ComplexityRoot.PartnerChange.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Sequence(childComplexity), true
+	case "PartnerChange.types":
+		if e.ComplexityRoot.PartnerChange.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerChange.Types(childComplexity), true
+
 	case "PhaseCount.count":
 		if e.ComplexityRoot.PhaseCount.Count == nil {
 			break
@@ -1436,6 +1582,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Timeline(childComplexity, args["incidentId"].(string), args["asOf"].(*time.Time), args["minSequence"].(*uint64)), true
+	case "Query.webhookDeadLetters":
+		if e.ComplexityRoot.Query.WebhookDeadLetters == nil {
+			break
+		}
+
+		args, err := ec.field_Query_webhookDeadLetters_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WebhookDeadLetters(childComplexity, args["webhookId"].(string)), true
+	case "Query.webhooks":
+		if e.ComplexityRoot.Query.Webhooks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
 
 	case "QueueChange.incidentId":
 		if e.ComplexityRoot.QueueChange.IncidentID == nil {
@@ -1594,6 +1757,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["filter"].(*model.BoardFilter), args["since"].(*uint64)), true
+	case "Subscription.partnerFeed":
+		if e.ComplexityRoot.Subscription.PartnerFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_partnerFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PartnerFeed(childComplexity, args["since"].(*uint64)), true
 
 	case "TimelineEntry.actor":
 		if e.ComplexityRoot.TimelineEntry.Actor == nil {
@@ -1650,6 +1824,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimelineEntry.Type(childComplexity), true
 
+	case "Webhook.description":
+		if e.ComplexityRoot.Webhook.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Description(childComplexity), true
+	case "Webhook.disabled":
+		if e.ComplexityRoot.Webhook.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Disabled(childComplexity), true
+	case "Webhook.disabledAt":
+		if e.ComplexityRoot.Webhook.DisabledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.DisabledAt(childComplexity), true
+	case "Webhook.disabledReason":
+		if e.ComplexityRoot.Webhook.DisabledReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.DisabledReason(childComplexity), true
+	case "Webhook.fromSequence":
+		if e.ComplexityRoot.Webhook.FromSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.FromSequence(childComplexity), true
+	case "Webhook.id":
+		if e.ComplexityRoot.Webhook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.ID(childComplexity), true
+	case "Webhook.org":
+		if e.ComplexityRoot.Webhook.Org == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Org(childComplexity), true
+	case "Webhook.registeredAt":
+		if e.ComplexityRoot.Webhook.RegisteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.RegisteredAt(childComplexity), true
+	case "Webhook.registeredBy":
+		if e.ComplexityRoot.Webhook.RegisteredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.RegisteredBy(childComplexity), true
+	case "Webhook.url":
+		if e.ComplexityRoot.Webhook.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.URL(childComplexity), true
+
+	case "WebhookPayload.sequence":
+		if e.ComplexityRoot.WebhookPayload.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayload.Sequence(childComplexity), true
+	case "WebhookPayload.webhook":
+		if e.ComplexityRoot.WebhookPayload.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookPayload.Webhook(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1670,10 +1918,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputClassifyIncidentInput,
 		ec.unmarshalInputCloseIncidentInput,
 		ec.unmarshalInputDeclineHandoffInput,
+		ec.unmarshalInputDisableWebhookInput,
 		ec.unmarshalInputEscalateIncidentInput,
 		ec.unmarshalInputNameRecipientsInput,
 		ec.unmarshalInputOfferHandoffInput,
 		ec.unmarshalInputOpenIncidentInput,
+		ec.unmarshalInputRegisterWebhookInput,
 		ec.unmarshalInputReopenIncidentInput,
 		ec.unmarshalInputResolveEscalationInput,
 		ec.unmarshalInputReturnHandoffInput,
@@ -1771,7 +2021,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema.graphqls"
+//go:embed "partner.graphqls" "schema.graphqls" "webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1783,7 +2033,9 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "partner.graphqls", Input: sourceData("partner.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "webhook.graphqls", Input: sourceData("webhook.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1841,6 +2093,22 @@ func (ec *executionContext) childFields_AffectedSystem(ctx context.Context, fiel
 		return ec.fieldContext_AffectedSystem_protectionLayers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AffectedSystem", field.Name)
+}
+
+func (ec *executionContext) childFields_DeadLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_DeadLetter_sequence(ctx, field)
+	case "attempts":
+		return ec.fieldContext_DeadLetter_attempts(ctx, field)
+	case "status":
+		return ec.fieldContext_DeadLetter_status(ctx, field)
+	case "error":
+		return ec.fieldContext_DeadLetter_error(ctx, field)
+	case "at":
+		return ec.fieldContext_DeadLetter_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadLetter", field.Name)
 }
 
 func (ec *executionContext) childFields_Deadline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2141,6 +2409,26 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_PartnerChange_sequence(ctx, field)
+	case "incidentId":
+		return ec.fieldContext_PartnerChange_incidentId(ctx, field)
+	case "removed":
+		return ec.fieldContext_PartnerChange_removed(ctx, field)
+	case "reason":
+		return ec.fieldContext_PartnerChange_reason(ctx, field)
+	case "drill":
+		return ec.fieldContext_PartnerChange_drill(ctx, field)
+	case "types":
+		return ec.fieldContext_PartnerChange_types(ctx, field)
+	case "incident":
+		return ec.fieldContext_PartnerChange_incident(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerChange", field.Name)
+}
+
 func (ec *executionContext) childFields_PhaseCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "phase":
@@ -2237,6 +2525,42 @@ func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field
 		return ec.fieldContext_TimelineEntry_textEn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimelineEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Webhook_id(ctx, field)
+	case "org":
+		return ec.fieldContext_Webhook_org(ctx, field)
+	case "url":
+		return ec.fieldContext_Webhook_url(ctx, field)
+	case "description":
+		return ec.fieldContext_Webhook_description(ctx, field)
+	case "fromSequence":
+		return ec.fieldContext_Webhook_fromSequence(ctx, field)
+	case "registeredBy":
+		return ec.fieldContext_Webhook_registeredBy(ctx, field)
+	case "registeredAt":
+		return ec.fieldContext_Webhook_registeredAt(ctx, field)
+	case "disabled":
+		return ec.fieldContext_Webhook_disabled(ctx, field)
+	case "disabledReason":
+		return ec.fieldContext_Webhook_disabledReason(ctx, field)
+	case "disabledAt":
+		return ec.fieldContext_Webhook_disabledAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Webhook", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhook":
+		return ec.fieldContext_WebhookPayload_webhook(ctx, field)
+	case "sequence":
+		return ec.fieldContext_WebhookPayload_sequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2495,6 +2819,20 @@ func (ec *executionContext) field_Mutation_declineHandoff_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_disableWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DisableWebhookInput, error) {
+			return ec.unmarshalNDisableWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDisableWebhookInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_escalateIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2543,6 +2881,20 @@ func (ec *executionContext) field_Mutation_openIncident_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.OpenIncidentInput, error) {
 			return ec.unmarshalNOpenIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOpenIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterWebhookInput, error) {
+			return ec.unmarshalNRegisterWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRegisterWebhookInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2799,6 +3151,20 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_webhookDeadLetters_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "webhookId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["webhookId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_escalationQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2846,6 +3212,20 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 		return nil, err
 	}
 	args["since"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_partnerFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
 	return args, nil
 }
 
@@ -3265,6 +3645,121 @@ func (ec *executionContext) _AffectedSystem_protectionLayers(ctx context.Context
 }
 func (ec *executionContext) fieldContext_AffectedSystem_protectionLayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DeadLetter_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _DeadLetter_attempts(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeadLetter_status(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DeadLetter_error(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DeadLetter_at(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadLetter_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadLetter_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Deadline_at(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6342,6 +6837,94 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterWebhook(ctx, fc.Args["input"].(model.RegisterWebhookInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookPayload) graphql.Marshaler {
+			return ec.marshalNWebhookPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐWebhookPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableWebhook(ctx, fc.Args["input"].(model.DisableWebhookInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WebhookPayload) graphql.Marshaler {
+			return ec.marshalNWebhookPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐWebhookPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *domain.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6728,6 +7311,176 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _PartnerChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_removed(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_reason(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v projections.PartnerReason) graphql.Marshaler {
+			return ec.marshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐPartnerReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type PartnerReason does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_drill(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_drill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drill, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_drill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_types(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PartnerChange_incident(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerChange_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.IncidentDetail) graphql.Marshaler {
+			return ec.marshalOIncident2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐIncidentDetail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerChange_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PhaseCount_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhaseCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7052,6 +7805,82 @@ func (ec *executionContext) fieldContext_Query_handoffInbox(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_handoffInbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_webhooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_webhooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Webhooks(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*projections.WebhookInfo) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_webhooks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_webhookDeadLetters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_webhookDeadLetters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WebhookDeadLetters(ctx, fc.Args["webhookId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*projections.DeadLetter) graphql.Marshaler {
+			return ec.marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_webhookDeadLetters(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeadLetter(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_webhookDeadLetters_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7735,6 +8564,50 @@ func (ec *executionContext) fieldContext_Subscription_handoffInbox(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_partnerFeed(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_partnerFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PartnerFeed(ctx, fc.Args["since"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnerChange) graphql.Marshaler {
+			return ec.marshalNPartnerChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPartnerChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_partnerFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_partnerFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TimelineEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7940,6 +8813,300 @@ func (ec *executionContext) _TimelineEntry_textEn(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_TimelineEntry_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_org(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_org(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Org, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_url(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_description(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_fromSequence(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_fromSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_fromSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_registeredBy(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_registeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Webhook",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Webhook_registeredAt(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_registeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_registeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_disabled(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_disabledReason(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_disabledReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Webhook().DisabledReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_disabledReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Webhook_disabledAt(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_disabledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisabledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_disabledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _WebhookPayload_webhook(ctx context.Context, field graphql.CollectedField, obj *model.WebhookPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookPayload_webhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Webhook, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.WebhookInfo) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookPayload_webhook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.WebhookPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookPayload_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -9694,6 +10861,50 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Context, obj any) (model.DisableWebhookInput, error) {
+	var it model.DisableWebhookInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "webhookId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "webhookId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Context, obj any) (model.EscalateIncidentInput, error) {
 	var it model.EscalateIncidentInput
 	if obj == nil {
@@ -10011,6 +11222,50 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 				return it, err
 			}
 			it.AffectedSystem = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Context, obj any) (model.RegisterWebhookInput, error) {
+	var it model.RegisterWebhookInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "url", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
 		}
 	}
 	return it, nil
@@ -10548,6 +11803,64 @@ func (ec *executionContext) _AffectedSystem(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._AffectedSystem_protectionLayers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var deadLetterImplementors = []string{"DeadLetter"}
+
+func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSet, obj *projections.DeadLetter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deadLetterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeadLetter")
+		case "sequence":
+			out.Values[i] = ec._DeadLetter_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._DeadLetter_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DeadLetter_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._DeadLetter_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._DeadLetter_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11797,6 +13110,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disableWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12129,6 +13456,74 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var partnerChangeImplementors = []string{"PartnerChange"}
+
+func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.SelectionSet, obj *model.PartnerChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerChange")
+		case "sequence":
+			out.Values[i] = ec._PartnerChange_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidentId":
+			out.Values[i] = ec._PartnerChange_incidentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._PartnerChange_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PartnerChange_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drill":
+			out.Values[i] = ec._PartnerChange_drill(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._PartnerChange_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incident":
+			out.Values[i] = ec._PartnerChange_incident(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var phaseCountImplementors = []string{"PhaseCount"}
 
 func (ec *executionContext) _PhaseCount(ctx context.Context, sel ast.SelectionSet, obj *model.PhaseCount) graphql.Marshaler {
@@ -12334,6 +13729,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_handoffInbox(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "webhooks":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_webhooks(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "webhookDeadLetters":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_webhookDeadLetters(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -12665,6 +14104,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_escalationQueue(ctx, fields[0])
 	case "handoffInbox":
 		return ec._Subscription_handoffInbox(ctx, fields[0])
+	case "partnerFeed":
+		return ec._Subscription_partnerFeed(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -12825,6 +14266,165 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._TimelineEntry_textEn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var webhookImplementors = []string{"Webhook"}
+
+func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, obj *projections.WebhookInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Webhook")
+		case "id":
+			out.Values[i] = ec._Webhook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "org":
+			out.Values[i] = ec._Webhook_org(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._Webhook_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Webhook_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromSequence":
+			out.Values[i] = ec._Webhook_fromSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registeredBy":
+			out.Values[i] = ec._Webhook_registeredBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registeredAt":
+			out.Values[i] = ec._Webhook_registeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disabled":
+			out.Values[i] = ec._Webhook_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disabledReason":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Webhook_disabledReason(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "disabledAt":
+			out.Values[i] = ec._Webhook_disabledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var webhookPayloadImplementors = []string{"WebhookPayload"}
+
+func (ec *executionContext) _WebhookPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookPayload")
+		case "webhook":
+			out.Values[i] = ec._WebhookPayload_webhook(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._WebhookPayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13324,8 +14924,39 @@ func (ec *executionContext) unmarshalNCloseIncidentInput2githubᚗcomᚋdieuphoi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetterᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.DeadLetter) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeadLetter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeadLetter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetter(ctx context.Context, sel ast.SelectionSet, v *projections.DeadLetter) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._DeadLetter(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDeclineHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDeclineHandoffInput(ctx context.Context, v any) (model.DeclineHandoffInput, error) {
 	res, err := ec.unmarshalInputDeclineHandoffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDisableWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDisableWebhookInput(ctx context.Context, v any) (model.DisableWebhookInput, error) {
+	res, err := ec.unmarshalInputDisableWebhookInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -13701,6 +15332,33 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdieuphoiᚋdieuph
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPartnerChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPartnerChange(ctx context.Context, sel ast.SelectionSet, v *model.PartnerChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PartnerChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐPartnerReason(ctx context.Context, v any) (projections.PartnerReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := projections.PartnerReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐPartnerReason(ctx context.Context, sel ast.SelectionSet, v projections.PartnerReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNPhase2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐPhase(ctx context.Context, v any) (domain.Phase, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := domain.Phase(tmp)
@@ -13778,6 +15436,11 @@ func (ec *executionContext) marshalNQueueItem2ᚖgithubᚗcomᚋdieuphoiᚋdieup
 		return graphql.Null
 	}
 	return ec._QueueItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRegisterWebhookInput(ctx context.Context, v any) (model.RegisterWebhookInput, error) {
+	res, err := ec.unmarshalInputRegisterWebhookInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNReopenIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReopenIncidentInput(ctx context.Context, v any) (model.ReopenIncidentInput, error) {
@@ -14046,6 +15709,42 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋdieuphoiᚋd
 		return graphql.Null
 	}
 	return ec._TimelineEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhook2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.WebhookInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhook2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhook2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfo(ctx context.Context, sel ast.SelectionSet, v *projections.WebhookInfo) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Webhook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐWebhookPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._WebhookPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNWithdrawHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐWithdrawHandoffInput(ctx context.Context, v any) (model.WithdrawHandoffInput, error) {

@@ -56,6 +56,7 @@ type Server struct {
 
 	incidents *eventstore.Repo[*domain.Incident]
 	tokens    *eventstore.Repo[*domain.Token]
+	webhooks  *eventstore.Repo[*domain.Webhook]
 	gql       *handler.Server
 	metrics   metrics
 
@@ -84,6 +85,7 @@ func New(d Deps) *Server {
 	}
 	s.incidents = eventstore.NewRepo(d.Store, domain.NewIncident)
 	s.tokens = eventstore.NewRepo(d.Store, domain.NewToken)
+	s.webhooks = eventstore.NewRepo(d.Store, domain.NewWebhook)
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

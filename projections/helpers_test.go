@@ -20,6 +20,7 @@ func testConfig(tb testing.TB) *domain.Config {
 	tb.Helper()
 	c := domain.DefaultConfig()
 	c.Organisations = append(c.Organisations, domain.Organisation{Slug: "police-pa05", Kind: "POLICE", NameVi: "Phòng An ninh mạng PA05", NameEn: "PA05 cyber security unit"})
+	c.PeriodicReports = domain.PeriodicReports{} // periodic reports have their own test, with their own configuration
 	if err := c.Validate(); err != nil {
 		tb.Fatal(err)
 	}

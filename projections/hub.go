@@ -19,6 +19,10 @@ type Change struct {
 	// Removed is set on the copy delivered to a subscriber who could see the incident before this
 	// change and cannot any more (TLP raised, share withdrawn): it says nothing else.
 	Removed bool
+	// Reason and Drill are set on the copies delivered on FeedPartner: why the viewer's
+	// organisation may see the incident (for a removal: why it could), and whether it is a drill.
+	Reason PartnerReason
+	Drill  bool
 
 	aud, before            domain.Audience
 	readers, beforeReaders readers
@@ -32,6 +36,9 @@ const (
 	FeedIncidents       Feed = iota // every incident change the viewer may see (optionally filtered)
 	FeedEscalationQueue             // changes to the viewer's organisation's escalation queue
 	FeedHandoffInbox                // changes to the viewer's organisation's handoff inbox
+	// FeedPartner is FeedIncidents for partner organisations: every change the viewer may see,
+	// each copy saying why (Reason) and whether it is a drill.
+	FeedPartner
 )
 
 // defaultRetained is how many recent changes a replica keeps for subscribers resuming with
@@ -175,10 +182,19 @@ func (s *Subscription) deliverable(p *Projector, c *Change) *Change {
 		if s.filter != nil && s.feed == FeedIncidents && !s.filter.matchesAudience(c) {
 			return nil
 		}
+		if s.feed == FeedPartner {
+			d := *c
+			d.Reason, d.Drill = ReasonFor(s.v.actor, c.aud), c.aud.Drill
+			return &d
+		}
 		return c
 	}
 	if c.before.Origin != "" && p.canSee(s.v, c.before, c.beforeReaders) {
-		return &Change{Sequence: c.Sequence, IncidentID: c.IncidentID, Removed: true}
+		d := &Change{Sequence: c.Sequence, IncidentID: c.IncidentID, Removed: true}
+		if s.feed == FeedPartner {
+			d.Reason, d.Drill = ReasonFor(s.v.actor, c.before), c.before.Drill
+		}
+		return d
 	}
 	return nil
 }

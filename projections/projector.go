@@ -35,6 +35,9 @@ type Projector struct {
 	handoffs    map[string]string  // handoff id -> incident id
 	words       map[string][]int32 // title word -> rows, ascending
 	tokens      map[string]TokenInfo
+	deadlines   deadlineIndex
+	reports     map[string]bool // periodic report id -> submitted or recorded overdue
+	hooks       webhookModels   // registered webhooks and their dead letters (webhook.go)
 	undecodable int
 
 	applied atomic.Uint64
@@ -50,7 +53,7 @@ func New(cfg *domain.Config, log *slog.Logger) *Projector {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Projector{cfg: cfg, log: log, orgs: map[string]int{}, incidents: map[string]*incidentModel{},
-		escalations: map[string]string{}, handoffs: map[string]string{}, tokens: map[string]TokenInfo{}, words: map[string][]int32{}}
+		escalations: map[string]string{}, handoffs: map[string]string{}, tokens: map[string]TokenInfo{}, words: map[string][]int32{}, reports: map[string]bool{}}
 	for i, o := range cfg.Organisations {
 		p.orgs[o.Slug] = i
 	}
@@ -108,6 +111,10 @@ func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err 
 			ch = p.applyIncident(c, envs)
 		case "token":
 			p.applyToken(envs)
+		case "report":
+			p.reports[c.AggregateID] = true // submitted or overdue: settled either way
+		case "webhook":
+			p.hooks.apply(c, envs)
 		}
 		p.mu.Unlock()
 	}
@@ -123,6 +130,13 @@ func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err 
 		p.waitCh = nil
 	}
 	p.waitMu.Unlock()
+}
+
+// ReportSettled reports whether a periodic report was submitted or recorded overdue.
+func (p *Projector) ReportSettled(id string) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.reports[id]
 }
 
 // Undecodable counts commits the read models had to skip (for /metrics).

@@ -165,7 +165,20 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 	case domain.IncidentEscalated:
 		vi = avi + tlOnBehalfVi(cfg, actor, e.From) + " đã chuyển cấp sự cố lên " + tlOrgVi(cfg, e.To)
 		en = aen + tlOnBehalfEn(cfg, actor, e.From) + " escalated the incident to " + tlOrgEn(cfg, e.To)
-		vi, en = tlWithReason(vi, en, e.Reason)
+		switch {
+		case e.Auto && e.Follows != "":
+			vi += " vì bước trước trong chuỗi chuyển cấp chưa được xác nhận đúng hạn"
+			en += " because the previous step of the escalation chain was not acknowledged in time"
+			vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+			vi, en = tlWithReason(vi, en, e.Reason)
+		case e.Auto:
+			vi += " theo chính sách chuyển cấp (quy tắc " + tlText(e.RuleID, tlShortExcerpt) + ")"
+			en += " under the escalation policy (rule " + tlText(e.RuleID, tlShortExcerpt) + ")"
+			vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+			vi, en = tlEnd(vi), tlEnd(en)
+		default:
+			vi, en = tlWithReason(vi, en, e.Reason)
+		}
 		if !e.Deadline.IsZero() {
 			vi += " Hạn xác nhận: " + tlTimeVi(e.Deadline) + "."
 			en += " Acknowledge by " + tlTimeEn(e.Deadline) + "."
@@ -187,6 +200,11 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 	case domain.HandoffOffered:
 		vi = avi + tlOnBehalfVi(cfg, actor, e.From) + " đã đề nghị chuyển giao sự cố cho " + tlOrgVi(cfg, e.To)
 		en = aen + tlOnBehalfEn(cfg, actor, e.From) + " offered to hand the incident over to " + tlOrgEn(cfg, e.To)
+		if e.Auto {
+			vi += " (tự động, đơn vị tiếp theo trong chuỗi chuyển giao)"
+			en += " (automatically, next in the handoff chain)"
+			vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+		}
 		vi, en = tlEnd(vi), tlEnd(en)
 		if x := tlText(e.RequestedAction, tlShortExcerpt); x != "" {
 			vi += " Nội dung đề nghị: " + tlEnd(x)
@@ -218,6 +236,130 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 
 	case domain.IncidentReopened:
 		return tlWithReason(avi+" đã mở lại sự cố", aen+" reopened the incident", e.Reason)
+
+	// Deadline events: the scheduler records them as the system when a deadline falls due.
+	case domain.EscalationDeadlineMissed:
+		return tlEnd(avi + " ghi nhận " + tlOrgVi(cfg, e.To) + " chưa xác nhận yêu cầu chuyển cấp sự cố trước hạn " + tlTimeVi(e.Deadline)),
+			tlEnd(aen + " recorded that " + tlOrgEn(cfg, e.To) + " did not acknowledge the escalation by " + tlTimeEn(e.Deadline))
+
+	case domain.EscalationReminderDue:
+		return tlEnd(avi + " đã nhắc " + tlOrgVi(cfg, e.To) + " xác nhận yêu cầu chuyển cấp sự cố trước " + tlTimeVi(e.Deadline)),
+			tlEnd(aen + " reminded " + tlOrgEn(cfg, e.To) + " to acknowledge the escalation by " + tlTimeEn(e.Deadline))
+
+	case domain.EscalationChainExhausted:
+		vi = avi + " ghi nhận chuỗi chuyển cấp đã hết: không còn đơn vị nào để chuyển cấp tiếp"
+		en = aen + " recorded that the escalation chain is exhausted: nobody is left to escalate to"
+		vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.EscalationChainBlocked:
+		vi = avi + " ghi nhận chuỗi chuyển cấp dừng lại vì nhãn TLP của sự cố không cho phép đưa thêm đơn vị mới"
+		en = aen + " recorded that the escalation chain stopped: the incident's TLP lets no new organisation in"
+		if len(e.Pending) > 0 {
+			vi += " (chưa chuyển tới " + tlOrgList(cfg, e.Pending, true) + ")"
+			en += " (not reached: " + tlOrgList(cfg, e.Pending, false) + ")"
+		}
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.HandoffDeadlineMissed:
+		return tlEnd(avi + " ghi nhận " + tlOrgVi(cfg, e.To) + " chưa trả lời đề nghị chuyển giao sự cố trước hạn " + tlTimeVi(e.Deadline) + "; đề nghị đã hết hạn"),
+			tlEnd(aen + " recorded that " + tlOrgEn(cfg, e.To) + " did not answer the handoff offer by " + tlTimeEn(e.Deadline) + "; the offer expired")
+
+	case domain.HandoffReminderDue:
+		return tlEnd(avi + " đã nhắc " + tlOrgVi(cfg, e.To) + " trả lời đề nghị chuyển giao sự cố trước " + tlTimeVi(e.Deadline)),
+			tlEnd(aen + " reminded " + tlOrgEn(cfg, e.To) + " to answer the handoff offer by " + tlTimeEn(e.Deadline))
+
+	case domain.HandoffChainExhausted:
+		vi = avi + " ghi nhận không còn đơn vị nào để đề nghị chuyển giao sự cố"
+		en = aen + " recorded that nobody is left to offer the incident to"
+		if e.Owner != "" {
+			vi += "; " + tlOrgVi(cfg, e.Owner) + " tiếp tục chủ quản sự cố"
+			en += "; " + tlOrgEn(cfg, e.Owner) + " keeps ownership"
+		}
+		vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.HandoffChainBlocked:
+		vi = avi + " ghi nhận chuỗi chuyển giao dừng lại vì nhãn TLP của sự cố không cho phép đưa thêm đơn vị mới"
+		en = aen + " recorded that the handoff chain stopped: the incident's TLP lets no new organisation in"
+		if len(e.Pending) > 0 {
+			vi += " (chưa đề nghị tới " + tlOrgList(cfg, e.Pending, true) + ")"
+			en += " (not offered to: " + tlOrgList(cfg, e.Pending, false) + ")"
+		}
+		if e.Owner != "" {
+			vi += "; " + tlOrgVi(cfg, e.Owner) + " tiếp tục chủ quản sự cố"
+			en += "; " + tlOrgEn(cfg, e.Owner) + " keeps ownership"
+		}
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.NotificationRecorded:
+		vi = avi + " đã ghi nhận việc thông báo sự cố cho " + tlOrgList(cfg, e.Orgs, true)
+		en = aen + " recorded that the incident was reported to " + tlOrgList(cfg, e.Orgs, false)
+		if ch := tlText(e.Channel, tlShortExcerpt); ch != "" {
+			vi += " qua " + ch
+			en += " by " + ch
+		}
+		if ref := tlText(e.Reference, tlShortExcerpt); ref != "" {
+			vi += " (văn bản/số hiệu: " + ref + ")"
+			en += " (reference: " + ref + ")"
+		}
+		vi, en = tlEnd(vi), tlEnd(en)
+		if e.Drill {
+			vi += " Đây là diễn tập."
+			en += " This is a drill."
+		}
+		return vi, en
+
+	case domain.NotificationDeadlineMissed:
+		vi = avi + " ghi nhận đã quá hạn thông báo sự cố (" + tlTimeVi(e.Due) + ", Điều 9 Thông tư 20/2017)"
+		en = aen + " recorded that the notification deadline (" + tlTimeEn(e.Due) + ", Art. 9 of Circular 20/2017) passed"
+		if len(e.Missing) > 0 {
+			vi += " mà chưa thông báo cho " + tlOrgList(cfg, e.Missing, true)
+			en += " without notifying " + tlOrgList(cfg, e.Missing, false)
+		}
+		vi, en = tlEnd(vi), tlEnd(en)
+		if e.Drill {
+			vi += " Đây là diễn tập."
+			en += " This is a drill."
+		}
+		return vi, en
+
+	case domain.ReportSubmitted:
+		fvi, fen := tlReportForm(e.Form)
+		vi = avi + " đã nộp " + fvi
+		en = aen + " submitted the " + fen
+		if ref := tlText(e.Reference, tlShortExcerpt); ref != "" {
+			vi += ", số hiệu " + ref
+			en += ", reference " + ref
+		}
+		if e.Late {
+			vi += " (muộn, đã quá hạn)"
+			en += " (late: after the deadline)"
+		}
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.ClosingReportOverdue:
+		return tlEnd(avi + " ghi nhận " + tlOrgVi(cfg, e.Owner) + " chưa nộp báo cáo kết thúc (Mẫu 04) trước hạn " + tlTimeVi(e.Due)),
+			tlEnd(aen + " recorded that " + tlOrgEn(cfg, e.Owner) + " had not submitted the closing report (Mẫu 04) by " + tlTimeEn(e.Due))
+
+	case domain.PeriodicReportSubmitted:
+		pvi, pen := tlPeriod(e.Period, e.Year)
+		vi = avi + " đã nộp báo cáo tổng hợp định kỳ (Mẫu 05) " + pvi + " của " + tlOrgVi(cfg, e.Org)
+		en = aen + " submitted the periodic summary report (Mẫu 05) " + pen + " of " + tlOrgEn(cfg, e.Org)
+		if ref := tlText(e.Reference, tlShortExcerpt); ref != "" {
+			vi += ", số hiệu " + ref
+			en += ", reference " + ref
+		}
+		if e.Late {
+			vi += " (muộn, đã quá hạn)"
+			en += " (late: after the deadline)"
+		}
+		return tlEnd(vi), tlEnd(en)
+
+	case domain.PeriodicReportOverdue:
+		pvi, pen := tlPeriod(e.Period, e.Year)
+		return tlEnd(avi + " ghi nhận " + tlOrgVi(cfg, e.Org) + " chưa nộp báo cáo tổng hợp định kỳ (Mẫu 05) " + pvi + " trước hạn " + tlTimeVi(e.Due)),
+			tlEnd(aen + " recorded that " + tlOrgEn(cfg, e.Org) + " had not submitted the periodic summary report (Mẫu 05) " + pen + " by " + tlTimeEn(e.Due))
 
 	// Alert events.
 	case domain.AlertReceived:
@@ -334,6 +476,9 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 		return tlEnd(avi + " đã ghi nhận một sự kiện không xác định"), tlEnd(aen + " recorded an unknown event")
 	}
 
+	if f := tlExtra[tlEventType(e)]; f != nil { // sentences kept in other files (timeline_text_*.go)
+		return f(e, actor, avi, aen, cfg)
+	}
 	name := tlText(tlEventType(e), tlShortExcerpt)
 	return tlEnd(avi + " đã ghi nhận sự kiện loại " + name), tlEnd(aen + " recorded an event of type " + name)
 }
@@ -696,6 +841,40 @@ func tlEnd(s string) string {
 		return s
 	}
 	return s + "."
+}
+
+// tlSkipped adds the chain steps passed over because the incident may not reach them.
+func tlSkipped(cfg *domain.Config, vi, en string, skipped []string) (string, string) {
+	if len(skipped) == 0 {
+		return vi, en
+	}
+	return vi + " (bỏ qua " + tlOrgList(cfg, skipped, true) + ", không được phép tiếp nhận sự cố)",
+		en + " (passed over " + tlOrgList(cfg, skipped, false) + ", not allowed to receive the incident)"
+}
+
+// tlReportForm names a report form of Thông tư 20/2017.
+func tlReportForm(f domain.ReportForm) (vi, en string) {
+	switch f {
+	case domain.ReportFormInitial:
+		return "báo cáo ban đầu (Mẫu 03)", "initial report (Mẫu 03)"
+	case domain.ReportFormClosing:
+		return "báo cáo kết thúc (Mẫu 04)", "closing report (Mẫu 04)"
+	}
+	s := tlText(string(f), tlShortExcerpt)
+	return "báo cáo " + s, "report " + s
+}
+
+// tlPeriod names a periodic report's period: "6 tháng đầu năm 2026", "for the first half of 2026".
+func tlPeriod(id string, year int) (vi, en string) {
+	y := strconv.Itoa(year)
+	switch id {
+	case "H1":
+		return "6 tháng đầu năm " + y, "for the first half of " + y
+	case "YEAR":
+		return "năm " + y, "for the year " + y
+	}
+	p := tlText(id, tlShortExcerpt)
+	return "kỳ " + p + " năm " + y, "for period " + p + " of " + y
 }
 
 // tlCount writes "1 alert", "3 alerts".

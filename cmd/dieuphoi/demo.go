@@ -54,6 +54,9 @@ type demoStep struct {
 	who      domain.Actor
 	incident string
 	do       func(*domain.Incident, domain.Invocation) error
+	// done is an error code that means another actor already did this step (the running
+	// service's deadline scheduler escalates serious incidents by itself).
+	done string
 }
 
 // recordDemo runs the scenario and returns how many commands recorded something new.
@@ -64,7 +67,8 @@ func recordDemo(ctx context.Context, st *eventstore.Store, cfg *domain.Config, n
 	hoa := domain.Actor{User: "hoa", Org: "subcommittee", Role: domain.RoleReviewer}
 	vy := domain.Actor{User: "vy", Org: "dic", Role: domain.RoleResponder}
 	hospital, phishing := demoID("incident/hospital"), demoID("incident/phishing")
-	esc, ho, esc2 := demoID("escalation/police"), demoID("handoff/cert-health"), demoID("escalation/vncert")
+	ho, esc2 := demoID("handoff/cert-health"), demoID("escalation/vncert")
+	esc := domain.AutoEscalationID(hospital, "serious") // the policy escalates serious incidents to the police at once
 	note := func(id, text string) func(*domain.Incident, domain.Invocation) error {
 		return func(i *domain.Incident, in domain.Invocation) error {
 			return i.AddNote(in, domain.AddNote{NoteID: demoID("note/" + id), Text: text})
@@ -84,57 +88,64 @@ func recordDemo(ctx context.Context, st *eventstore.Store, cfg *domain.Config, n
 				TLP: domain.TLPAmber, DetectedAt: now.Add(-2 * time.Hour), Drill: true,
 				AffectedSystem: &domain.AffectedSystem{Name: "Hệ thống thông tin bệnh viện (HIS)", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: domain.InfoPersonal},
 			})
-		}},
+		}, ""},
 		{vy, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AddIndicator(in, domain.AddIndicator{IndicatorID: demoID("ioc/hash"), Type: domain.IndicatorSHA256,
 				Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"})
-		}},
+		}, ""},
 		{vy, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AddIndicator(in, domain.AddIndicator{IndicatorID: demoID("ioc/c2"), Type: domain.IndicatorDomain, Value: "update-his-secure.example"})
-		}},
-		{lan, hospital, phase(domain.PhaseTriage)},
-		{vy, hospital, note("isolate", "Đã cô lập 14 máy trạm và máy chủ HIS khỏi mạng; sao lưu gần nhất lúc 02:00.")},
+		}, ""},
+		{lan, hospital, phase(domain.PhaseTriage), ""},
+		{vy, hospital, note("isolate", "Đã cô lập 14 máy trạm và máy chủ HIS khỏi mạng; sao lưu gần nhất lúc 02:00."), ""},
+		{domain.SystemActor, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.AutoEscalate(in)
+		}, domain.ECONFLICT},
 		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
-			return i.Escalate(in, domain.Escalate{EscalationID: esc, ToOrg: "police", AckWithin: 15 * time.Minute,
-				Reason: "Có dấu hiệu tấn công có chủ đích vào hệ thống y tế; đề nghị Công an tỉnh phối hợp điều tra."})
-		}},
+			return i.RecordNotification(in, domain.RecordNotification{Orgs: []string{"vncert", "dept-health"}, Channel: "công văn điện tử",
+				Reference: "Công văn số 112/SKHCN-CNTT (diễn tập)"})
+		}, ""},
 		{tuan, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AcknowledgeEscalation(in, domain.AcknowledgeEscalation{EscalationID: esc})
-		}},
+		}, ""},
 		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AssignLead(in, domain.AssignLead{Org: "police"})
-		}},
+		}, ""},
 		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.Share(in, domain.Share{Orgs: []string{"subcommittee"}})
-		}},
-		{tuan, hospital, phase(domain.PhaseContainment)},
-		{tuan, hospital, note("police", "Đã thu thập nhật ký tường lửa và ảnh bộ nhớ máy chủ HIS để điều tra.")},
+		}, ""},
+		{tuan, hospital, phase(domain.PhaseContainment), ""},
+		{tuan, hospital, note("police", "Đã thu thập nhật ký tường lửa và ảnh bộ nhớ máy chủ HIS để điều tra."), ""},
 		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.OfferHandoff(in, domain.OfferHandoff{HandoffID: ho, ToOrg: "cert-health", AnswerWithin: 4 * time.Hour,
 				Summary: "Ransomware trên HIS bệnh viện tỉnh; mẫu mã độc và IoC đã đính kèm.", RequestedAction: "Phân tích mẫu, hỗ trợ gỡ bỏ và khôi phục dữ liệu."})
-		}},
+		}, ""},
 		{minh, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AcceptHandoff(in, domain.AcceptHandoff{HandoffID: ho})
-		}},
-		{minh, hospital, phase(domain.PhaseEradication)},
-		{minh, hospital, note("cert", "Mẫu thuộc họ LockBit; đã gỡ bỏ khỏi máy chủ, khôi phục từ bản sao lưu 02:00.")},
-		{minh, hospital, phase(domain.PhaseRecovery)},
+		}, ""},
+		{minh, hospital, phase(domain.PhaseEradication), ""},
+		{minh, hospital, note("cert", "Mẫu thuộc họ LockBit; đã gỡ bỏ khỏi máy chủ, khôi phục từ bản sao lưu 02:00."), ""},
+		{minh, hospital, phase(domain.PhaseRecovery), ""},
 		{minh, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.ReturnHandoff(in, domain.ReturnHandoff{HandoffID: ho, Reason: "Hệ thống đã khôi phục, chuyển lại để đánh giá."})
-		}},
-		{lan, hospital, phase(domain.PhaseReview)},
-		{hoa, hospital, note("review", "Tiểu ban: phối hợp đúng quy trình; cần rút ngắn thời gian xác nhận chuyển cấp xuống dưới 10 phút.")},
+		}, ""},
+		{lan, hospital, phase(domain.PhaseReview), ""},
+		{hoa, hospital, note("review", "Tiểu ban: phối hợp đúng quy trình; cần rút ngắn thời gian xác nhận chuyển cấp xuống dưới 10 phút."), ""},
 		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
 			return i.Close(in, domain.CloseIncident{Resolution: domain.ResolutionResolved, Summary: "Đã khôi phục HIS; báo cáo kết thúc (Mẫu 04) gửi VNCERT/CC."})
-		}},
+		}, ""},
+		{lan, hospital, func(i *domain.Incident, in domain.Invocation) error {
+			return i.SubmitReport(in, domain.SubmitReport{Form: domain.ReportFormClosing, Reference: "Báo cáo 27/BC-SKHCN (diễn tập)",
+				Summary: "Sự cố mã hoá dữ liệu HIS, xử lý trong 9 giờ với sự hỗ trợ của CERT y tế."})
+		}, ""},
 		{vy, phishing, func(i *domain.Incident, in domain.Invocation) error {
 			return i.Open(in, domain.OpenIncident{Title: "Thư giả mạo gửi cán bộ Sở Tài chính (diễn tập)", Type: "PHISHING", Sector: "FINANCE",
 				Severity: domain.SeverityMedium, TLP: domain.TLPGreen, DetectedAt: now.Add(-30 * time.Minute), Drill: true})
-		}},
+		}, ""},
 		{lan, phishing, func(i *domain.Incident, in domain.Invocation) error {
 			return i.Escalate(in, domain.Escalate{EscalationID: esc2, ToOrg: "vncert", AckWithin: 30 * time.Minute,
 				Reason: "Chiến dịch lừa đảo nhắm vào nhiều tỉnh; đề nghị VNCERT/CC điều phối."})
-		}},
+		}, ""},
 	}
 	repo := eventstore.NewRepo(st, domain.NewIncident)
 	recorded := 0
@@ -143,6 +154,9 @@ func recordDemo(ctx context.Context, st *eventstore.Store, cfg *domain.Config, n
 		inv := domain.Invocation{Actor: s.who, Now: at, Config: cfg}
 		res, err := repo.Update(ctx, s.incident, eventstore.CommandMeta{CommandID: demoID(fmt.Sprint("step/", n)), Actor: s.who, At: at},
 			func(i *domain.Incident) error { return s.do(i, inv) })
+		if err != nil && s.done != "" && domain.ErrorCode(err) == s.done {
+			continue // done already, by the service itself
+		}
 		if err != nil {
 			return recorded, fmt.Errorf("demo step %d (%s/%s): %w", n+1, s.who.Org, s.who.User, err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -137,10 +138,28 @@ func openIncidents(tb testing.TB, natsAddr, data string, n int) {
 	}
 }
 
+// quietConfig writes the default configuration without periodic reports, so that the service's
+// scheduler records nothing by itself and commit counts are exact.
+func quietConfig(tb testing.TB) string {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(domain.DefaultConfigJSON(), &m); err != nil {
+		tb.Fatal(err)
+	}
+	m["periodicReports"] = map[string]any{"orgKinds": []string{}, "periods": []any{}}
+	b, _ := json.Marshal(m)
+	f := filepath.Join(tb.TempDir(), "quiet.json")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
 func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	is := is.New(t)
 	data := t.TempDir()
-	srv := MustServe(t, data, nil)
+	quiet := quietConfig(t)
+	srv := MustServe(t, data, nil, "--config", quiet)
 	code, body := get(t, "http://"+srv.http+"/healthz")
 	is.Equal(code, 200) // healthy
 	is.True(strings.Contains(body, `"status":"ok"`))
@@ -176,7 +195,7 @@ func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	is.NoErr(err)
 	is.True(strings.Contains(out.String(), "checked 25 commits"))
 
-	srv = MustServe(t, data, nil)
+	srv = MustServe(t, data, nil, "--config", quiet)
 	_, body = get(t, "http://"+srv.http+"/healthz")
 	is.True(strings.Contains(body, `"sequence":25`)) // nothing lost
 	is.NoErr(srv.stop())

@@ -159,7 +159,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	proj := projections.New(dcfg, log)
 	gsrv := graph.New(graph.Deps{Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
 		Log: log, AllowedOrigins: splitList(c.Origins)})
-	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv}
+	sched := projections.NewScheduler(el.store, proj, nil, log)
+	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
+		webhookKey: tokenKey.Public().(ed25519.PublicKey)}
 	// One pass over the log feeds the write models and the read models; it restarts after an
 	// error (a NATS outage) where it stopped.
 	followCtx, stopFollow := context.WithCancel(context.Background())
@@ -174,6 +176,29 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 	defer func() { stopFollow(); <-followDone }()
+
+	// Deadlines fire from the read models on every replica; the domain's invariants let exactly
+	// one replica record each.
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		for schedCtx.Err() == nil {
+			if err := sched.Run(schedCtx); err != nil && schedCtx.Err() == nil {
+				log.Error("deadline scheduler stopped; restarting", "err", err)
+				time.Sleep(time.Second)
+			}
+		}
+	}()
+	defer func() { stopSched(); <-schedDone }()
+
+	// Signed webhooks: every replica pulls from each webhook's durable consumer, so a change is
+	// delivered by one replica at a time and survives restarts.
+	hooks := projections.NewWebhooks(el.store, proj, tokenKey, log, nil)
+	hooksCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan error, 1)
+	go func() { hooksDone <- hooks.Run(hooksCtx) }()
+	defer func() { stopHooks(); <-hooksDone }()
 
 	ln, err := net.Listen("tcp", c.HTTP)
 	if err != nil {
@@ -213,19 +238,23 @@ func splitList(s string) []string {
 
 // service holds what the HTTP handlers use.
 type service struct {
-	log      *slog.Logger
-	store    *eventstore.Store
-	nc       *nats.Conn
-	config   *domain.Config
-	proj     *projections.Projector
-	graph    *graph.Server
-	requests atomic.Uint64
+	log    *slog.Logger
+	store  *eventstore.Store
+	nc     *nats.Conn
+	config *domain.Config
+	proj   *projections.Projector
+	graph  *graph.Server
+	sched  *projections.Scheduler
+	// webhookKey verifies webhook signatures; partners fetch it from /.well-known/dieuphoi/keys.
+	webhookKey ed25519.PublicKey
+	requests   atomic.Uint64
 }
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.graph)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /.well-known/dieuphoi/keys", projections.WebhookKeysHandler(s.webhookKey))
 	mux.HandleFunc("GET /metrics", s.metrics)
 	return mux
 }
@@ -274,5 +303,10 @@ func (s *service) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "# HELP dieuphoi_projection_sequence Last stream sequence in the read models.\n# TYPE dieuphoi_projection_sequence gauge\ndieuphoi_projection_sequence %d\n", s.proj.Applied())
 	fmt.Fprintf(w, "# HELP dieuphoi_projection_undecodable_total Commits the read models skipped because they do not decode.\n# TYPE dieuphoi_projection_undecodable_total counter\ndieuphoi_projection_undecodable_total %d\n", s.proj.Undecodable())
 	fmt.Fprintf(w, "# HELP dieuphoi_incidents Incidents in the read models.\n# TYPE dieuphoi_incidents gauge\ndieuphoi_incidents %d\n", s.proj.Len())
+	ss := s.sched.Stats()
+	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_fired_total Deadlines this replica recorded (misses, reminders, overdue reports).\n# TYPE dieuphoi_deadlines_fired_total counter\ndieuphoi_deadlines_fired_total %d\n", ss.Fired)
+	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_skipped_total Deadlines another replica had already recorded, or that no longer applied.\n# TYPE dieuphoi_deadlines_skipped_total counter\ndieuphoi_deadlines_skipped_total %d\n", ss.Skipped)
+	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_failed_total Deadline commands that failed and were retried.\n# TYPE dieuphoi_deadlines_failed_total counter\ndieuphoi_deadlines_failed_total %d\n", ss.Failed)
+	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_pending Deadlines in this replica's index.\n# TYPE dieuphoi_deadlines_pending gauge\ndieuphoi_deadlines_pending %d\n", s.proj.PendingDeadlineCount())
 	s.graph.WriteMetrics(w)
 }

@@ -118,6 +118,12 @@ type DeclineHandoffInput struct {
 	Reason    string  `json:"reason"`
 }
 
+type DisableWebhookInput struct {
+	CommandID *string `json:"commandId,omitempty"`
+	WebhookID string  `json:"webhookId"`
+	Reason    *string `json:"reason,omitempty"`
+}
+
 type EscalateIncidentInput struct {
 	CommandID       *string        `json:"commandId,omitempty"`
 	ExpectedVersion *int           `json:"expectedVersion,omitempty"`
@@ -220,6 +226,21 @@ type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 }
 
+type PartnerChange struct {
+	Sequence   uint64 `json:"sequence"`
+	IncidentID string `json:"incidentId"`
+	// You can no longer see the incident (incident is null, types empty).
+	Removed bool `json:"removed"`
+	// Why you may see it (for a removal: why you could).
+	Reason projections.PartnerReason `json:"reason"`
+	// A drill (diễn tập): never to be handled as a real incident.
+	Drill bool `json:"drill"`
+	// Event types recorded by the change.
+	Types []string `json:"types"`
+	// The incident as it is now (null when removed).
+	Incident *projections.IncidentDetail `json:"incident,omitempty"`
+}
+
 type PhaseCount struct {
 	Phase domain.Phase `json:"phase"`
 	Count int          `json:"count"`
@@ -233,6 +254,13 @@ type QueueChange struct {
 	IncidentID string `json:"incidentId"`
 	// The whole queue (or inbox) after the change.
 	Items []*projections.QueueItem `json:"items"`
+}
+
+// url: https:// (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 bytes, no credentials.
+type RegisterWebhookInput struct {
+	CommandID   *string `json:"commandId,omitempty"`
+	URL         string  `json:"url"`
+	Description *string `json:"description,omitempty"`
 }
 
 type ReopenIncidentInput struct {
@@ -278,6 +306,11 @@ type StatusCount struct {
 }
 
 type Subscription struct {
+}
+
+type WebhookPayload struct {
+	Webhook  *projections.WebhookInfo `json:"webhook"`
+	Sequence uint64                   `json:"sequence"`
 }
 
 type WithdrawHandoffInput struct {

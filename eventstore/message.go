@@ -1,0 +1,26 @@
+package eventstore
+
+import (
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DecodeMessage reads a commit delivered by a consumer of the event stream that an adapter
+// created itself (through JetStream()), such as a webhook's durable consumer.
+func DecodeMessage(msg jetstream.Msg) (*Commit, error) {
+	md, err := msg.Metadata()
+	if err != nil {
+		return nil, fmt.Errorf("message without JetStream metadata: %w", err)
+	}
+	return decodeCommit(md.Sequence.Stream, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
+}
+
+// Types returns the event types of the commit in order, without decoding the events.
+func (c *Commit) Types() []string {
+	out := make([]string, len(c.events))
+	for i, e := range c.events {
+		out[i] = e.Type
+	}
+	return out
+}
