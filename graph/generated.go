@@ -36,8 +36,10 @@ type ResolverRoot interface {
 	Escalation() EscalationResolver
 	Handoff() HandoffResolver
 	Incident() IncidentResolver
+	IncidentChange() IncidentChangeResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
+	PartnerChange() PartnerChangeResolver
 	Query() QueryResolver
 	QueueItem() QueueItemResolver
 	Subscription() SubscriptionResolver
@@ -380,6 +382,9 @@ type IncidentResolver interface {
 	Resolution(ctx context.Context, obj *projections.IncidentDetail) (*domain.Resolution, error)
 	CloseSummary(ctx context.Context, obj *projections.IncidentDetail) (*string, error)
 }
+type IncidentChangeResolver interface {
+	Incident(ctx context.Context, obj *model.IncidentChange) (*projections.IncidentDetail, error)
+}
 type MutationResolver interface {
 	OpenIncident(ctx context.Context, input model.OpenIncidentInput) (*model.OpenIncidentPayload, error)
 	ClassifyIncident(ctx context.Context, input model.ClassifyIncidentInput) (*model.IncidentPayload, error)
@@ -408,6 +413,9 @@ type OrganisationResolver interface {
 	Sector(ctx context.Context, obj *domain.Organisation) (*string, error)
 	Force(ctx context.Context, obj *domain.Organisation) (bool, error)
 	Cert(ctx context.Context, obj *domain.Organisation) (bool, error)
+}
+type PartnerChangeResolver interface {
+	Incident(ctx context.Context, obj *model.PartnerChange) (*projections.IncidentDetail, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Me, error)
@@ -5434,7 +5442,7 @@ func (ec *executionContext) _IncidentChange_incident(ctx context.Context, field 
 			return ec.fieldContext_IncidentChange_incident(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Incident, nil
+			return ec.Resolvers.IncidentChange().Incident(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *projections.IncidentDetail) graphql.Marshaler {
@@ -5448,8 +5456,8 @@ func (ec *executionContext) fieldContext_IncidentChange_incident(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "IncidentChange",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
 		},
@@ -7458,7 +7466,7 @@ func (ec *executionContext) _PartnerChange_incident(ctx context.Context, field g
 			return ec.fieldContext_PartnerChange_incident(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Incident, nil
+			return ec.Resolvers.PartnerChange().Incident(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *projections.IncidentDetail) graphql.Marshaler {
@@ -7472,8 +7480,8 @@ func (ec *executionContext) fieldContext_PartnerChange_incident(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "PartnerChange",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
 		},
@@ -12680,28 +12688,61 @@ func (ec *executionContext) _IncidentChange(ctx context.Context, sel ast.Selecti
 		case "sequence":
 			out.Values[i] = ec._IncidentChange_sequence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incidentId":
 			out.Values[i] = ec._IncidentChange_incidentId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "removed":
 			out.Values[i] = ec._IncidentChange_removed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "types":
 			out.Values[i] = ec._IncidentChange_types(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incident":
-			out.Values[i] = ec._IncidentChange_incident(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._IncidentChange_incident(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13471,38 +13512,71 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 		case "sequence":
 			out.Values[i] = ec._PartnerChange_sequence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incidentId":
 			out.Values[i] = ec._PartnerChange_incidentId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "removed":
 			out.Values[i] = ec._PartnerChange_removed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "reason":
 			out.Values[i] = ec._PartnerChange_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "drill":
 			out.Values[i] = ec._PartnerChange_drill(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "types":
 			out.Values[i] = ec._PartnerChange_types(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incident":
-			out.Values[i] = ec._PartnerChange_incident(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PartnerChange_incident(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -23,12 +23,10 @@ func (s *Server) partnerFeed(ctx context.Context, since *uint64) (<-chan *model.
 		}
 		// The incident as it is now; one that left the caller's sight since is reported removed
 		// (a later change says so too).
-		d, err := s.projector.Incident(a, c.IncidentID, s.now())
-		if err != nil {
+		if _, err := s.projector.Summary(a, c.IncidentID, s.now()); err != nil {
 			out.Removed, out.Types = true, []string{}
 			return out
 		}
-		out.Incident = &d
 		return out
 	}), nil
 }

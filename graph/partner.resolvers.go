@@ -9,8 +9,17 @@ import (
 	"context"
 
 	"github.com/dieuphoi/dieuphoi/graph/model"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
+
+func (r *partnerChangeResolver) Incident(ctx context.Context, obj *model.PartnerChange) (*projections.IncidentDetail, error) {
+	return r.s.changeIncident(ctx, obj.IncidentID, obj.Removed)
+}
 
 func (r *subscriptionResolver) PartnerFeed(ctx context.Context, since *uint64) (<-chan *model.PartnerChange, error) {
 	return r.s.partnerFeed(ctx, since)
 }
+
+func (r *Resolver) PartnerChange() PartnerChangeResolver { return &partnerChangeResolver{r} }
+
+type partnerChangeResolver struct{ *Resolver }

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -180,19 +178,6 @@ func boardFilter(f *model.BoardFilter) projections.BoardFilter {
 	}
 	return projections.BoardFilter{Status: f.Status, Phase: f.Phase, Severity: f.Severity, Type: f.Type, Sector: f.Sector,
 		TLP: f.Tlp, Org: deref(f.Org), Drill: f.Drill, Text: deref(f.Text)}
-}
-
-// matchesDetail applies the parts of a board filter that the change feed leaves to the reader
-// (the feed applies the organisation, TLP and drill parts itself).
-func matchesDetail(f projections.BoardFilter, d *projections.IncidentDetail) bool {
-	return (len(f.Status) == 0 || slices.Contains(f.Status, d.Status)) &&
-		(len(f.Phase) == 0 || slices.Contains(f.Phase, d.Phase)) &&
-		(len(f.Severity) == 0 || slices.Contains(f.Severity, d.Severity)) &&
-		(len(f.Type) == 0 || slices.Contains(f.Type, d.Type)) &&
-		(len(f.Sector) == 0 || slices.Contains(f.Sector, d.Sector)) &&
-		(len(f.TLP) == 0 || slices.Contains(f.TLP, d.TLP)) &&
-		(f.Drill == nil || *f.Drill == d.Drill) &&
-		(f.Text == "" || strings.Contains(strings.ToLower(d.Title), strings.ToLower(f.Text)))
 }
 
 func pointers[T any](xs []T) []*T {

@@ -54,6 +54,10 @@ func (r *incidentResolver) CloseSummary(ctx context.Context, obj *projections.In
 	return nonEmpty(obj.CloseSummary), nil
 }
 
+func (r *incidentChangeResolver) Incident(ctx context.Context, obj *model.IncidentChange) (*projections.IncidentDetail, error) {
+	return r.s.changeIncident(ctx, obj.IncidentID, obj.Removed)
+}
+
 func (r *mutationResolver) OpenIncident(ctx context.Context, input model.OpenIncidentInput) (*model.OpenIncidentPayload, error) {
 	return r.s.openIncident(ctx, input)
 }
@@ -210,6 +214,8 @@ func (r *Resolver) Handoff() HandoffResolver { return &handoffResolver{r} }
 
 func (r *Resolver) Incident() IncidentResolver { return &incidentResolver{r} }
 
+func (r *Resolver) IncidentChange() IncidentChangeResolver { return &incidentChangeResolver{r} }
+
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Organisation() OrganisationResolver { return &organisationResolver{r} }
@@ -227,6 +233,7 @@ type (
 	escalationResolver     struct{ *Resolver }
 	handoffResolver        struct{ *Resolver }
 	incidentResolver       struct{ *Resolver }
+	incidentChangeResolver struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	organisationResolver   struct{ *Resolver }
 	queryResolver          struct{ *Resolver }

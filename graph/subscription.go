@@ -98,12 +98,11 @@ func (s *Server) incidentChanged(ctx context.Context, filter *model.BoardFilter,
 		}
 		// The incident as it is now; one that left the caller's sight or the filter since is
 		// reported removed (a later change says so too).
-		d, err := s.projector.Incident(a, c.IncidentID, s.now())
-		if err != nil || f != nil && !matchesDetail(*f, &d) {
+		sum, err := s.projector.Summary(a, c.IncidentID, s.now())
+		if err != nil || f != nil && !f.Matches(sum) {
 			out.Removed, out.Types = true, []string{}
 			return out
 		}
-		out.Incident = &d
 		return out
 	}), nil
 }
@@ -123,4 +122,21 @@ func (s *Server) queueChanged(ctx context.Context, feed projections.Feed, since 
 		}
 		return &model.QueueChange{Sequence: c.Sequence, IncidentID: c.IncidentID, Items: pointers(items)}
 	}), nil
+}
+
+// changeIncident resolves the incident of a feed message, only when the client selected it: the
+// incident as the caller may see it now, or null when it was removed from sight.
+func (s *Server) changeIncident(ctx context.Context, id string, removed bool) (*projections.IncidentDetail, error) {
+	if removed {
+		return nil, nil
+	}
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.projector.Incident(a, id, s.now())
+	if err != nil {
+		return nil, nil // left the caller's sight since the change: a later message says removed
+	}
+	return &d, nil
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -229,4 +230,42 @@ func (p *Projector) owner(viewer domain.Actor, index map[string]string, id, what
 		}
 	}
 	return "", domain.Errorf(domain.ENOTFOUND, "%s %q not found", what, id)
+}
+
+// Summary returns the board row of an incident the viewer may read; ENOTFOUND otherwise. It is
+// far cheaper than Incident (no notes or indicators are copied and checked), for feeds that
+// only need to know whether and how an incident shows.
+func (p *Projector) Summary(viewer domain.Actor, id string, now time.Time) (IncidentSummary, error) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	m, err := p.lookup(viewer, id)
+	if err != nil {
+		return IncidentSummary{}, err
+	}
+	return p.summary(m, now), nil
+}
+
+// Matches reports whether an incident passes the filter's status, phase, severity, type,
+// sector, TLP, drill and title-word parts exactly as the board applies them (the organisation
+// part needs the audience and is applied by the change feed).
+func (f *BoardFilter) Matches(s IncidentSummary) bool {
+	if len(f.Status) > 0 && !slices.Contains(f.Status, s.Status) ||
+		len(f.Phase) > 0 && !slices.Contains(f.Phase, s.Phase) ||
+		len(f.Severity) > 0 && !slices.Contains(f.Severity, s.Severity) ||
+		len(f.Type) > 0 && !slices.Contains(f.Type, s.Type) ||
+		len(f.Sector) > 0 && !slices.Contains(f.Sector, s.Sector) ||
+		len(f.TLP) > 0 && !slices.Contains(f.TLP, s.TLP) ||
+		f.Drill != nil && *f.Drill != s.Drill {
+		return false
+	}
+	if f.Text == "" {
+		return true
+	}
+	have := titleWords(strings.ToLower(s.Title))
+	for _, w := range titleWords(strings.ToLower(f.Text)) {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
