@@ -77,6 +77,71 @@ type ComplexityRoot struct {
 		SecurityLevel    func(childComplexity int) int
 	}
 
+	Alert struct {
+		Asset             func(childComplexity int) int
+		Count             func(childComplexity int) int
+		DismissReason     func(childComplexity int) int
+		FirstSeen         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		IncidentID        func(childComplexity int) int
+		Indicators        func(childComplexity int) int
+		LastReceivedAt    func(childComplexity int) int
+		LastSeen          func(childComplexity int) int
+		Org               func(childComplexity int) int
+		ProposedIncidents func(childComplexity int) int
+		Raw               func(childComplexity int) int
+		ReceivedAt        func(childComplexity int) int
+		RuleID            func(childComplexity int) int
+		Severity          func(childComplexity int) int
+		Source            func(childComplexity int) int
+		SourceRef         func(childComplexity int) int
+		Status            func(childComplexity int) int
+		SuppressedBy      func(childComplexity int) int
+		SuppressedCount   func(childComplexity int) int
+		Title             func(childComplexity int) int
+		Tlp               func(childComplexity int) int
+	}
+
+	AlertConnection struct {
+		AlertSequence func(childComplexity int) int
+		Counts        func(childComplexity int) int
+		Nodes         func(childComplexity int) int
+		PageInfo      func(childComplexity int) int
+		TotalCount    func(childComplexity int) int
+	}
+
+	AlertError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	AlertIndicator struct {
+		Type  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	AlertOutcome struct {
+		Alert   func(childComplexity int) int
+		AlertID func(childComplexity int) int
+		Error   func(childComplexity int) int
+		Ok      func(childComplexity int) int
+	}
+
+	AlertTriageChange struct {
+		Alert         func(childComplexity int) int
+		AlertSequence func(childComplexity int) int
+		Counts        func(childComplexity int) int
+		Rule          func(childComplexity int) int
+		Types         func(childComplexity int) int
+	}
+
+	BulkAlertPayload struct {
+		AlertSequence func(childComplexity int) int
+		Incident      func(childComplexity int) int
+		Results       func(childComplexity int) int
+		Sequence      func(childComplexity int) int
+	}
+
 	DeadLetter struct {
 		At       func(childComplexity int) int
 		Attempts func(childComplexity int) int
@@ -130,6 +195,7 @@ type ComplexityRoot struct {
 
 	Incident struct {
 		AffectedSystem  func(childComplexity int) int
+		AlertIDs        func(childComplexity int) int
 		CloseSummary    func(childComplexity int) int
 		ClosedAt        func(childComplexity int) int
 		Description     func(childComplexity int) int
@@ -217,17 +283,26 @@ type ComplexityRoot struct {
 		ClassifyIncident      func(childComplexity int, input model.ClassifyIncidentInput) int
 		CloseIncident         func(childComplexity int, input model.CloseIncidentInput) int
 		DeclineHandoff        func(childComplexity int, input model.DeclineHandoffInput) int
+		DetachAlert           func(childComplexity int, input model.DetachAlertInput) int
 		DisableWebhook        func(childComplexity int, input model.DisableWebhookInput) int
+		DismissAlerts         func(childComplexity int, input model.DismissAlertsInput) int
 		EscalateIncident      func(childComplexity int, input model.EscalateIncidentInput) int
+		MergeAlerts           func(childComplexity int, input model.MergeAlertsInput) int
 		NameRecipients        func(childComplexity int, input model.NameRecipientsInput) int
 		OfferHandoff          func(childComplexity int, input model.OfferHandoffInput) int
 		OpenIncident          func(childComplexity int, input model.OpenIncidentInput) int
+		PromoteAlerts         func(childComplexity int, input model.OpenIncidentInput) int
+		RecordNotification    func(childComplexity int, input model.RecordNotificationInput) int
 		RegisterWebhook       func(childComplexity int, input model.RegisterWebhookInput) int
+		RemoveSuppression     func(childComplexity int, input model.RemoveSuppressionInput) int
 		ReopenIncident        func(childComplexity int, input model.ReopenIncidentInput) int
 		ResolveEscalation     func(childComplexity int, input model.ResolveEscalationInput) int
 		ReturnHandoff         func(childComplexity int, input model.ReturnHandoffInput) int
 		RevokeToken           func(childComplexity int, input model.RevokeTokenInput) int
+		SetSuppression        func(childComplexity int, input model.SetSuppressionInput) int
 		ShareIncident         func(childComplexity int, input model.ShareIncidentInput) int
+		SubmitPeriodicReport  func(childComplexity int, input model.SubmitPeriodicReportInput) int
+		SubmitReport          func(childComplexity int, input model.SubmitReportInput) int
 		WithdrawHandoff       func(childComplexity int, input model.WithdrawHandoffInput) int
 	}
 
@@ -269,18 +344,26 @@ type ComplexityRoot struct {
 		Types      func(childComplexity int) int
 	}
 
+	PeriodicReportPayload struct {
+		ReportID func(childComplexity int) int
+		Sequence func(childComplexity int) int
+	}
+
 	PhaseCount struct {
 		Count func(childComplexity int) int
 		Phase func(childComplexity int) int
 	}
 
 	Query struct {
+		Alert              func(childComplexity int, id string, minSequence *uint64) int
+		Alerts             func(childComplexity int, filter *model.AlertFilter, first *int, after *string, minSequence *uint64) int
 		Board              func(childComplexity int, filter *model.BoardFilter, sort *projections.BoardSort, first *int, after *string, asOf *time.Time, minSequence *uint64) int
 		EscalationQueue    func(childComplexity int, includeAcknowledged *bool, minSequence *uint64) int
 		HandoffInbox       func(childComplexity int, minSequence *uint64) int
 		Incident           func(childComplexity int, id string, asOf *time.Time, minSequence *uint64) int
 		Me                 func(childComplexity int) int
 		Organisations      func(childComplexity int) int
+		Suppressions       func(childComplexity int, includeInactive *bool, minSequence *uint64) int
 		Timeline           func(childComplexity int, incidentID string, asOf *time.Time, minSequence *uint64) int
 		WebhookDeadLetters func(childComplexity int, webhookID string) int
 		Webhooks           func(childComplexity int) int
@@ -319,10 +402,33 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		AlertTriage     func(childComplexity int, since *uint64) int
 		EscalationQueue func(childComplexity int, since *uint64) int
 		HandoffInbox    func(childComplexity int, since *uint64) int
 		IncidentChanged func(childComplexity int, filter *model.BoardFilter, since *uint64) int
 		PartnerFeed     func(childComplexity int, since *uint64) int
+	}
+
+	Suppression struct {
+		Active       func(childComplexity int) int
+		Asset        func(childComplexity int) int
+		From         func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Indicator    func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		RemoveReason func(childComplexity int) int
+		Removed      func(childComplexity int) int
+		RemovedBy    func(childComplexity int) int
+		RuleID       func(childComplexity int) int
+		SetBy        func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Suppressed   func(childComplexity int) int
+		Until        func(childComplexity int) int
+	}
+
+	SuppressionPayload struct {
+		AlertSequence func(childComplexity int) int
+		Suppression   func(childComplexity int) int
 	}
 
 	TimelineEntry struct {
@@ -335,6 +441,15 @@ type ComplexityRoot struct {
 		TextEn     func(childComplexity int) int
 		TextVi     func(childComplexity int) int
 		Type       func(childComplexity int) int
+	}
+
+	TriageCounts struct {
+		Dismissed  func(childComplexity int) int
+		Grouped    func(childComplexity int) int
+		New        func(childComplexity int) int
+		Promoted   func(childComplexity int) int
+		Repeats    func(childComplexity int) int
+		Suppressed func(childComplexity int) int
 	}
 
 	Webhook struct {
@@ -406,6 +521,15 @@ type MutationResolver interface {
 	CloseIncident(ctx context.Context, input model.CloseIncidentInput) (*model.IncidentPayload, error)
 	ReopenIncident(ctx context.Context, input model.ReopenIncidentInput) (*model.IncidentPayload, error)
 	RevokeToken(ctx context.Context, input model.RevokeTokenInput) (*model.RevokeTokenPayload, error)
+	SetSuppression(ctx context.Context, input model.SetSuppressionInput) (*model.SuppressionPayload, error)
+	RemoveSuppression(ctx context.Context, input model.RemoveSuppressionInput) (*model.SuppressionPayload, error)
+	DismissAlerts(ctx context.Context, input model.DismissAlertsInput) (*model.BulkAlertPayload, error)
+	PromoteAlerts(ctx context.Context, input model.OpenIncidentInput) (*model.BulkAlertPayload, error)
+	MergeAlerts(ctx context.Context, input model.MergeAlertsInput) (*model.BulkAlertPayload, error)
+	DetachAlert(ctx context.Context, input model.DetachAlertInput) (*model.BulkAlertPayload, error)
+	RecordNotification(ctx context.Context, input model.RecordNotificationInput) (*model.IncidentPayload, error)
+	SubmitReport(ctx context.Context, input model.SubmitReportInput) (*model.IncidentPayload, error)
+	SubmitPeriodicReport(ctx context.Context, input model.SubmitPeriodicReportInput) (*model.PeriodicReportPayload, error)
 	RegisterWebhook(ctx context.Context, input model.RegisterWebhookInput) (*model.WebhookPayload, error)
 	DisableWebhook(ctx context.Context, input model.DisableWebhookInput) (*model.WebhookPayload, error)
 }
@@ -425,6 +549,9 @@ type QueryResolver interface {
 	Timeline(ctx context.Context, incidentID string, asOf *time.Time, minSequence *uint64) ([]*projections.TimelineEntry, error)
 	EscalationQueue(ctx context.Context, includeAcknowledged *bool, minSequence *uint64) ([]*projections.QueueItem, error)
 	HandoffInbox(ctx context.Context, minSequence *uint64) ([]*projections.QueueItem, error)
+	Alerts(ctx context.Context, filter *model.AlertFilter, first *int, after *string, minSequence *uint64) (*model.AlertConnection, error)
+	Alert(ctx context.Context, id string, minSequence *uint64) (*model.Alert, error)
+	Suppressions(ctx context.Context, includeInactive *bool, minSequence *uint64) ([]*model.Suppression, error)
 	Webhooks(ctx context.Context) ([]*projections.WebhookInfo, error)
 	WebhookDeadLetters(ctx context.Context, webhookID string) ([]*projections.DeadLetter, error)
 }
@@ -435,6 +562,7 @@ type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, filter *model.BoardFilter, since *uint64) (<-chan *model.IncidentChange, error)
 	EscalationQueue(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
 	HandoffInbox(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
+	AlertTriage(ctx context.Context, since *uint64) (<-chan *model.AlertTriageChange, error)
 	PartnerFeed(ctx context.Context, since *uint64) (<-chan *model.PartnerChange, error)
 }
 type TimelineEntryResolver interface {
@@ -552,6 +680,277 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AffectedSystem.SecurityLevel(childComplexity), true
+
+	case "Alert.asset":
+		if e.ComplexityRoot.Alert.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Asset(childComplexity), true
+	case "Alert.count":
+		if e.ComplexityRoot.Alert.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Count(childComplexity), true
+	case "Alert.dismissReason":
+		if e.ComplexityRoot.Alert.DismissReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.DismissReason(childComplexity), true
+	case "Alert.firstSeen":
+		if e.ComplexityRoot.Alert.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.FirstSeen(childComplexity), true
+	case "Alert.id":
+		if e.ComplexityRoot.Alert.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ID(childComplexity), true
+	case "Alert.incidentId":
+		if e.ComplexityRoot.Alert.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.IncidentID(childComplexity), true
+	case "Alert.indicators":
+		if e.ComplexityRoot.Alert.Indicators == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Indicators(childComplexity), true
+	case "Alert.lastReceivedAt":
+		if e.ComplexityRoot.Alert.LastReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.LastReceivedAt(childComplexity), true
+	case "Alert.lastSeen":
+		if e.ComplexityRoot.Alert.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.LastSeen(childComplexity), true
+	case "Alert.org":
+		if e.ComplexityRoot.Alert.Org == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Org(childComplexity), true
+	case "Alert.proposedIncidents":
+		if e.ComplexityRoot.Alert.ProposedIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ProposedIncidents(childComplexity), true
+	case "Alert.raw":
+		if e.ComplexityRoot.Alert.Raw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Raw(childComplexity), true
+	case "Alert.receivedAt":
+		if e.ComplexityRoot.Alert.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ReceivedAt(childComplexity), true
+	case "Alert.ruleId":
+		if e.ComplexityRoot.Alert.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RuleID(childComplexity), true
+	case "Alert.severity":
+		if e.ComplexityRoot.Alert.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Severity(childComplexity), true
+	case "Alert.source":
+		if e.ComplexityRoot.Alert.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Source(childComplexity), true
+	case "Alert.sourceRef":
+		if e.ComplexityRoot.Alert.SourceRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SourceRef(childComplexity), true
+	case "Alert.status":
+		if e.ComplexityRoot.Alert.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Status(childComplexity), true
+	case "Alert.suppressedBy":
+		if e.ComplexityRoot.Alert.SuppressedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SuppressedBy(childComplexity), true
+	case "Alert.suppressedCount":
+		if e.ComplexityRoot.Alert.SuppressedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SuppressedCount(childComplexity), true
+	case "Alert.title":
+		if e.ComplexityRoot.Alert.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Title(childComplexity), true
+	case "Alert.tlp":
+		if e.ComplexityRoot.Alert.Tlp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Tlp(childComplexity), true
+
+	case "AlertConnection.alertSequence":
+		if e.ComplexityRoot.AlertConnection.AlertSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.AlertSequence(childComplexity), true
+	case "AlertConnection.counts":
+		if e.ComplexityRoot.AlertConnection.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.Counts(childComplexity), true
+	case "AlertConnection.nodes":
+		if e.ComplexityRoot.AlertConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.Nodes(childComplexity), true
+	case "AlertConnection.pageInfo":
+		if e.ComplexityRoot.AlertConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.PageInfo(childComplexity), true
+	case "AlertConnection.totalCount":
+		if e.ComplexityRoot.AlertConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.TotalCount(childComplexity), true
+
+	case "AlertError.code":
+		if e.ComplexityRoot.AlertError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertError.Code(childComplexity), true
+	case "AlertError.message":
+		if e.ComplexityRoot.AlertError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertError.Message(childComplexity), true
+
+	case "AlertIndicator.type":
+		if e.ComplexityRoot.AlertIndicator.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertIndicator.Type(childComplexity), true
+	case "AlertIndicator.value":
+		if e.ComplexityRoot.AlertIndicator.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertIndicator.Value(childComplexity), true
+
+	case "AlertOutcome.alert":
+		if e.ComplexityRoot.AlertOutcome.Alert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertOutcome.Alert(childComplexity), true
+	case "AlertOutcome.alertId":
+		if e.ComplexityRoot.AlertOutcome.AlertID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertOutcome.AlertID(childComplexity), true
+	case "AlertOutcome.error":
+		if e.ComplexityRoot.AlertOutcome.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertOutcome.Error(childComplexity), true
+	case "AlertOutcome.ok":
+		if e.ComplexityRoot.AlertOutcome.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertOutcome.Ok(childComplexity), true
+
+	case "AlertTriageChange.alert":
+		if e.ComplexityRoot.AlertTriageChange.Alert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertTriageChange.Alert(childComplexity), true
+	case "AlertTriageChange.alertSequence":
+		if e.ComplexityRoot.AlertTriageChange.AlertSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertTriageChange.AlertSequence(childComplexity), true
+	case "AlertTriageChange.counts":
+		if e.ComplexityRoot.AlertTriageChange.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertTriageChange.Counts(childComplexity), true
+	case "AlertTriageChange.rule":
+		if e.ComplexityRoot.AlertTriageChange.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertTriageChange.Rule(childComplexity), true
+	case "AlertTriageChange.types":
+		if e.ComplexityRoot.AlertTriageChange.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertTriageChange.Types(childComplexity), true
+
+	case "BulkAlertPayload.alertSequence":
+		if e.ComplexityRoot.BulkAlertPayload.AlertSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkAlertPayload.AlertSequence(childComplexity), true
+	case "BulkAlertPayload.incident":
+		if e.ComplexityRoot.BulkAlertPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkAlertPayload.Incident(childComplexity), true
+	case "BulkAlertPayload.results":
+		if e.ComplexityRoot.BulkAlertPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkAlertPayload.Results(childComplexity), true
+	case "BulkAlertPayload.sequence":
+		if e.ComplexityRoot.BulkAlertPayload.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkAlertPayload.Sequence(childComplexity), true
 
 	case "DeadLetter.at":
 		if e.ComplexityRoot.DeadLetter.At == nil {
@@ -763,6 +1162,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.AffectedSystem(childComplexity), true
+	case "Incident.alertIds":
+		if e.ComplexityRoot.Incident.AlertIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AlertIDs(childComplexity), true
 	case "Incident.closeSummary":
 		if e.ComplexityRoot.Incident.CloseSummary == nil {
 			break
@@ -1233,6 +1638,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineHandoff(childComplexity, args["input"].(model.DeclineHandoffInput)), true
+	case "Mutation.detachAlert":
+		if e.ComplexityRoot.Mutation.DetachAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_detachAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DetachAlert(childComplexity, args["input"].(model.DetachAlertInput)), true
 	case "Mutation.disableWebhook":
 		if e.ComplexityRoot.Mutation.DisableWebhook == nil {
 			break
@@ -1244,6 +1660,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DisableWebhook(childComplexity, args["input"].(model.DisableWebhookInput)), true
+	case "Mutation.dismissAlerts":
+		if e.ComplexityRoot.Mutation.DismissAlerts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_dismissAlerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DismissAlerts(childComplexity, args["input"].(model.DismissAlertsInput)), true
 	case "Mutation.escalateIncident":
 		if e.ComplexityRoot.Mutation.EscalateIncident == nil {
 			break
@@ -1255,6 +1682,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EscalateIncident(childComplexity, args["input"].(model.EscalateIncidentInput)), true
+	case "Mutation.mergeAlerts":
+		if e.ComplexityRoot.Mutation.MergeAlerts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeAlerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeAlerts(childComplexity, args["input"].(model.MergeAlertsInput)), true
 	case "Mutation.nameRecipients":
 		if e.ComplexityRoot.Mutation.NameRecipients == nil {
 			break
@@ -1288,6 +1726,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenIncident(childComplexity, args["input"].(model.OpenIncidentInput)), true
+	case "Mutation.promoteAlerts":
+		if e.ComplexityRoot.Mutation.PromoteAlerts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_promoteAlerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PromoteAlerts(childComplexity, args["input"].(model.OpenIncidentInput)), true
+	case "Mutation.recordNotification":
+		if e.ComplexityRoot.Mutation.RecordNotification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordNotification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordNotification(childComplexity, args["input"].(model.RecordNotificationInput)), true
 	case "Mutation.registerWebhook":
 		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
 			break
@@ -1299,6 +1759,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterWebhook(childComplexity, args["input"].(model.RegisterWebhookInput)), true
+	case "Mutation.removeSuppression":
+		if e.ComplexityRoot.Mutation.RemoveSuppression == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSuppression_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSuppression(childComplexity, args["input"].(model.RemoveSuppressionInput)), true
 	case "Mutation.reopenIncident":
 		if e.ComplexityRoot.Mutation.ReopenIncident == nil {
 			break
@@ -1343,6 +1814,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["input"].(model.RevokeTokenInput)), true
+	case "Mutation.setSuppression":
+		if e.ComplexityRoot.Mutation.SetSuppression == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSuppression_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSuppression(childComplexity, args["input"].(model.SetSuppressionInput)), true
 	case "Mutation.shareIncident":
 		if e.ComplexityRoot.Mutation.ShareIncident == nil {
 			break
@@ -1354,6 +1836,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShareIncident(childComplexity, args["input"].(model.ShareIncidentInput)), true
+	case "Mutation.submitPeriodicReport":
+		if e.ComplexityRoot.Mutation.SubmitPeriodicReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitPeriodicReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitPeriodicReport(childComplexity, args["input"].(model.SubmitPeriodicReportInput)), true
+	case "Mutation.submitReport":
+		if e.ComplexityRoot.Mutation.SubmitReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitReport(childComplexity, args["input"].(model.SubmitReportInput)), true
 	case "Mutation.withdrawHandoff":
 		if e.ComplexityRoot.Mutation.WithdrawHandoff == nil {
 			break
@@ -1509,6 +2013,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnerChange.Types(childComplexity), true
 
+	case "PeriodicReportPayload.reportId":
+		if e.ComplexityRoot.PeriodicReportPayload.ReportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportPayload.ReportID(childComplexity), true
+	case "PeriodicReportPayload.sequence":
+		if e.ComplexityRoot.PeriodicReportPayload.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportPayload.Sequence(childComplexity), true
+
 	case "PhaseCount.count":
 		if e.ComplexityRoot.PhaseCount.Count == nil {
 			break
@@ -1522,6 +2039,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PhaseCount.Phase(childComplexity), true
 
+	case "Query.alert":
+		if e.ComplexityRoot.Query.Alert == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alert(childComplexity, args["id"].(string), args["minSequence"].(*uint64)), true
+	case "Query.alerts":
+		if e.ComplexityRoot.Query.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alerts(childComplexity, args["filter"].(*model.AlertFilter), args["first"].(*int), args["after"].(*string), args["minSequence"].(*uint64)), true
 	case "Query.board":
 		if e.ComplexityRoot.Query.Board == nil {
 			break
@@ -1579,6 +2118,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.suppressions":
+		if e.ComplexityRoot.Query.Suppressions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suppressions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Suppressions(childComplexity, args["includeInactive"].(*bool), args["minSequence"].(*uint64)), true
 	case "Query.timeline":
 		if e.ComplexityRoot.Query.Timeline == nil {
 			break
@@ -1732,6 +2282,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StatusCount.Status(childComplexity), true
 
+	case "Subscription.alertTriage":
+		if e.ComplexityRoot.Subscription.AlertTriage == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_alertTriage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AlertTriage(childComplexity, args["since"].(*uint64)), true
 	case "Subscription.escalationQueue":
 		if e.ComplexityRoot.Subscription.EscalationQueue == nil {
 			break
@@ -1776,6 +2337,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PartnerFeed(childComplexity, args["since"].(*uint64)), true
+
+	case "Suppression.active":
+		if e.ComplexityRoot.Suppression.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Active(childComplexity), true
+	case "Suppression.asset":
+		if e.ComplexityRoot.Suppression.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Asset(childComplexity), true
+	case "Suppression.from":
+		if e.ComplexityRoot.Suppression.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.From(childComplexity), true
+	case "Suppression.id":
+		if e.ComplexityRoot.Suppression.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.ID(childComplexity), true
+	case "Suppression.indicator":
+		if e.ComplexityRoot.Suppression.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Indicator(childComplexity), true
+	case "Suppression.reason":
+		if e.ComplexityRoot.Suppression.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Reason(childComplexity), true
+	case "Suppression.removeReason":
+		if e.ComplexityRoot.Suppression.RemoveReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.RemoveReason(childComplexity), true
+	case "Suppression.removed":
+		if e.ComplexityRoot.Suppression.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Removed(childComplexity), true
+	case "Suppression.removedBy":
+		if e.ComplexityRoot.Suppression.RemovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.RemovedBy(childComplexity), true
+	case "Suppression.ruleId":
+		if e.ComplexityRoot.Suppression.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.RuleID(childComplexity), true
+	case "Suppression.setBy":
+		if e.ComplexityRoot.Suppression.SetBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.SetBy(childComplexity), true
+	case "Suppression.source":
+		if e.ComplexityRoot.Suppression.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Source(childComplexity), true
+	case "Suppression.suppressed":
+		if e.ComplexityRoot.Suppression.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Suppressed(childComplexity), true
+	case "Suppression.until":
+		if e.ComplexityRoot.Suppression.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Suppression.Until(childComplexity), true
+
+	case "SuppressionPayload.alertSequence":
+		if e.ComplexityRoot.SuppressionPayload.AlertSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuppressionPayload.AlertSequence(childComplexity), true
+	case "SuppressionPayload.suppression":
+		if e.ComplexityRoot.SuppressionPayload.Suppression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuppressionPayload.Suppression(childComplexity), true
 
 	case "TimelineEntry.actor":
 		if e.ComplexityRoot.TimelineEntry.Actor == nil {
@@ -1831,6 +2490,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TimelineEntry.Type(childComplexity), true
+
+	case "TriageCounts.dismissed":
+		if e.ComplexityRoot.TriageCounts.Dismissed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.Dismissed(childComplexity), true
+	case "TriageCounts.grouped":
+		if e.ComplexityRoot.TriageCounts.Grouped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.Grouped(childComplexity), true
+	case "TriageCounts.new":
+		if e.ComplexityRoot.TriageCounts.New == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.New(childComplexity), true
+	case "TriageCounts.promoted":
+		if e.ComplexityRoot.TriageCounts.Promoted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.Promoted(childComplexity), true
+	case "TriageCounts.repeats":
+		if e.ComplexityRoot.TriageCounts.Repeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.Repeats(childComplexity), true
+	case "TriageCounts.suppressed":
+		if e.ComplexityRoot.TriageCounts.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TriageCounts.Suppressed(childComplexity), true
 
 	case "Webhook.description":
 		if e.ComplexityRoot.Webhook.Description == nil {
@@ -1919,6 +2615,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAddIndicatorInput,
 		ec.unmarshalInputAddNoteInput,
 		ec.unmarshalInputAffectedSystemInput,
+		ec.unmarshalInputAlertFilter,
+		ec.unmarshalInputAlertIndicatorInput,
 		ec.unmarshalInputAssignLeadInput,
 		ec.unmarshalInputBoardFilter,
 		ec.unmarshalInputChangePhaseInput,
@@ -1926,17 +2624,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputClassifyIncidentInput,
 		ec.unmarshalInputCloseIncidentInput,
 		ec.unmarshalInputDeclineHandoffInput,
+		ec.unmarshalInputDetachAlertInput,
 		ec.unmarshalInputDisableWebhookInput,
+		ec.unmarshalInputDismissAlertsInput,
 		ec.unmarshalInputEscalateIncidentInput,
+		ec.unmarshalInputMergeAlertsInput,
 		ec.unmarshalInputNameRecipientsInput,
 		ec.unmarshalInputOfferHandoffInput,
 		ec.unmarshalInputOpenIncidentInput,
+		ec.unmarshalInputPeriodicReportLineInput,
+		ec.unmarshalInputRecordNotificationInput,
 		ec.unmarshalInputRegisterWebhookInput,
+		ec.unmarshalInputRemoveSuppressionInput,
 		ec.unmarshalInputReopenIncidentInput,
 		ec.unmarshalInputResolveEscalationInput,
 		ec.unmarshalInputReturnHandoffInput,
 		ec.unmarshalInputRevokeTokenInput,
+		ec.unmarshalInputSetSuppressionInput,
 		ec.unmarshalInputShareIncidentInput,
+		ec.unmarshalInputSubmitPeriodicReportInput,
+		ec.unmarshalInputSubmitReportInput,
 		ec.unmarshalInputWithdrawHandoffInput,
 	)
 	first := true
@@ -2029,7 +2736,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "partner.graphqls" "schema.graphqls" "webhook.graphqls"
+//go:embed "alert.graphqls" "deadline.graphqls" "partner.graphqls" "schema.graphqls" "webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2041,6 +2748,8 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "alert.graphqls", Input: sourceData("alert.graphqls"), BuiltIn: false},
+	{Name: "deadline.graphqls", Input: sourceData("deadline.graphqls"), BuiltIn: false},
 	{Name: "partner.graphqls", Input: sourceData("partner.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "webhook.graphqls", Input: sourceData("webhook.graphqls"), BuiltIn: false},
@@ -2101,6 +2810,136 @@ func (ec *executionContext) childFields_AffectedSystem(ctx context.Context, fiel
 		return ec.fieldContext_AffectedSystem_protectionLayers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AffectedSystem", field.Name)
+}
+
+func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Alert_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Alert_title(ctx, field)
+	case "status":
+		return ec.fieldContext_Alert_status(ctx, field)
+	case "count":
+		return ec.fieldContext_Alert_count(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Alert_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Alert_lastSeen(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_Alert_receivedAt(ctx, field)
+	case "lastReceivedAt":
+		return ec.fieldContext_Alert_lastReceivedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Alert_source(ctx, field)
+	case "org":
+		return ec.fieldContext_Alert_org(ctx, field)
+	case "sourceRef":
+		return ec.fieldContext_Alert_sourceRef(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_Alert_ruleId(ctx, field)
+	case "severity":
+		return ec.fieldContext_Alert_severity(ctx, field)
+	case "asset":
+		return ec.fieldContext_Alert_asset(ctx, field)
+	case "tlp":
+		return ec.fieldContext_Alert_tlp(ctx, field)
+	case "indicators":
+		return ec.fieldContext_Alert_indicators(ctx, field)
+	case "raw":
+		return ec.fieldContext_Alert_raw(ctx, field)
+	case "suppressedCount":
+		return ec.fieldContext_Alert_suppressedCount(ctx, field)
+	case "suppressedBy":
+		return ec.fieldContext_Alert_suppressedBy(ctx, field)
+	case "incidentId":
+		return ec.fieldContext_Alert_incidentId(ctx, field)
+	case "proposedIncidents":
+		return ec.fieldContext_Alert_proposedIncidents(ctx, field)
+	case "dismissReason":
+		return ec.fieldContext_Alert_dismissReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_AlertConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+	case "counts":
+		return ec.fieldContext_AlertConnection_counts(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+	case "alertSequence":
+		return ec.fieldContext_AlertConnection_alertSequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_AlertError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_AlertError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertError", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertIndicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_AlertIndicator_type(ctx, field)
+	case "value":
+		return ec.fieldContext_AlertIndicator_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertIndicator", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertOutcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "alertId":
+		return ec.fieldContext_AlertOutcome_alertId(ctx, field)
+	case "ok":
+		return ec.fieldContext_AlertOutcome_ok(ctx, field)
+	case "error":
+		return ec.fieldContext_AlertOutcome_error(ctx, field)
+	case "alert":
+		return ec.fieldContext_AlertOutcome_alert(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertOutcome", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertTriageChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "alertSequence":
+		return ec.fieldContext_AlertTriageChange_alertSequence(ctx, field)
+	case "alert":
+		return ec.fieldContext_AlertTriageChange_alert(ctx, field)
+	case "rule":
+		return ec.fieldContext_AlertTriageChange_rule(ctx, field)
+	case "types":
+		return ec.fieldContext_AlertTriageChange_types(ctx, field)
+	case "counts":
+		return ec.fieldContext_AlertTriageChange_counts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertTriageChange", field.Name)
+}
+
+func (ec *executionContext) childFields_BulkAlertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_BulkAlertPayload_results(ctx, field)
+	case "incident":
+		return ec.fieldContext_BulkAlertPayload_incident(ctx, field)
+	case "sequence":
+		return ec.fieldContext_BulkAlertPayload_sequence(ctx, field)
+	case "alertSequence":
+		return ec.fieldContext_BulkAlertPayload_alertSequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkAlertPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeadLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2279,6 +3118,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_version(ctx, field)
 	case "sequence":
 		return ec.fieldContext_Incident_sequence(ctx, field)
+	case "alertIds":
+		return ec.fieldContext_Incident_alertIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -2437,6 +3278,16 @@ func (ec *executionContext) childFields_PartnerChange(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PartnerChange", field.Name)
 }
 
+func (ec *executionContext) childFields_PeriodicReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reportId":
+		return ec.fieldContext_PeriodicReportPayload_reportId(ctx, field)
+	case "sequence":
+		return ec.fieldContext_PeriodicReportPayload_sequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodicReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PhaseCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "phase":
@@ -2511,6 +3362,50 @@ func (ec *executionContext) childFields_StatusCount(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
 }
 
+func (ec *executionContext) childFields_Suppression(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Suppression_id(ctx, field)
+	case "source":
+		return ec.fieldContext_Suppression_source(ctx, field)
+	case "asset":
+		return ec.fieldContext_Suppression_asset(ctx, field)
+	case "indicator":
+		return ec.fieldContext_Suppression_indicator(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_Suppression_ruleId(ctx, field)
+	case "from":
+		return ec.fieldContext_Suppression_from(ctx, field)
+	case "until":
+		return ec.fieldContext_Suppression_until(ctx, field)
+	case "reason":
+		return ec.fieldContext_Suppression_reason(ctx, field)
+	case "setBy":
+		return ec.fieldContext_Suppression_setBy(ctx, field)
+	case "active":
+		return ec.fieldContext_Suppression_active(ctx, field)
+	case "removed":
+		return ec.fieldContext_Suppression_removed(ctx, field)
+	case "removedBy":
+		return ec.fieldContext_Suppression_removedBy(ctx, field)
+	case "removeReason":
+		return ec.fieldContext_Suppression_removeReason(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_Suppression_suppressed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Suppression", field.Name)
+}
+
+func (ec *executionContext) childFields_SuppressionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "suppression":
+		return ec.fieldContext_SuppressionPayload_suppression(ctx, field)
+	case "alertSequence":
+		return ec.fieldContext_SuppressionPayload_alertSequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SuppressionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sequence":
@@ -2533,6 +3428,24 @@ func (ec *executionContext) childFields_TimelineEntry(ctx context.Context, field
 		return ec.fieldContext_TimelineEntry_textEn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TimelineEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_TriageCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "new":
+		return ec.fieldContext_TriageCounts_new(ctx, field)
+	case "grouped":
+		return ec.fieldContext_TriageCounts_grouped(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_TriageCounts_suppressed(ctx, field)
+	case "dismissed":
+		return ec.fieldContext_TriageCounts_dismissed(ctx, field)
+	case "promoted":
+		return ec.fieldContext_TriageCounts_promoted(ctx, field)
+	case "repeats":
+		return ec.fieldContext_TriageCounts_repeats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TriageCounts", field.Name)
 }
 
 func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2827,6 +3740,20 @@ func (ec *executionContext) field_Mutation_declineHandoff_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_detachAlert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DetachAlertInput, error) {
+			return ec.unmarshalNDetachAlertInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDetachAlertInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_disableWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2841,12 +3768,40 @@ func (ec *executionContext) field_Mutation_disableWebhook_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_dismissAlerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DismissAlertsInput, error) {
+			return ec.unmarshalNDismissAlertsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDismissAlertsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_escalateIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EscalateIncidentInput, error) {
 			return ec.unmarshalNEscalateIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐEscalateIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeAlerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MergeAlertsInput, error) {
+			return ec.unmarshalNMergeAlertsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐMergeAlertsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2897,12 +3852,54 @@ func (ec *executionContext) field_Mutation_openIncident_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_promoteAlerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenIncidentInput, error) {
+			return ec.unmarshalNOpenIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOpenIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordNotification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordNotificationInput, error) {
+			return ec.unmarshalNRecordNotificationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRecordNotificationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_registerWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RegisterWebhookInput, error) {
 			return ec.unmarshalNRegisterWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRegisterWebhookInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeSuppression_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RemoveSuppressionInput, error) {
+			return ec.unmarshalNRemoveSuppressionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRemoveSuppressionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2967,12 +3964,54 @@ func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setSuppression_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetSuppressionInput, error) {
+			return ec.unmarshalNSetSuppressionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSetSuppressionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_shareIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ShareIncidentInput, error) {
 			return ec.unmarshalNShareIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐShareIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitPeriodicReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitPeriodicReportInput, error) {
+			return ec.unmarshalNSubmitPeriodicReportInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSubmitPeriodicReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitReportInput, error) {
+			return ec.unmarshalNSubmitReportInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSubmitReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3006,6 +4045,66 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_alert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.AlertFilter, error) {
+			return ec.unmarshalOAlertFilter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg3
 	return args, nil
 }
 
@@ -3129,6 +4228,28 @@ func (ec *executionContext) field_Query_incident_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_suppressions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeInactive",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeInactive"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3170,6 +4291,20 @@ func (ec *executionContext) field_Query_webhookDeadLetters_args(ctx context.Cont
 		return nil, err
 	}
 	args["webhookId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_alertTriage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
 	return args, nil
 }
 
@@ -3653,6 +4788,1108 @@ func (ec *executionContext) _AffectedSystem_protectionLayers(ctx context.Context
 }
 func (ec *executionContext) fieldContext_AffectedSystem_protectionLayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_title(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.AlertStatus) graphql.Marshaler {
+			return ec.marshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type AlertStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_count(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_lastReceivedAt(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_lastReceivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_lastReceivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_source(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_org(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_org(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Org, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_sourceRef(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_sourceRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_ruleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Severity does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_asset(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_tlp(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_tlp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tlp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.TLP) graphql.Marshaler {
+			return ec.marshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type TLP does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_indicators(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_indicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicators, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AlertIndicator) graphql.Marshaler {
+			return ec.marshalNAlertIndicator2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_indicators(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertIndicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_raw(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_raw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raw, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_suppressedCount(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_suppressedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_suppressedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_suppressedBy(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_suppressedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuppressedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_suppressedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_proposedIncidents(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_proposedIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposedIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_proposedIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_dismissReason(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_dismissReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DismissReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_dismissReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alert) graphql.Marshaler {
+			return ec.marshalNAlert2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _AlertConnection_counts(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TriageCounts) graphql.Marshaler {
+			return ec.marshalNTriageCounts2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTriageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TriageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_alertSequence(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_alertSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _AlertError_code(ctx context.Context, field graphql.CollectedField, obj *model.AlertError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertError_message(ctx context.Context, field graphql.CollectedField, obj *model.AlertError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertError", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertIndicator_type(ctx context.Context, field graphql.CollectedField, obj *model.AlertIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertIndicator_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.IndicatorType) graphql.Marshaler {
+			return ec.marshalNIndicatorType2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐIndicatorType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertIndicator_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, errors.New("field of type IndicatorType does not have child fields"))
+}
+
+func (ec *executionContext) _AlertIndicator_value(ctx context.Context, field graphql.CollectedField, obj *model.AlertIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertIndicator_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertIndicator_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertOutcome_alertId(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertOutcome_alertId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertOutcome_alertId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AlertOutcome_ok(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertOutcome_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertOutcome_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _AlertOutcome_error(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertOutcome_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertError) graphql.Marshaler {
+			return ec.marshalOAlertError2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertOutcome_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertOutcome",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertOutcome_alert(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertOutcome_alert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alert, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertOutcome_alert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertOutcome",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertTriageChange_alertSequence(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertTriageChange_alertSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertTriageChange_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _AlertTriageChange_alert(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertTriageChange_alert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alert, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertTriageChange_alert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertTriageChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertTriageChange_rule(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertTriageChange_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertTriageChange_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AlertTriageChange_types(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertTriageChange_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertTriageChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AlertTriageChange_counts(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertTriageChange_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TriageCounts) graphql.Marshaler {
+			return ec.marshalNTriageCounts2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTriageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertTriageChange_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertTriageChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TriageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkAlertPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.BulkAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkAlertPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AlertOutcome) graphql.Marshaler {
+			return ec.marshalNAlertOutcome2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertOutcomeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkAlertPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkAlertPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertOutcome(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkAlertPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.BulkAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkAlertPayload_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.IncidentDetail) graphql.Marshaler {
+			return ec.marshalOIncident2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐIncidentDetail(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkAlertPayload_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkAlertPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkAlertPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.BulkAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkAlertPayload_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkAlertPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
+func (ec *executionContext) _BulkAlertPayload_alertSequence(ctx context.Context, field graphql.CollectedField, obj *model.BulkAlertPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkAlertPayload_alertSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkAlertPayload_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
 }
 
 func (ec *executionContext) _DeadLetter_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -5341,6 +7578,29 @@ func (ec *executionContext) fieldContext_Incident_sequence(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Sequence does not have child fields"))
 }
 
+func (ec *executionContext) _Incident_alertIds(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_alertIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_alertIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _IncidentChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6845,6 +9105,402 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setSuppression(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSuppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSuppression(ctx, fc.Args["input"].(model.SetSuppressionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SuppressionPayload) graphql.Marshaler {
+			return ec.marshalNSuppressionPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSuppression(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SuppressionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSuppression_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSuppression(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSuppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSuppression(ctx, fc.Args["input"].(model.RemoveSuppressionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SuppressionPayload) graphql.Marshaler {
+			return ec.marshalNSuppressionPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSuppression(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SuppressionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSuppression_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_dismissAlerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_dismissAlerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DismissAlerts(ctx, fc.Args["input"].(model.DismissAlertsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
+			return ec.marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_dismissAlerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkAlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_dismissAlerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_promoteAlerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_promoteAlerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PromoteAlerts(ctx, fc.Args["input"].(model.OpenIncidentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
+			return ec.marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_promoteAlerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkAlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_promoteAlerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeAlerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeAlerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeAlerts(ctx, fc.Args["input"].(model.MergeAlertsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
+			return ec.marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeAlerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkAlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeAlerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_detachAlert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_detachAlert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DetachAlert(ctx, fc.Args["input"].(model.DetachAlertInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
+			return ec.marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_detachAlert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkAlertPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_detachAlert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordNotification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordNotification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordNotification(ctx, fc.Args["input"].(model.RecordNotificationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordNotification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordNotification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitReport(ctx, fc.Args["input"].(model.SubmitReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitPeriodicReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitPeriodicReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitPeriodicReport(ctx, fc.Args["input"].(model.SubmitPeriodicReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PeriodicReportPayload) graphql.Marshaler {
+			return ec.marshalNPeriodicReportPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitPeriodicReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitPeriodicReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7489,6 +10145,52 @@ func (ec *executionContext) fieldContext_PartnerChange_incident(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PeriodicReportPayload_reportId(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportPayload_reportId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportPayload_reportId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PeriodicReportPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportPayload_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+}
+
 func (ec *executionContext) _PhaseCount_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhaseCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7813,6 +10515,138 @@ func (ec *executionContext) fieldContext_Query_handoffInbox(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_handoffInbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_alerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Alerts(ctx, fc.Args["filter"].(*model.AlertFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+			return ec.marshalNAlertConnection2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_alert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Alert(ctx, fc.Args["id"].(string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suppressions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suppressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Suppressions(ctx, fc.Args["includeInactive"].(*bool), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Suppression) graphql.Marshaler {
+			return ec.marshalNSuppression2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suppressions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Suppression(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suppressions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8572,6 +11406,50 @@ func (ec *executionContext) fieldContext_Subscription_handoffInbox(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_alertTriage(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_alertTriage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AlertTriage(ctx, fc.Args["since"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertTriageChange) graphql.Marshaler {
+			return ec.marshalNAlertTriageChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertTriageChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_alertTriage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertTriageChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_alertTriage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_partnerFeed(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -8614,6 +11492,410 @@ func (ec *executionContext) fieldContext_Subscription_partnerFeed(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Suppression_id(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_source(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_asset(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_indicator(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_indicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertIndicator) graphql.Marshaler {
+			return ec.marshalOAlertIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Suppression",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertIndicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Suppression_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_ruleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_from(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_until(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_reason(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_setBy(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_setBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SetBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_setBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Suppression",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Suppression_active(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_removed(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_removedBy(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_removedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_removedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Suppression",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Suppression_removeReason(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_removeReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemoveReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_removeReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Suppression_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Suppression_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Suppression_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _SuppressionPayload_suppression(ctx context.Context, field graphql.CollectedField, obj *model.SuppressionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuppressionPayload_suppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppression, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
+			return ec.marshalNSuppression2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppression(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuppressionPayload_suppression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SuppressionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Suppression(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SuppressionPayload_alertSequence(ctx context.Context, field graphql.CollectedField, obj *model.SuppressionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuppressionPayload_alertSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuppressionPayload_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SuppressionPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
 }
 
 func (ec *executionContext) _TimelineEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -8821,6 +12103,144 @@ func (ec *executionContext) _TimelineEntry_textEn(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_TimelineEntry_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_new(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_new(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.New, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_grouped(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_grouped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grouped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_grouped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_dismissed(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_dismissed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dismissed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_dismissed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_promoted(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_promoted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Promoted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_promoted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TriageCounts_repeats(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TriageCounts_repeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Repeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TriageCounts_repeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -10435,6 +13855,108 @@ func (ec *executionContext) unmarshalInputAffectedSystemInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAlertFilter(ctx context.Context, obj any) (model.AlertFilter, error) {
+	var it model.AlertFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "source", "asset", "severity", "incidentId", "grouped"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOAlertStatus2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "asset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asset"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Asset = data
+		case "severity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
+			data, err := ec.unmarshalOSeverity2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severity = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "grouped":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("grouped"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Grouped = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAlertIndicatorInput(ctx context.Context, obj any) (model.AlertIndicatorInput, error) {
+	var it model.AlertIndicatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNIndicatorType2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐIndicatorType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, obj any) (model.AssignLeadInput, error) {
 	var it model.AssignLeadInput
 	if obj == nil {
@@ -10869,6 +14391,57 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, obj any) (model.DetachAlertInput, error) {
+	var it model.DetachAlertInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "incidentId", "alertId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "alertId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AlertID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Context, obj any) (model.DisableWebhookInput, error) {
 	var it model.DisableWebhookInput
 	if obj == nil {
@@ -10904,6 +14477,50 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 		case "reason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context, obj any) (model.DismissAlertsInput, error) {
+	var it model.DismissAlertsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "alertIds", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "alertIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AlertIds = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -10973,6 +14590,50 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.AckWithin = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, obj any) (model.MergeAlertsInput, error) {
+	var it model.MergeAlertsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "incidentId", "alertIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "alertIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AlertIds = data
 		}
 	}
 	return it, nil
@@ -11235,6 +14896,143 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputPeriodicReportLineInput(ctx context.Context, obj any) (model.PeriodicReportLineInput, error) {
+	var it model.PeriodicReportLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "count", "handledAlone", "domesticHelp", "foreignHelp", "nationalHelp", "estimatedDamage"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		case "handledAlone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handledAlone"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HandledAlone = data
+		case "domesticHelp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domesticHelp"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DomesticHelp = data
+		case "foreignHelp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("foreignHelp"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ForeignHelp = data
+		case "nationalHelp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nationalHelp"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NationalHelp = data
+		case "estimatedDamage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("estimatedDamage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstimatedDamage = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Context, obj any) (model.RecordNotificationInput, error) {
+	var it model.RecordNotificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "orgs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orgs"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Orgs = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Context, obj any) (model.RegisterWebhookInput, error) {
 	var it model.RegisterWebhookInput
 	if obj == nil {
@@ -11274,6 +15072,50 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 				return it, err
 			}
 			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Context, obj any) (model.RemoveSuppressionInput, error) {
+	var it model.RemoveSuppressionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "id", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		}
 	}
 	return it, nil
@@ -11462,6 +15304,78 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Context, obj any) (model.SetSuppressionInput, error) {
+	var it model.SetSuppressionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "source", "asset", "indicator", "ruleId", "until", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "asset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asset"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Asset = data
+		case "indicator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("indicator"))
+			data, err := ec.unmarshalOAlertIndicatorInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicatorInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Indicator = data
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleID = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context, obj any) (model.ShareIncidentInput, error) {
 	var it model.ShareIncidentInput
 	if obj == nil {
@@ -11508,6 +15422,136 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.Orgs = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.Context, obj any) (model.SubmitPeriodicReportInput, error) {
+	var it model.SubmitPeriodicReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "period", "year", "reference", "summary", "lines"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOPeriodicReportLineInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context, obj any) (model.SubmitReportInput, error) {
+	var it model.SubmitReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "form", "reference", "summary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "form":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("form"))
+			data, err := ec.unmarshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Form = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
 		}
 	}
 	return it, nil
@@ -11811,6 +15855,457 @@ func (ec *executionContext) _AffectedSystem(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._AffectedSystem_protectionLayers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertImplementors = []string{"Alert"}
+
+func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, obj *model.Alert) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Alert")
+		case "id":
+			out.Values[i] = ec._Alert_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._Alert_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Alert_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._Alert_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._Alert_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._Alert_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._Alert_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastReceivedAt":
+			out.Values[i] = ec._Alert_lastReceivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Alert_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "org":
+			out.Values[i] = ec._Alert_org(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceRef":
+			out.Values[i] = ec._Alert_sourceRef(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._Alert_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._Alert_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asset":
+			out.Values[i] = ec._Alert_asset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tlp":
+			out.Values[i] = ec._Alert_tlp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "indicators":
+			out.Values[i] = ec._Alert_indicators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raw":
+			out.Values[i] = ec._Alert_raw(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressedCount":
+			out.Values[i] = ec._Alert_suppressedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressedBy":
+			out.Values[i] = ec._Alert_suppressedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "incidentId":
+			out.Values[i] = ec._Alert_incidentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "proposedIncidents":
+			out.Values[i] = ec._Alert_proposedIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dismissReason":
+			out.Values[i] = ec._Alert_dismissReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertConnectionImplementors = []string{"AlertConnection"}
+
+func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AlertConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertConnection")
+		case "nodes":
+			out.Values[i] = ec._AlertConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AlertConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._AlertConnection_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AlertConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertSequence":
+			out.Values[i] = ec._AlertConnection_alertSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertErrorImplementors = []string{"AlertError"}
+
+func (ec *executionContext) _AlertError(ctx context.Context, sel ast.SelectionSet, obj *model.AlertError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertError")
+		case "code":
+			out.Values[i] = ec._AlertError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._AlertError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertIndicatorImplementors = []string{"AlertIndicator"}
+
+func (ec *executionContext) _AlertIndicator(ctx context.Context, sel ast.SelectionSet, obj *model.AlertIndicator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertIndicatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertIndicator")
+		case "type":
+			out.Values[i] = ec._AlertIndicator_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AlertIndicator_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertOutcomeImplementors = []string{"AlertOutcome"}
+
+func (ec *executionContext) _AlertOutcome(ctx context.Context, sel ast.SelectionSet, obj *model.AlertOutcome) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertOutcomeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertOutcome")
+		case "alertId":
+			out.Values[i] = ec._AlertOutcome_alertId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ok":
+			out.Values[i] = ec._AlertOutcome_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._AlertOutcome_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "alert":
+			out.Values[i] = ec._AlertOutcome_alert(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var alertTriageChangeImplementors = []string{"AlertTriageChange"}
+
+func (ec *executionContext) _AlertTriageChange(ctx context.Context, sel ast.SelectionSet, obj *model.AlertTriageChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertTriageChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertTriageChange")
+		case "alertSequence":
+			out.Values[i] = ec._AlertTriageChange_alertSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alert":
+			out.Values[i] = ec._AlertTriageChange_alert(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._AlertTriageChange_rule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._AlertTriageChange_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._AlertTriageChange_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bulkAlertPayloadImplementors = []string{"BulkAlertPayload"}
+
+func (ec *executionContext) _BulkAlertPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BulkAlertPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkAlertPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkAlertPayload")
+		case "results":
+			out.Values[i] = ec._BulkAlertPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incident":
+			out.Values[i] = ec._BulkAlertPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._BulkAlertPayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertSequence":
+			out.Values[i] = ec._BulkAlertPayload_alertSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12652,6 +17147,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "alertIds":
+			out.Values[i] = ec._Incident_alertIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13151,6 +17651,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setSuppression":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSuppression(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSuppression":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSuppression(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dismissAlerts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_dismissAlerts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "promoteAlerts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_promoteAlerts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeAlerts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeAlerts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detachAlert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_detachAlert(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordNotification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordNotification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitPeriodicReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitPeriodicReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerWebhook(ctx, field)
@@ -13598,6 +18161,49 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var periodicReportPayloadImplementors = []string{"PeriodicReportPayload"}
+
+func (ec *executionContext) _PeriodicReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PeriodicReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodicReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodicReportPayload")
+		case "reportId":
+			out.Values[i] = ec._PeriodicReportPayload_reportId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._PeriodicReportPayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var phaseCountImplementors = []string{"PhaseCount"}
 
 func (ec *executionContext) _PhaseCount(ctx context.Context, sel ast.SelectionSet, obj *model.PhaseCount) graphql.Marshaler {
@@ -13803,6 +18409,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_handoffInbox(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "alerts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_alerts(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "alert":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_alert(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "suppressions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_suppressions(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -14178,11 +18850,159 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_escalationQueue(ctx, fields[0])
 	case "handoffInbox":
 		return ec._Subscription_handoffInbox(ctx, fields[0])
+	case "alertTriage":
+		return ec._Subscription_alertTriage(ctx, fields[0])
 	case "partnerFeed":
 		return ec._Subscription_partnerFeed(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var suppressionImplementors = []string{"Suppression"}
+
+func (ec *executionContext) _Suppression(ctx context.Context, sel ast.SelectionSet, obj *model.Suppression) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, suppressionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Suppression")
+		case "id":
+			out.Values[i] = ec._Suppression_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Suppression_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asset":
+			out.Values[i] = ec._Suppression_asset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "indicator":
+			out.Values[i] = ec._Suppression_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._Suppression_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Suppression_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._Suppression_until(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Suppression_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setBy":
+			out.Values[i] = ec._Suppression_setBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._Suppression_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._Suppression_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removedBy":
+			out.Values[i] = ec._Suppression_removedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "removeReason":
+			out.Values[i] = ec._Suppression_removeReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._Suppression_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var suppressionPayloadImplementors = []string{"SuppressionPayload"}
+
+func (ec *executionContext) _SuppressionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SuppressionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, suppressionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SuppressionPayload")
+		case "suppression":
+			out.Values[i] = ec._SuppressionPayload_suppression(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertSequence":
+			out.Values[i] = ec._SuppressionPayload_alertSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
 }
 
 var timelineEntryImplementors = []string{"TimelineEntry"}
@@ -14340,6 +19160,69 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._TimelineEntry_textEn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var triageCountsImplementors = []string{"TriageCounts"}
+
+func (ec *executionContext) _TriageCounts(ctx context.Context, sel ast.SelectionSet, obj *model.TriageCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, triageCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TriageCounts")
+		case "new":
+			out.Values[i] = ec._TriageCounts_new(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grouped":
+			out.Values[i] = ec._TriageCounts_grouped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._TriageCounts_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dismissed":
+			out.Values[i] = ec._TriageCounts_dismissed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "promoted":
+			out.Values[i] = ec._TriageCounts_promoted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repeats":
+			out.Values[i] = ec._TriageCounts_repeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14927,6 +19810,16 @@ func (ec *executionContext) marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋd
 	return ec._Actor(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx context.Context, sel ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Actor(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAddIndicatorInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAddIndicatorInput(ctx context.Context, v any) (model.AddIndicatorInput, error) {
 	res, err := ec.unmarshalInputAddIndicatorInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14957,6 +19850,121 @@ func (ec *executionContext) marshalNAddNotePayload2ᚖgithubᚗcomᚋdieuphoiᚋ
 	return ec._AddNotePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAlert2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Alert) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx context.Context, sel ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Alert(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertConnection2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertConnection(ctx context.Context, sel ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AlertConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertIndicator2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertIndicator) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicator(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlertIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicator(ctx context.Context, sel ast.SelectionSet, v *model.AlertIndicator) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AlertIndicator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertOutcome2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AlertOutcome) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertOutcome2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertOutcome(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlertOutcome2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertOutcome(ctx context.Context, sel ast.SelectionSet, v *model.AlertOutcome) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AlertOutcome(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatus(ctx context.Context, v any) (domain.AlertStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := domain.AlertStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatus(ctx context.Context, sel ast.SelectionSet, v domain.AlertStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNAlertTriageChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertTriageChange(ctx context.Context, sel ast.SelectionSet, v *model.AlertTriageChange) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AlertTriageChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAssignLeadInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAssignLeadInput(ctx context.Context, v any) (model.AssignLeadInput, error) {
 	res, err := ec.unmarshalInputAssignLeadInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14976,6 +19984,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BulkAlertPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNChangePhaseInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐChangePhaseInput(ctx context.Context, v any) (model.ChangePhaseInput, error) {
@@ -15029,8 +20047,18 @@ func (ec *executionContext) unmarshalNDeclineHandoffInput2githubᚗcomᚋdieupho
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNDetachAlertInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDetachAlertInput(ctx context.Context, v any) (model.DetachAlertInput, error) {
+	res, err := ec.unmarshalInputDetachAlertInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDisableWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDisableWebhookInput(ctx context.Context, v any) (model.DisableWebhookInput, error) {
 	res, err := ec.unmarshalInputDisableWebhookInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDismissAlertsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDismissAlertsInput(ctx context.Context, v any) (model.DismissAlertsInput, error) {
+	res, err := ec.unmarshalInputDismissAlertsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -15133,6 +20161,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNIncident2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐIncidentDetailᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.IncidentDetail) graphql.Marshaler {
@@ -15298,6 +20355,11 @@ func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋg
 	return ec._Me(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMergeAlertsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐMergeAlertsInput(ctx context.Context, v any) (model.MergeAlertsInput, error) {
+	res, err := ec.unmarshalInputMergeAlertsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNNameRecipientsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐNameRecipientsInput(ctx context.Context, v any) (model.NameRecipientsInput, error) {
 	res, err := ec.unmarshalInputNameRecipientsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15433,6 +20495,21 @@ func (ec *executionContext) marshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieu
 	return res
 }
 
+func (ec *executionContext) unmarshalNPeriodicReportLineInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineInput(ctx context.Context, v any) (*model.PeriodicReportLineInput, error) {
+	res, err := ec.unmarshalInputPeriodicReportLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPeriodicReportPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.PeriodicReportPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PeriodicReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPhase2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐPhase(ctx context.Context, v any) (domain.Phase, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := domain.Phase(tmp)
@@ -15512,14 +20589,34 @@ func (ec *executionContext) marshalNQueueItem2ᚖgithubᚗcomᚋdieuphoiᚋdieup
 	return ec._QueueItem(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRecordNotificationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRecordNotificationInput(ctx context.Context, v any) (model.RecordNotificationInput, error) {
+	res, err := ec.unmarshalInputRecordNotificationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRegisterWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRegisterWebhookInput(ctx context.Context, v any) (model.RegisterWebhookInput, error) {
 	res, err := ec.unmarshalInputRegisterWebhookInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRemoveSuppressionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRemoveSuppressionInput(ctx context.Context, v any) (model.RemoveSuppressionInput, error) {
+	res, err := ec.unmarshalInputRemoveSuppressionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNReopenIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReopenIncidentInput(ctx context.Context, v any) (model.ReopenIncidentInput, error) {
 	res, err := ec.unmarshalInputReopenIncidentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx context.Context, v any) (model.ReportForm, error) {
+	var res model.ReportForm
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx context.Context, sel ast.SelectionSet, v model.ReportForm) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNResolution2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐResolution(ctx context.Context, v any) (domain.Resolution, error) {
@@ -15616,6 +20713,11 @@ func (ec *executionContext) marshalNSequence2uint64(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalNSetSuppressionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSetSuppressionInput(ctx context.Context, v any) (model.SetSuppressionInput, error) {
+	res, err := ec.unmarshalInputSetSuppressionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐSeverity(ctx context.Context, v any) (domain.Severity, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := domain.Severity(tmp)
@@ -15709,6 +20811,52 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitPeriodicReportInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSubmitPeriodicReportInput(ctx context.Context, v any) (model.SubmitPeriodicReportInput, error) {
+	res, err := ec.unmarshalInputSubmitPeriodicReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSubmitReportInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSubmitReportInput(ctx context.Context, v any) (model.SubmitReportInput, error) {
+	res, err := ec.unmarshalInputSubmitReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSuppression2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Suppression) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSuppression2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppression(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSuppression2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppression(ctx context.Context, sel ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Suppression(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSuppressionPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SuppressionPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SuppressionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx context.Context, v any) (domain.TLP, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := domain.TLP(tmp)
@@ -15783,6 +20931,16 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋdieuphoiᚋd
 		return graphql.Null
 	}
 	return ec._TimelineEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTriageCounts2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTriageCounts(ctx context.Context, sel ast.SelectionSet, v *model.TriageCounts) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TriageCounts(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWebhook2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.WebhookInfo) graphql.Marshaler {
@@ -15986,6 +21144,79 @@ func (ec *executionContext) unmarshalOAffectedSystemInput2ᚖgithubᚗcomᚋdieu
 	}
 	res, err := ec.unmarshalInputAffectedSystemInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx context.Context, sel ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Alert(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAlertError2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertError(ctx context.Context, sel ast.SelectionSet, v *model.AlertError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AlertError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAlertFilter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertFilter(ctx context.Context, v any) (*model.AlertFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAlertFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicator(ctx context.Context, sel ast.SelectionSet, v *model.AlertIndicator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AlertIndicator(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAlertIndicatorInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicatorInput(ctx context.Context, v any) (*model.AlertIndicatorInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAlertIndicatorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAlertStatus2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatusᚄ(ctx context.Context, v any) ([]domain.AlertStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]domain.AlertStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAlertStatus2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.AlertStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐAlertStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOBoardFilter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBoardFilter(ctx context.Context, v any) (*model.BoardFilter, error) {
@@ -16239,6 +21470,23 @@ func (ec *executionContext) marshalOPAP2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋ
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) unmarshalOPeriodicReportLineInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineInputᚄ(ctx context.Context, v any) ([]*model.PeriodicReportLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PeriodicReportLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPeriodicReportLineInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPhase2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐPhaseᚄ(ctx context.Context, v any) ([]domain.Phase, error) {

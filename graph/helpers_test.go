@@ -23,6 +23,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/graph"
+	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
@@ -57,14 +58,18 @@ type env struct {
 
 // node is one service replica: its own NATS connection, store, read models and graph server.
 type node struct {
-	store *eventstore.Store
-	proj  *projections.Projector
-	gs    *graph.Server
-	hs    *httptest.Server
-	url   string // http://.../graphql
-	cfg   *domain.Config
-	key   ed25519.PrivateKey
-	clock *clock
+	// alertStore and alerts are the alerts stream and its triage read model; the ingest endpoint
+	// is served at hs.URL + ingest.Path.
+	alertStore *eventstore.Store
+	alerts     *projections.Alerts
+	store      *eventstore.Store
+	proj       *projections.Projector
+	gs         *graph.Server
+	hs         *httptest.Server
+	url        string // http://.../graphql
+	cfg        *domain.Config
+	key        ed25519.PrivateKey
+	clock      *clock
 }
 
 type envOptions struct {
@@ -111,6 +116,27 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 	}
 	tb.Cleanup(func() { st.Close() })
 	p := projections.New(e.cfg, nil)
+	alertStore, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Stream: "DIEUPHOI_ALERTS",
+		SubjectPrefix: "dieuphoi.alerts", Storage: e.storage, DuplicateWindow: 30 * time.Second})
+	if err != nil {
+		tb.Fatalf("open alerts store: %v", err)
+	}
+	tb.Cleanup(func() { alertStore.Close() })
+	alerts := projections.NewAlerts(e.cfg, p, nil)
+	actx, acancel := context.WithCancel(context.Background())
+	adone := make(chan struct{})
+	go func() {
+		defer close(adone)
+		for actx.Err() == nil {
+			if err := alertStore.Follow(actx, nil, alerts.Sink()); err != nil && actx.Err() == nil {
+				select {
+				case <-actx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+	}()
+	tb.Cleanup(func() { acancel(); <-adone })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -126,17 +152,20 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 		}
 	}()
 	tb.Cleanup(func() { cancel(); <-done })
-	d := graph.Deps{Store: st, Projector: p, Config: e.cfg, TokenKey: e.tokenKey.Public().(ed25519.PublicKey), Now: e.clock.Now}
+	d := graph.Deps{Store: st, Projector: p, Config: e.cfg, TokenKey: e.tokenKey.Public().(ed25519.PublicKey), Now: e.clock.Now,
+		AlertStore: alertStore, Alerts: alerts}
 	if deps != nil {
 		deps(&d)
 	}
 	gs := graph.New(d)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gs)
+	mux.Handle(ingest.Path, ingest.New(ingest.Deps{Store: alertStore, Alerts: alerts, Config: e.cfg, Now: e.clock.Now, Authenticate: gs.Authenticate}))
 	hs := httptest.NewServer(mux)
 	tb.Cleanup(hs.Close)
 	tb.Cleanup(gs.Close)
-	return &node{store: st, proj: p, gs: gs, hs: hs, url: hs.URL + "/graphql", cfg: e.cfg, key: e.tokenKey, clock: e.clock}
+	return &node{store: st, proj: p, gs: gs, hs: hs, url: hs.URL + "/graphql", cfg: e.cfg, key: e.tokenKey, clock: e.clock,
+		alertStore: alertStore, alerts: alerts}
 }
 
 // MustToken issues a token through this replica's store, as `dieuphoi token` does (the system

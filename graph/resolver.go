@@ -35,6 +35,10 @@ type Deps struct {
 	// SubscriptionBuffer is how many changes may wait for one subscription before it is cut off
 	// as too slow; 0 = projections.DefaultBuffer.
 	SubscriptionBuffer int
+	// AlertStore is the alerts stream's store and Alerts its read model (alert triage); without
+	// them the alert queries and mutations answer INTERNAL.
+	AlertStore *eventstore.Store
+	Alerts     *projections.Alerts
 }
 
 // DefaultMaxBodyBytes caps a request body (and a websocket message) when Deps gives no limit.
@@ -56,9 +60,15 @@ type Server struct {
 
 	incidents *eventstore.Repo[*domain.Incident]
 	tokens    *eventstore.Repo[*domain.Token]
+	reports   *eventstore.Repo[*domain.PeriodicReport]
 	webhooks  *eventstore.Repo[*domain.Webhook]
-	gql       *handler.Server
-	metrics   metrics
+	// Alert triage (alert.go): the alerts stream's store, its read model and repositories.
+	alertStore *eventstore.Store
+	alerts     *projections.Alerts
+	series     *eventstore.Repo[*domain.AlertSeries]
+	rules      *eventstore.Repo[*domain.Suppression]
+	gql        *handler.Server
+	metrics    metrics
 
 	mu      sync.Mutex
 	closed  bool
@@ -85,7 +95,13 @@ func New(d Deps) *Server {
 	}
 	s.incidents = eventstore.NewRepo(d.Store, domain.NewIncident)
 	s.tokens = eventstore.NewRepo(d.Store, domain.NewToken)
+	s.reports = eventstore.NewRepo(d.Store, domain.NewPeriodicReport)
 	s.webhooks = eventstore.NewRepo(d.Store, domain.NewWebhook)
+	if d.AlertStore != nil {
+		s.alertStore, s.alerts = d.AlertStore, d.Alerts
+		s.series = eventstore.NewRepo(d.AlertStore, domain.NewAlertSeries)
+		s.rules = eventstore.NewRepo(d.AlertStore, domain.NewSuppression)
+	}
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

@@ -25,9 +25,10 @@ type dueItem struct {
 // deadlineIndex is a min-heap of every incident's pending deadlines, rebuilt from the log like
 // every read model: no timer exists that the log does not explain.
 type deadlineIndex struct {
-	h    []*dueItem
-	gen  map[string]uint64 // incident -> current generation
-	live int               // items that are not stale
+	h     []*dueItem
+	gen   map[string]uint64 // incident -> current generation
+	count map[string]int    // incident -> its live items still in the heap
+	live  int               // items that are not stale
 }
 
 func (x *deadlineIndex) Len() int           { return len(x.h) }
@@ -45,28 +46,18 @@ func (x *deadlineIndex) Pop() any {
 // set replaces an incident's pending deadlines.
 func (x *deadlineIndex) set(incident string, ds []domain.PendingDeadline) {
 	if x.gen == nil {
-		x.gen = map[string]uint64{}
+		x.gen, x.count = map[string]uint64{}, map[string]int{}
 	}
 	g := x.gen[incident] + 1
 	x.gen[incident] = g
 	for _, d := range ds {
 		heap.Push(x, &dueItem{at: d.At, incident: incident, d: d, gen: g})
 	}
-	x.live += len(ds) // an upper bound: stale items are only counted out when popped or compacted
-	if len(x.h) > 1024 && len(x.h) > 4*x.countLive() {
+	x.live += len(ds) - x.count[incident] // the incident's earlier items are stale now
+	x.count[incident] = len(ds)
+	if len(x.h) > 1024 && len(x.h) > 4*x.live { // amortised: only after many updates
 		x.compact()
 	}
-}
-
-func (x *deadlineIndex) countLive() int {
-	n := 0
-	for _, it := range x.h {
-		if it.gen == x.gen[it.incident] {
-			n++
-		}
-	}
-	x.live = n
-	return n
 }
 
 func (x *deadlineIndex) compact() {
@@ -90,6 +81,8 @@ func (x *deadlineIndex) due(now time.Time, max int) []Due {
 		if it.gen != x.gen[it.incident] {
 			continue
 		}
+		x.live--
+		x.count[it.incident]--
 		out = append(out, Due{IncidentID: it.incident, Deadline: it.d})
 	}
 	return out
@@ -98,6 +91,8 @@ func (x *deadlineIndex) due(now time.Time, max int) []Due {
 // again puts a deadline back to be tried at at (after a transient failure).
 func (x *deadlineIndex) again(d Due, at time.Time) {
 	heap.Push(x, &dueItem{at: at, incident: d.IncidentID, d: d.Deadline, gen: x.gen[d.IncidentID]})
+	x.live++
+	x.count[d.IncidentID]++
 }
 
 // next returns when the earliest live deadline falls, if any.
@@ -106,7 +101,7 @@ func (x *deadlineIndex) next() (time.Time, bool) {
 		if it := x.h[0]; it.gen == x.gen[it.incident] {
 			return it.at, true
 		}
-		heap.Pop(x)
+		heap.Pop(x) // stale: it was never counted live
 	}
 	return time.Time{}, false
 }
@@ -134,10 +129,9 @@ func (p *Projector) NextDeadline() (time.Time, bool) {
 	return p.deadlines.next()
 }
 
-// PendingDeadlineCount returns how many deadlines the index holds (stale ones included until
-// they surface; for /metrics).
+// PendingDeadlineCount returns how many pending deadlines the index holds (for /metrics).
 func (p *Projector) PendingDeadlineCount() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return len(p.deadlines.h)
+	return p.deadlines.live
 }

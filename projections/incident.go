@@ -113,6 +113,7 @@ func (p *Projector) applyIncident(c *eventstore.Commit, envs []eventstore.Envelo
 			en.item, en.itemTLP = true, ev.TLP
 		case domain.IndicatorAdded:
 			en.item, en.itemTLP = true, ev.TLP
+			p.correlate(indicatorKey(ev.Type, ev.Value), c.AggregateID)
 		case domain.IncidentEscalated:
 			p.escalations[ev.EscalationID] = c.AggregateID
 		case domain.HandoffOffered:
@@ -128,6 +129,9 @@ func (p *Projector) applyIncident(c *eventstore.Commit, envs []eventstore.Envelo
 				p.words[w] = append(l, int32(m.row))
 			}
 		}
+	}
+	if as := m.inc.AffectedSystem; as != nil && as.Name != "" {
+		p.correlate(assetKey(as.Name), c.AggregateID)
 	}
 	if aud := m.inc.Audience(); m.readers == nil || !sameAudience(aud, m.aud) {
 		m.aud, m.readers = aud, p.computeReaders(aud) // only when who may read can have changed

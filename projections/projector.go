@@ -39,6 +39,9 @@ type Projector struct {
 	reports     map[string]bool // periodic report id -> submitted or recorded overdue
 	hooks       webhookModels   // registered webhooks and their dead letters (webhook.go)
 	undecodable int
+	// corr maps an indicator or an asset (indicatorKey, assetKey) to the incidents that have it,
+	// for the correlation of incoming alerts.
+	corr map[string][]string
 
 	applied atomic.Uint64
 	waitMu  sync.Mutex
@@ -53,7 +56,7 @@ func New(cfg *domain.Config, log *slog.Logger) *Projector {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Projector{cfg: cfg, log: log, orgs: map[string]int{}, incidents: map[string]*incidentModel{},
-		escalations: map[string]string{}, handoffs: map[string]string{}, tokens: map[string]TokenInfo{}, words: map[string][]int32{}, reports: map[string]bool{}}
+		escalations: map[string]string{}, handoffs: map[string]string{}, tokens: map[string]TokenInfo{}, corr: map[string][]string{}, words: map[string][]int32{}, reports: map[string]bool{}}
 	for i, o := range cfg.Organisations {
 		p.orgs[o.Slug] = i
 	}

@@ -406,7 +406,40 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 
 	case domain.AlertPromoted:
 		id := tlText(e.Incident, tlShortExcerpt)
+		if e.Merged {
+			return tlEnd(avi + " đã gộp cảnh báo vào sự cố " + id), tlEnd(aen + " merged the alert into incident " + id)
+		}
 		return tlEnd(avi + " đã chuyển cảnh báo vào sự cố " + id), tlEnd(aen + " promoted the alert into incident " + id)
+
+	case domain.AlertSuppressed:
+		rule := tlText(e.Rule, tlShortExcerpt)
+		return tlEnd(avi + " đã gửi cảnh báo " + tlQuote(e.Report.Title, tlTitleExcerpt) + ", bị chặn theo quy tắc " + rule),
+			tlEnd(aen + " sent the alert " + tlQuote(e.Report.Title, tlTitleExcerpt) + ", suppressed by rule " + rule)
+
+	case domain.AlertCorrelated:
+		n := len(e.Incidents)
+		return tlEnd(avi + " đã gửi cảnh báo trùng tài sản hoặc dấu hiệu với " + strconv.Itoa(n) + " sự cố đang mở: " + tlText(strings.Join(e.Incidents, ", "), tlTitleExcerpt)),
+			tlEnd(aen + " sent an alert that shares its asset or an indicator with " + tlCount(n, "open incident", "open incidents") + ": " + tlText(strings.Join(e.Incidents, ", "), tlTitleExcerpt))
+
+	case domain.AlertDetached:
+		id := tlText(e.Incident, tlShortExcerpt)
+		return tlWithReason(avi+" đã tách cảnh báo khỏi sự cố "+id, aen+" detached the alert from incident "+id, e.Reason)
+
+	case domain.IncidentAlertsMerged:
+		n := len(e.Alerts)
+		return tlEnd(avi + " đã gộp " + strconv.Itoa(n) + " cảnh báo vào sự cố"), tlEnd(aen + " merged " + tlCount(n, "alert", "alerts") + " into the incident")
+
+	case domain.IncidentAlertDetached:
+		id := tlText(e.Alert, tlShortExcerpt)
+		return tlWithReason(avi+" đã tách cảnh báo "+id+" khỏi sự cố", aen+" detached the alert "+id+" from the incident", e.Reason)
+
+	case domain.SuppressionSet:
+		vi = avi + " đã đặt quy tắc chặn cảnh báo của nguồn " + tlText(e.Source, tlShortExcerpt) + " đến " + tlTimeVi(e.Until)
+		en = aen + " set a rule suppressing alerts of source " + tlText(e.Source, tlShortExcerpt) + " until " + tlTimeEn(e.Until)
+		return tlWithReason(vi, en, e.Reason)
+
+	case domain.SuppressionRemoved:
+		return tlWithReason(avi+" đã gỡ quy tắc chặn cảnh báo", aen+" removed the suppression rule", e.Reason)
 
 	// User events.
 	case domain.UserRegistered:

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -56,6 +60,92 @@ type AffectedSystemInput struct {
 	ProtectionLayers []string          `json:"protectionLayers,omitempty"`
 }
 
+type Alert struct {
+	// Fingerprint and window number: <32 hex digits>-<n>.
+	ID     string             `json:"id"`
+	Title  string             `json:"title"`
+	Status domain.AlertStatus `json:"status"`
+	// Reports counted on this alert, the first included (suppressed reports are not).
+	Count int `json:"count"`
+	// Observation times as the source reported them.
+	FirstSeen time.Time `json:"firstSeen"`
+	LastSeen  time.Time `json:"lastSeen"`
+	// When the service received the first and the last report; the dedup window counts from receivedAt.
+	ReceivedAt     time.Time `json:"receivedAt"`
+	LastReceivedAt time.Time `json:"lastReceivedAt"`
+	Source         string    `json:"source"`
+	// The SOC organisation that sent it.
+	Org        string            `json:"org"`
+	SourceRef  *string           `json:"sourceRef,omitempty"`
+	RuleID     *string           `json:"ruleId,omitempty"`
+	Severity   domain.Severity   `json:"severity"`
+	Asset      *string           `json:"asset,omitempty"`
+	Tlp        domain.TLP        `json:"tlp"`
+	Indicators []*AlertIndicator `json:"indicators"`
+	// The source's original JSON.
+	Raw *string `json:"raw,omitempty"`
+	// Reports of this alert swallowed by suppression rules while it was current, and the last rule.
+	SuppressedCount int     `json:"suppressedCount"`
+	SuppressedBy    *string `json:"suppressedBy,omitempty"`
+	// The incident it was promoted or merged into.
+	IncidentID *string `json:"incidentId,omitempty"`
+	// Open incidents sharing its asset or an indicator: a proposal to merge it.
+	ProposedIncidents []string `json:"proposedIncidents"`
+	DismissReason     *string  `json:"dismissReason,omitempty"`
+}
+
+type AlertConnection struct {
+	Nodes      []*Alert      `json:"nodes"`
+	TotalCount int           `json:"totalCount"`
+	Counts     *TriageCounts `json:"counts"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	// The alert read model's sequence this page was taken at: subscribe to alertTriage with since: alertSequence.
+	AlertSequence uint64 `json:"alertSequence"`
+}
+
+type AlertError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type AlertFilter struct {
+	Status     []domain.AlertStatus `json:"status,omitempty"`
+	Source     *string              `json:"source,omitempty"`
+	Asset      *string              `json:"asset,omitempty"`
+	Severity   []domain.Severity    `json:"severity,omitempty"`
+	IncidentID *string              `json:"incidentId,omitempty"`
+	// Only NEW alerts with a correlation proposal.
+	Grouped *bool `json:"grouped,omitempty"`
+}
+
+type AlertIndicator struct {
+	Type  domain.IndicatorType `json:"type"`
+	Value string               `json:"value"`
+}
+
+type AlertIndicatorInput struct {
+	Type  domain.IndicatorType `json:"type"`
+	Value string               `json:"value"`
+}
+
+// What became of one alert of a bulk operation.
+type AlertOutcome struct {
+	AlertID string      `json:"alertId"`
+	Ok      bool        `json:"ok"`
+	Error   *AlertError `json:"error,omitempty"`
+	Alert   *Alert      `json:"alert,omitempty"`
+}
+
+type AlertTriageChange struct {
+	AlertSequence uint64 `json:"alertSequence"`
+	// The alert changed (null for a suppressed report with no current alert, or a rule change).
+	Alert *Alert `json:"alert,omitempty"`
+	// The suppression rule involved, if any.
+	Rule   *string       `json:"rule,omitempty"`
+	Types  []string      `json:"types"`
+	Counts *TriageCounts `json:"counts"`
+}
+
 type AssignLeadInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
@@ -75,6 +165,15 @@ type BoardFilter struct {
 	Drill *bool   `json:"drill,omitempty"`
 	// Words in the title.
 	Text *string `json:"text,omitempty"`
+}
+
+type BulkAlertPayload struct {
+	Results []*AlertOutcome `json:"results"`
+	// The incident opened, merged into or detached from (null for dismissals).
+	Incident *projections.IncidentDetail `json:"incident,omitempty"`
+	// Sequence of the incident log (0 when the incident was not changed) and of the alerts stream.
+	Sequence      uint64 `json:"sequence"`
+	AlertSequence uint64 `json:"alertSequence"`
 }
 
 type ChangePhaseInput struct {
@@ -118,10 +217,23 @@ type DeclineHandoffInput struct {
 	Reason    string  `json:"reason"`
 }
 
+type DetachAlertInput struct {
+	CommandID  *string `json:"commandId,omitempty"`
+	IncidentID string  `json:"incidentId"`
+	AlertID    string  `json:"alertId"`
+	Reason     string  `json:"reason"`
+}
+
 type DisableWebhookInput struct {
 	CommandID *string `json:"commandId,omitempty"`
 	WebhookID string  `json:"webhookId"`
 	Reason    *string `json:"reason,omitempty"`
+}
+
+type DismissAlertsInput struct {
+	CommandID *string  `json:"commandId,omitempty"`
+	AlertIds  []string `json:"alertIds"`
+	Reason    string   `json:"reason"`
 }
 
 type EscalateIncidentInput struct {
@@ -176,6 +288,12 @@ type Me struct {
 	Role      domain.Role          `json:"role"`
 	TokenID   string               `json:"tokenId"`
 	ExpiresAt time.Time            `json:"expiresAt"`
+}
+
+type MergeAlertsInput struct {
+	CommandID  *string  `json:"commandId,omitempty"`
+	IncidentID string   `json:"incidentId"`
+	AlertIds   []string `json:"alertIds"`
 }
 
 type Mutation struct {
@@ -241,6 +359,23 @@ type PartnerChange struct {
 	Incident *projections.IncidentDetail `json:"incident,omitempty"`
 }
 
+type PeriodicReportLineInput struct {
+	// Incident type code (DOMAIN.md).
+	Type         string `json:"type"`
+	Count        int    `json:"count"`
+	HandledAlone int    `json:"handledAlone"`
+	DomesticHelp int    `json:"domesticHelp"`
+	ForeignHelp  int    `json:"foreignHelp"`
+	// Incidents for which the national coordinator's help was requested.
+	NationalHelp    int     `json:"nationalHelp"`
+	EstimatedDamage *string `json:"estimatedDamage,omitempty"`
+}
+
+type PeriodicReportPayload struct {
+	ReportID string `json:"reportId"`
+	Sequence uint64 `json:"sequence"`
+}
+
 type PhaseCount struct {
 	Phase domain.Phase `json:"phase"`
 	Count int          `json:"count"`
@@ -256,11 +391,28 @@ type QueueChange struct {
 	Items []*projections.QueueItem `json:"items"`
 }
 
+type RecordNotificationInput struct {
+	CommandID       *string `json:"commandId,omitempty"`
+	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
+	IncidentID      string  `json:"incidentId"`
+	// Organisations notified outside dieuphoi, e.g. ["vncert", "dept-health"].
+	Orgs []string `json:"orgs"`
+	// How: e.g. "official letter", "email", "phone".
+	Channel   string  `json:"channel"`
+	Reference *string `json:"reference,omitempty"`
+}
+
 // url: https:// (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 bytes, no credentials.
 type RegisterWebhookInput struct {
 	CommandID   *string `json:"commandId,omitempty"`
 	URL         string  `json:"url"`
 	Description *string `json:"description,omitempty"`
+}
+
+type RemoveSuppressionInput struct {
+	CommandID *string `json:"commandId,omitempty"`
+	ID        string  `json:"id"`
+	Reason    string  `json:"reason"`
 }
 
 type ReopenIncidentInput struct {
@@ -293,6 +445,18 @@ type RevokeTokenPayload struct {
 	Sequence uint64 `json:"sequence"`
 }
 
+type SetSuppressionInput struct {
+	CommandID *string `json:"commandId,omitempty"`
+	// The source whose reports it suppresses (required).
+	Source    string               `json:"source"`
+	Asset     *string              `json:"asset,omitempty"`
+	Indicator *AlertIndicatorInput `json:"indicator,omitempty"`
+	RuleID    *string              `json:"ruleId,omitempty"`
+	// When it ends (at most 90 days ahead).
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason"`
+}
+
 type ShareIncidentInput struct {
 	CommandID       *string  `json:"commandId,omitempty"`
 	ExpectedVersion *int     `json:"expectedVersion,omitempty"`
@@ -305,7 +469,59 @@ type StatusCount struct {
 	Count  int                   `json:"count"`
 }
 
+type SubmitPeriodicReportInput struct {
+	CommandID *string `json:"commandId,omitempty"`
+	// H1 (first half, due 20/6) or YEAR (due 15/12), as the configuration names them.
+	Period    string                     `json:"period"`
+	Year      int                        `json:"year"`
+	Reference string                     `json:"reference"`
+	Summary   *string                    `json:"summary,omitempty"`
+	Lines     []*PeriodicReportLineInput `json:"lines,omitempty"`
+}
+
+type SubmitReportInput struct {
+	CommandID       *string    `json:"commandId,omitempty"`
+	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
+	IncidentID      string     `json:"incidentId"`
+	Form            ReportForm `json:"form"`
+	Reference       string     `json:"reference"`
+	Summary         *string    `json:"summary,omitempty"`
+}
+
 type Subscription struct {
+}
+
+type Suppression struct {
+	ID           string          `json:"id"`
+	Source       string          `json:"source"`
+	Asset        *string         `json:"asset,omitempty"`
+	Indicator    *AlertIndicator `json:"indicator,omitempty"`
+	RuleID       *string         `json:"ruleId,omitempty"`
+	From         time.Time       `json:"from"`
+	Until        time.Time       `json:"until"`
+	Reason       string          `json:"reason"`
+	SetBy        *domain.Actor   `json:"setBy"`
+	Active       bool            `json:"active"`
+	Removed      bool            `json:"removed"`
+	RemovedBy    *domain.Actor   `json:"removedBy,omitempty"`
+	RemoveReason *string         `json:"removeReason,omitempty"`
+	// Reports this rule suppressed (kept in the log, counted here, never raised as alerts).
+	Suppressed int `json:"suppressed"`
+}
+
+type SuppressionPayload struct {
+	Suppression   *Suppression `json:"suppression"`
+	AlertSequence uint64       `json:"alertSequence"`
+}
+
+// Triage counters over the alerts you may see: new (grouped: new with a proposal), suppressed reports, dismissed, promoted, repeats counted.
+type TriageCounts struct {
+	New        int `json:"new"`
+	Grouped    int `json:"grouped"`
+	Suppressed int `json:"suppressed"`
+	Dismissed  int `json:"dismissed"`
+	Promoted   int `json:"promoted"`
+	Repeats    int `json:"repeats"`
 }
 
 type WebhookPayload struct {
@@ -317,4 +533,59 @@ type WithdrawHandoffInput struct {
 	CommandID *string `json:"commandId,omitempty"`
 	HandoffID string  `json:"handoffId"`
 	Reason    string  `json:"reason"`
+}
+
+type ReportForm string
+
+const (
+	ReportFormMau03 ReportForm = "MAU_03"
+	ReportFormMau04 ReportForm = "MAU_04"
+)
+
+var AllReportForm = []ReportForm{
+	ReportFormMau03,
+	ReportFormMau04,
+}
+
+func (e ReportForm) IsValid() bool {
+	switch e {
+	case ReportFormMau03, ReportFormMau04:
+		return true
+	}
+	return false
+}
+
+func (e ReportForm) String() string {
+	return string(e)
+}
+
+func (e *ReportForm) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportForm(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportForm", str)
+	}
+	return nil
+}
+
+func (e ReportForm) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportForm) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportForm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
