@@ -2,9 +2,12 @@ package domain
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,8 +16,11 @@ import (
 func init() {
 	registerEvent[AlertReceived](1, nil)
 	registerEvent[AlertRepeated](1, nil)
+	registerEvent[AlertSuppressed](1, nil)
+	registerEvent[AlertCorrelated](1, nil)
 	registerEvent[AlertDismissed](1, nil)
 	registerEvent[AlertPromoted](1, nil)
+	registerEvent[AlertDetached](1, nil)
 }
 
 // Limits on what a monitoring source may send with one alert.
@@ -36,7 +42,7 @@ type AlertStatus string
 const (
 	AlertStatusNew       AlertStatus = "NEW"
 	AlertStatusDismissed AlertStatus = "DISMISSED"
-	AlertStatusPromoted  AlertStatus = "PROMOTED"
+	AlertStatusPromoted  AlertStatus = "PROMOTED" // promoted into a new incident or merged into one
 )
 
 // AlertIndicator is an indicator of compromise attached to an alert.
@@ -45,14 +51,14 @@ type AlertIndicator struct {
 	Value string        `json:"value"`
 }
 
-// Alert is a signal from a machine source (a SOC, an IDS, the national platform) waiting for
-// triage: dismissed as noise or promoted into an incident.
+// Alert is one alert: the first report of a fingerprint in its window and the repeats counted
+// on it, waiting for triage (dismissed as noise, promoted into an incident, merged into one).
 type Alert struct {
-	Recorder
 	ID         string
-	Org        string // the organisation whose ingest account received it
+	Org        string // the SOC organisation whose ingest account sent it
 	Source     string
 	SourceRef  string
+	RuleID     string
 	Title      string
 	Severity   Severity
 	ObservedAt time.Time
@@ -60,94 +66,191 @@ type Alert struct {
 	Indicators []AlertIndicator
 	TLP        TLP
 	Raw        json.RawMessage
-	ReceivedAt time.Time
-	Received   bool
 
-	Status    AlertStatus
-	Count     int // times the source reported it, the first included
-	FirstSeen time.Time
-	LastSeen  time.Time
-
+	Status AlertStatus
+	Count  int // reports counted on it, the first included (suppressed ones are not)
+	// FirstSeen and LastSeen are observation times as the source reported them; ReceivedAt and
+	// LastReceivedAt are the service's clock. The dedup window counts from ReceivedAt.
+	FirstSeen, LastSeen        time.Time
+	ReceivedAt, LastReceivedAt time.Time
+	// Suppressed counts reports of its fingerprint that a suppression rule swallowed while it
+	// was current; SuppressedBy is the last such rule.
+	Suppressed   int
+	SuppressedBy string
+	// Proposed lists open incidents the alert was correlated with (same asset or indicator).
+	Proposed      []string
 	DismissReason string
-	Incident      string // the incident it was promoted into
+	Incident      string // the incident it was promoted or merged into
 }
 
-// NewAlert returns the not yet received alert with the given id.
-func NewAlert(id string) *Alert { return &Alert{ID: id} }
+// AlertSeries is the aggregate of one fingerprint: every alert its reports made, one per dedup
+// window. Keying the aggregate by fingerprint makes deduplication exact under concurrent
+// producers and replicas: the first report wins the optimistic-concurrency race and every other
+// one is re-run on the fresh state and becomes a repeat.
+type AlertSeries struct {
+	Recorder
+	ID     string   // the fingerprint (FingerprintAlert)
+	Alerts []*Alert // oldest first; the last one is current
+	// Suppressed counts the reports suppression rules swallowed.
+	Suppressed int
+}
+
+// NewAlertSeries returns the empty series of a fingerprint.
+func NewAlertSeries(id string) *AlertSeries { return &AlertSeries{ID: id} }
 
 // AggregateType implements Aggregate.
-func (*Alert) AggregateType() string { return "alert" }
+func (*AlertSeries) AggregateType() string { return "alertfp" }
 
 // AggregateID implements Aggregate.
-func (a *Alert) AggregateID() string { return a.ID }
+func (s *AlertSeries) AggregateID() string { return s.ID }
 
 // Replay implements Aggregate.
-func (a *Alert) Replay(e Event) { a.apply(e) }
+func (s *AlertSeries) Replay(e Event) { s.apply(e) }
 
-func (a *Alert) apply(e Event) {
+// Current returns the most recent alert of the series, nil before the first.
+func (s *AlertSeries) Current() *Alert {
+	if len(s.Alerts) == 0 {
+		return nil
+	}
+	return s.Alerts[len(s.Alerts)-1]
+}
+
+// Alert returns the series' alert with the given id, nil if none.
+func (s *AlertSeries) Alert(id string) *Alert {
+	for _, a := range s.Alerts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// AlertID names the n-th alert (from 1) of a fingerprint.
+func AlertID(fingerprint string, n int) string { return fingerprint + "-" + strconv.Itoa(n) }
+
+// SeriesOf returns the fingerprint (the aggregate id) of an alert id, "" if it is not one.
+func SeriesOf(alertID string) string {
+	i := strings.LastIndexByte(alertID, '-')
+	if i <= 0 || i == len(alertID)-1 {
+		return ""
+	}
+	if _, err := strconv.Atoi(alertID[i+1:]); err != nil {
+		return ""
+	}
+	return alertID[:i]
+}
+
+func (s *AlertSeries) apply(e Event) {
 	switch e := e.(type) {
 	case AlertReceived:
-		a.ID, a.Org = e.Alert, e.Org
-		a.Source, a.SourceRef, a.Title, a.Severity = e.Source, e.SourceRef, e.Title, e.Severity
-		a.ObservedAt, a.Asset, a.TLP = e.ObservedAt, e.Asset, e.TLP
-		a.Indicators = slices.Clone(e.Indicators)
-		a.Raw = bytes.Clone(e.Raw)
-		a.ReceivedAt, a.Received = e.At, true
-		a.Status, a.Count = AlertStatusNew, 1
-		a.FirstSeen, a.LastSeen = e.ObservedAt, e.ObservedAt
+		s.Alerts = append(s.Alerts, &Alert{ID: e.Alert, Org: e.Org, Source: e.Source, SourceRef: e.SourceRef,
+			RuleID: e.RuleID, Title: e.Title, Severity: e.Severity, ObservedAt: e.ObservedAt, Asset: e.Asset,
+			Indicators: slices.Clone(e.Indicators), TLP: e.TLP, Raw: bytes.Clone(e.Raw),
+			Status: AlertStatusNew, Count: 1, FirstSeen: e.ObservedAt, LastSeen: e.ObservedAt,
+			ReceivedAt: e.At, LastReceivedAt: e.At})
 	case AlertRepeated:
-		a.Count = e.Count
-		if e.At.Before(a.FirstSeen) {
-			a.FirstSeen = e.At
+		if a := s.Alert(e.Alert); a != nil {
+			a.Count = e.Count
+			if e.ObservedAt.Before(a.FirstSeen) {
+				a.FirstSeen = e.ObservedAt
+			}
+			if e.ObservedAt.After(a.LastSeen) {
+				a.LastSeen = e.ObservedAt
+			}
+			a.LastReceivedAt = e.At
 		}
-		if e.At.After(a.LastSeen) {
-			a.LastSeen = e.At
+	case AlertSuppressed:
+		s.Suppressed++
+		if a := s.Alert(e.Alert); a != nil {
+			a.Suppressed++
+			a.SuppressedBy = e.Rule
+		}
+	case AlertCorrelated:
+		if a := s.Alert(e.Alert); a != nil {
+			a.Proposed = unionSorted(a.Proposed, e.Incidents...)
 		}
 	case AlertDismissed:
-		a.Status, a.DismissReason = AlertStatusDismissed, e.Reason
+		if a := s.Alert(e.Alert); a != nil {
+			a.Status, a.DismissReason = AlertStatusDismissed, e.Reason
+		}
 	case AlertPromoted:
-		a.Status, a.Incident = AlertStatusPromoted, e.Incident
+		if a := s.Alert(e.Alert); a != nil {
+			a.Status, a.Incident = AlertStatusPromoted, e.Incident
+		}
+	case AlertDetached:
+		if a := s.Alert(e.Alert); a != nil && a.Incident == e.Incident {
+			a.Status, a.Incident = AlertStatusNew, ""
+		}
 	}
 }
 
-func (a *Alert) record(e Event) {
-	a.apply(e)
-	a.add(e)
+func (s *AlertSeries) record(e Event) {
+	s.apply(e)
+	s.add(e)
 }
 
-// AlertReceived records a new alert from a monitoring source.
+// AlertReceived records a new alert: the first report of its fingerprint in a window.
 type AlertReceived struct {
-	Alert      string           `json:"alert"`
-	Org        string           `json:"org"`
-	Source     string           `json:"source"`
-	SourceRef  string           `json:"sourceRef,omitempty"`
-	Title      string           `json:"title"`
-	Severity   Severity         `json:"severity"`
-	ObservedAt time.Time        `json:"observedAt"`
-	Asset      string           `json:"asset,omitempty"`
-	Indicators []AlertIndicator `json:"indicators,omitempty"`
-	TLP        TLP              `json:"tlp"`
-	Raw        json.RawMessage  `json:"raw,omitempty"`
-	At         time.Time        `json:"at"`
-	By         Actor            `json:"by"`
+	Alert       string           `json:"alert"`
+	Fingerprint string           `json:"fingerprint,omitempty"`
+	Org         string           `json:"org"`
+	Source      string           `json:"source"`
+	SourceRef   string           `json:"sourceRef,omitempty"`
+	RuleID      string           `json:"ruleId,omitempty"`
+	Title       string           `json:"title"`
+	Severity    Severity         `json:"severity"`
+	ObservedAt  time.Time        `json:"observedAt"`
+	Asset       string           `json:"asset,omitempty"`
+	Indicators  []AlertIndicator `json:"indicators,omitempty"`
+	TLP         TLP              `json:"tlp"`
+	Raw         json.RawMessage  `json:"raw,omitempty"`
+	At          time.Time        `json:"at"`
+	By          Actor            `json:"by"`
 }
 
 // EventType implements Event.
 func (AlertReceived) EventType() string { return "AlertReceived" }
 
-// AlertRepeated records that the source reported the same alert again, observed at At; Count is
-// the new total.
+// AlertRepeated records that the source reported the alert again inside its window, observed at
+// ObservedAt and received at At; Count is the new total.
 type AlertRepeated struct {
-	At    time.Time `json:"at"`
-	Count int       `json:"count"`
-	By    Actor     `json:"by"`
+	Alert      string    `json:"alert,omitempty"`
+	ObservedAt time.Time `json:"observedAt,omitzero"`
+	At         time.Time `json:"at"`
+	Count      int       `json:"count"`
+	By         Actor     `json:"by"`
 }
 
 // EventType implements Event.
 func (AlertRepeated) EventType() string { return "AlertRepeated" }
 
+// AlertSuppressed records a report that a suppression rule swallowed: kept whole (nothing is
+// lost), counted for the rule, never an alert of its own. Alert is the series' current alert
+// in its window, if there was one.
+type AlertSuppressed struct {
+	Rule   string        `json:"rule"`
+	Alert  string        `json:"alert,omitempty"`
+	Report AlertReceived `json:"report"`
+}
+
+// EventType implements Event.
+func (AlertSuppressed) EventType() string { return "AlertSuppressed" }
+
+// AlertCorrelated records that a new alert shares its asset or an indicator with open
+// incidents: a proposal to merge it into one of them, which a coordinator confirms or not.
+type AlertCorrelated struct {
+	Alert     string    `json:"alert"`
+	Incidents []string  `json:"incidents"`
+	Reason    string    `json:"reason"` // "asset", "indicator" or both
+	At        time.Time `json:"at"`
+}
+
+// EventType implements Event.
+func (AlertCorrelated) EventType() string { return "AlertCorrelated" }
+
 // AlertDismissed records that triage found the alert needs no incident.
 type AlertDismissed struct {
+	Alert  string    `json:"alert,omitempty"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
 	By     Actor     `json:"by"`
@@ -156,9 +259,12 @@ type AlertDismissed struct {
 // EventType implements Event.
 func (AlertDismissed) EventType() string { return "AlertDismissed" }
 
-// AlertPromoted records that the alert became (or joined) an incident.
+// AlertPromoted records that the alert became (Merged false) or joined (Merged true) an
+// incident.
 type AlertPromoted struct {
+	Alert    string    `json:"alert,omitempty"`
 	Incident string    `json:"incident"`
+	Merged   bool      `json:"merged,omitempty"`
 	At       time.Time `json:"at"`
 	By       Actor     `json:"by"`
 }
@@ -166,155 +272,317 @@ type AlertPromoted struct {
 // EventType implements Event.
 func (AlertPromoted) EventType() string { return "AlertPromoted" }
 
-// ReceiveAlert is what an ingest account sends for a new alert. TLP defaults to AMBER; Raw is
-// the source's original JSON, kept for analysts.
-type ReceiveAlert struct {
-	Source     string
-	SourceRef  string
-	Title      string
-	Severity   Severity
-	ObservedAt time.Time
-	Asset      string
-	Indicators []AlertIndicator
-	TLP        TLP
-	Raw        json.RawMessage
+// AlertDetached records that an alert merged into an incident by mistake was taken out of it;
+// it is NEW again.
+type AlertDetached struct {
+	Alert    string    `json:"alert"`
+	Incident string    `json:"incident"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+	By       Actor     `json:"by"`
 }
 
-// DismissAlert closes an alert as needing no incident.
-type DismissAlert struct{ Reason string }
+// EventType implements Event.
+func (AlertDetached) EventType() string { return "AlertDetached" }
 
-// PromoteAlert links an alert to the incident opened (or found) for it.
-type PromoteAlert struct{ IncidentID string }
+// ReceiveAlert is one alert as an ingest account sends it. TLP defaults to AMBER; Raw is the
+// source's original JSON, kept for analysts; RuleID is the source's detection rule, when it has
+// one (a fingerprint and suppression rules may use it).
+type ReceiveAlert struct {
+	Source     string           `json:"source"`
+	SourceRef  string           `json:"sourceRef"`
+	RuleID     string           `json:"ruleId"`
+	Title      string           `json:"title"`
+	Severity   Severity         `json:"severity"`
+	ObservedAt time.Time        `json:"observedAt"`
+	Asset      string           `json:"asset"`
+	Indicators []AlertIndicator `json:"indicators"`
+	TLP        TLP              `json:"tlp"`
+	Raw        json.RawMessage  `json:"raw"`
+}
 
-// Receive records a new alert. Only an ingest account of an organisation of the directory may
-// send one.
-func (a *Alert) Receive(in Invocation, c ReceiveAlert) error {
+// NormaliseAlert checks an alert from an ingest account and returns it trimmed, with indicators
+// normalised and deduplicated, TLP defaulted and raw compacted, and its source's configuration.
+// Any error means nothing may be written for it.
+func NormaliseAlert(in Invocation, c ReceiveAlert) (ReceiveAlert, *AlertSource, error) {
 	if in.Actor.Role != RoleIngest {
-		return Errorf(EFORBIDDEN, "only ingest accounts may send alerts")
+		return c, nil, Errorf(EFORBIDDEN, "only ingest accounts may send alerts; this token has the %s role", in.Actor.Role)
 	}
-	if _, ok := in.Config.Org(in.Actor.Org); !ok {
-		return Errorf(ENOTFOUND, "organisation %q is not in the directory", in.Actor.Org)
+	if in.Config == nil {
+		return c, nil, Errorf(EINTERNAL, "no configuration in effect")
 	}
-	if a.Received {
-		return Errorf(ECONFLICT, "alert %s was already received; report a repeat instead", a.ID)
+	n := ReceiveAlert{Source: strings.TrimSpace(c.Source), SourceRef: strings.TrimSpace(c.SourceRef),
+		RuleID: strings.TrimSpace(c.RuleID), Title: strings.TrimSpace(c.Title), Severity: c.Severity,
+		ObservedAt: c.ObservedAt.UTC(), Asset: strings.TrimSpace(c.Asset), TLP: c.TLP}
+	if n.TLP == "" {
+		n.TLP = TLPAmber
 	}
-	e := AlertReceived{
-		Alert: a.ID, Org: in.Actor.Org,
-		Source: strings.TrimSpace(c.Source), SourceRef: strings.TrimSpace(c.SourceRef),
-		Title: strings.TrimSpace(c.Title), Severity: c.Severity, ObservedAt: c.ObservedAt,
-		Asset: strings.TrimSpace(c.Asset), TLP: c.TLP, At: in.Now, By: in.Actor,
+	if n.Source == "" {
+		return c, nil, Errorf(EINVALID, "give the alert's source: the id of a source declared in the configuration (alertSources)")
 	}
-	if e.TLP == "" {
-		e.TLP = TLPAmber
-	}
+	src, ok := in.Config.AlertSource(n.Source)
 	switch {
-	case e.Source == "":
-		return Errorf(EINVALID, "give the alert's source, such as the name of the SOC or sensor")
-	case utf8.RuneCountInString(e.Source) > 100:
-		return Errorf(EINVALID, "the source is longer than 100 characters")
-	case utf8.RuneCountInString(e.SourceRef) > 200:
-		return Errorf(EINVALID, "the source reference is longer than 200 characters")
-	case e.Title == "":
-		return Errorf(EINVALID, "give the alert a title")
-	case utf8.RuneCountInString(e.Title) > 300:
-		return Errorf(EINVALID, "the title is longer than 300 characters; shorten it")
-	case utf8.RuneCountInString(e.Asset) > 300:
-		return Errorf(EINVALID, "the asset is longer than 300 characters")
-	case !e.Severity.Valid():
-		return Errorf(EINVALID, "unknown severity %q; use LOW, MEDIUM, HIGH or CRITICAL", trimForMessage(string(c.Severity)))
-	case !e.TLP.Valid():
-		return Errorf(EINVALID, "unknown TLP label %q; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED", trimForMessage(string(c.TLP)))
+	case !ok:
+		return c, nil, Errorf(EINVALID, "unknown source %q: declare it under alertSources in the configuration", trimForMessage(n.Source))
+	case src.Org != in.Actor.Org:
+		return c, nil, Errorf(EFORBIDDEN, "source %q belongs to %s, not to %s", n.Source, src.Org, in.Actor.Org)
+	case utf8.RuneCountInString(n.SourceRef) > 200:
+		return c, nil, Errorf(EINVALID, "the source reference is longer than 200 characters")
+	case utf8.RuneCountInString(n.RuleID) > 200:
+		return c, nil, Errorf(EINVALID, "the rule id is longer than 200 characters")
+	case n.Title == "":
+		return c, nil, Errorf(EINVALID, "give the alert a title")
+	case utf8.RuneCountInString(n.Title) > 300:
+		return c, nil, Errorf(ETOOLARGE, "the title is longer than 300 characters; shorten it")
+	case utf8.RuneCountInString(n.Asset) > 300:
+		return c, nil, Errorf(EINVALID, "the asset is longer than 300 characters")
+	case !n.Severity.Valid():
+		return c, nil, Errorf(EINVALID, "unknown severity %q; use LOW, MEDIUM, HIGH or CRITICAL", trimForMessage(string(c.Severity)))
+	case !n.TLP.Valid():
+		return c, nil, Errorf(EINVALID, "unknown TLP label %q; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED", trimForMessage(string(c.TLP)))
+	}
+	if slices.Contains(src.fingerprint(), "sourceRef") && n.SourceRef == "" {
+		return c, nil, Errorf(EINVALID, "give sourceRef: source %q deduplicates by it", n.Source)
+	}
+	if slices.Contains(src.fingerprint(), "ruleId") && n.RuleID == "" {
+		return c, nil, Errorf(EINVALID, "give ruleId: source %q deduplicates by it", n.Source)
 	}
 	if err := checkObserved(in, "observedAt", c.ObservedAt); err != nil {
-		return err
+		return c, nil, err
 	}
 	if len(c.Indicators) > MaxAlertIndicators {
-		return Errorf(ETOOLARGE, "the alert has %d indicators; the limit is %d", len(c.Indicators), MaxAlertIndicators)
+		return c, nil, Errorf(ETOOLARGE, "the alert has %d indicators; the limit is %d", len(c.Indicators), MaxAlertIndicators)
 	}
 	for i, x := range c.Indicators {
 		v, err := ValidateIndicator(x.Type, x.Value)
 		if err != nil {
-			return Errorf(ErrorCode(err), "indicators[%d]: %s", i, ErrorMessage(err))
+			return c, nil, Errorf(ErrorCode(err), "indicators[%d]: %s", i, ErrorMessage(err))
 		}
 		x = AlertIndicator{Type: x.Type, Value: v}
-		if !slices.Contains(e.Indicators, x) { // sources often repeat an indicator
-			e.Indicators = append(e.Indicators, x)
+		if !slices.Contains(n.Indicators, x) { // sources often repeat an indicator
+			n.Indicators = append(n.Indicators, x)
 		}
 	}
 	if len(c.Raw) > MaxAlertRaw {
-		return Errorf(ETOOLARGE, "the raw alert is %d bytes; the limit is %d", len(c.Raw), MaxAlertRaw)
+		return c, nil, Errorf(ETOOLARGE, "the raw alert is %d bytes; the limit is %d", len(c.Raw), MaxAlertRaw)
 	}
-	if len(c.Raw) > 0 {
+	if len(c.Raw) > 0 && string(c.Raw) != "null" {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, c.Raw); err != nil {
-			return Errorf(EINVALID, "the raw alert is not valid JSON: %v", err)
+			return c, nil, Errorf(EINVALID, "the raw alert is not valid JSON: %v", err)
 		}
-		e.Raw = buf.Bytes()
+		n.Raw = buf.Bytes()
 	}
-	a.record(e)
+	return n, src, nil
+}
+
+// FingerprintAlert returns the fingerprint of a normalised alert under its source's
+// configuration: 32 hex digits of a SHA-256 over the source, its org and the configured fields.
+func FingerprintAlert(src *AlertSource, a ReceiveAlert) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "dieuphoi-alert-fp-v1\x00%s\x00%s", src.Org, src.ID)
+	for _, f := range src.fingerprint() {
+		h.Write([]byte{0})
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+		switch f {
+		case "source":
+			h.Write([]byte(a.Source))
+		case "sourceRef":
+			h.Write([]byte(a.SourceRef))
+		case "ruleId":
+			h.Write([]byte(a.RuleID))
+		case "title":
+			h.Write([]byte(a.Title))
+		case "asset":
+			h.Write([]byte(a.Asset))
+		case "severity":
+			h.Write([]byte(a.Severity))
+		case "indicators":
+			xs := slices.Clone(a.Indicators)
+			slices.SortFunc(xs, func(x, y AlertIndicator) int {
+				return strings.Compare(string(x.Type)+"\x00"+x.Value, string(y.Type)+"\x00"+y.Value)
+			})
+			for _, x := range xs {
+				fmt.Fprintf(h, "%s\x01%s\x02", x.Type, x.Value)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// AlertCommandID is the idempotency key of one report: the same report sent again (a retried
+// request, a replayed NATS message) records once. It covers every field of the normalised
+// report, so any difference (another observation time) makes another report.
+func AlertCommandID(org string, a ReceiveAlert) string {
+	h := sha256.New()
+	var buf [64]byte
+	field := func(s string) {
+		h.Write(strconv.AppendInt(buf[:0], int64(len(s)), 10))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	field("dieuphoi-alert-cmd-v1")
+	for _, f := range []string{org, a.Source, a.SourceRef, a.RuleID, a.Title, string(a.Severity), a.Asset, string(a.TLP), string(a.Raw)} {
+		field(f)
+	}
+	h.Write(a.ObservedAt.UTC().AppendFormat(buf[:0], time.RFC3339Nano))
+	for _, x := range a.Indicators {
+		field(string(x.Type))
+		field(x.Value)
+	}
+	return "alert-" + hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+// IngestStatus is what became of one report.
+type IngestStatus string
+
+// Ingest statuses, as the ingest API reports them.
+const (
+	IngestAccepted   IngestStatus = "accepted"
+	IngestDuplicate  IngestStatus = "duplicate"
+	IngestSuppressed IngestStatus = "suppressed"
+	IngestRejected   IngestStatus = "rejected"
+)
+
+// IngestOutcome is the result of Ingest.
+type IngestOutcome struct {
+	Status       IngestStatus
+	AlertID      string // the new alert (accepted), or the current alert of the fingerprint
+	DuplicateOf  string
+	SuppressedBy string
+}
+
+// Ingest records one normalised report (NormaliseAlert) of this fingerprint: suppressed when
+// rule is not empty; a repeat of the current alert while now is less than the source's window
+// after that alert's first receipt; otherwise a new alert. For a new alert, correlate (may be
+// nil) returns the open incidents sharing its asset or an indicator and which of the two, which
+// are recorded as a proposal with it.
+func (s *AlertSeries) Ingest(in Invocation, a ReceiveAlert, src *AlertSource, rule string, correlate func() ([]string, string)) (IngestOutcome, error) {
+	if in.Actor.Role != RoleIngest || src == nil || src.Org != in.Actor.Org {
+		return IngestOutcome{}, Errorf(EFORBIDDEN, "only ingest accounts of the source's organisation may send alerts")
+	}
+	now := in.Now.UTC()
+	cur := s.Current()
+	inWindow := cur != nil && now.Sub(cur.ReceivedAt) < src.window()
+	report := AlertReceived{Fingerprint: s.ID, Org: in.Actor.Org, Source: a.Source, SourceRef: a.SourceRef,
+		RuleID: a.RuleID, Title: a.Title, Severity: a.Severity, ObservedAt: a.ObservedAt, Asset: a.Asset,
+		Indicators: a.Indicators, TLP: a.TLP, Raw: a.Raw, At: now, By: in.Actor}
+	if rule != "" {
+		e := AlertSuppressed{Rule: rule, Report: report}
+		if inWindow {
+			e.Alert = cur.ID
+		}
+		s.record(e)
+		return IngestOutcome{Status: IngestSuppressed, AlertID: e.Alert, SuppressedBy: rule}, nil
+	}
+	if inWindow {
+		s.record(AlertRepeated{Alert: cur.ID, ObservedAt: a.ObservedAt, At: now, Count: cur.Count + 1, By: in.Actor})
+		return IngestOutcome{Status: IngestDuplicate, AlertID: cur.ID, DuplicateOf: cur.ID}, nil
+	}
+	report.Alert = AlertID(s.ID, len(s.Alerts)+1)
+	s.record(report)
+	if correlate != nil {
+		if ids, reason := correlate(); len(ids) > 0 {
+			s.record(AlertCorrelated{Alert: report.Alert, Incidents: unionSorted(nil, ids...), Reason: reason, At: now})
+		}
+	}
+	return IngestOutcome{Status: IngestAccepted, AlertID: report.Alert}, nil
+}
+
+// AlertAudience is who may triage an alert: its SOC organisation holds it and the source's
+// recipients share it, at the alert's TLP.
+func AlertAudience(a *Alert, cfg *Config) Audience {
+	aud := Audience{TLP: a.TLP, Origin: a.Org, Lead: a.Org, Owner: a.Org}
+	if src, ok := cfg.AlertSource(a.Source); ok {
+		aud.Shared = slices.Clone(src.Recipients)
+	}
+	return aud
+}
+
+// CanTriageAlert reports whether a may see and triage the alert: a coordinator or responder
+// whom the incident access policy lets read an incident with the alert's audience. A machine
+// source names no people, so a TLP:RED alert is read as AMBER+STRICT: its SOC organisation only.
+func CanTriageAlert(a Actor, aud Audience, cfg *Config) bool {
+	if a.Role != RoleCoordinator && a.Role != RoleResponder {
+		return false
+	}
+	if aud.TLP == TLPRed {
+		aud.TLP = TLPAmberStrict
+	}
+	return CanRead(a, aud, cfg)
+}
+
+// triage guards Dismiss, Promote and Detach: the alert exists and the actor may triage it.
+func (s *AlertSeries) triage(in Invocation, id string) (*Alert, error) {
+	a := s.Alert(id)
+	if a == nil || in.Config == nil || !CanTriageAlert(in.Actor, AlertAudience(a, in.Config), in.Config) {
+		if a != nil && in.Actor.Role != RoleCoordinator && in.Actor.Role != RoleResponder {
+			return nil, Errorf(EFORBIDDEN, "only coordinators and responders may triage alerts")
+		}
+		return nil, Errorf(ENOTFOUND, "alert %q not found", id)
+	}
+	return a, nil
+}
+
+// Dismiss closes a new alert without an incident.
+func (s *AlertSeries) Dismiss(in Invocation, id, reason string) error {
+	a, err := s.triage(in, id)
+	if err != nil {
+		return err
+	}
+	if err := a.needNew(); err != nil {
+		return err
+	}
+	if reason, err = textField("reason", reason, 1000, true); err != nil {
+		return err
+	}
+	s.record(AlertDismissed{Alert: id, Reason: reason, At: in.Now.UTC(), By: in.Actor})
 	return nil
 }
 
-// Repeat records that the source reported the alert again, observed at at.
-func (a *Alert) Repeat(in Invocation, at time.Time) error {
-	if in.Actor.Role != RoleIngest {
-		return Errorf(EFORBIDDEN, "only ingest accounts may report repeated alerts")
-	}
-	if !a.Received {
-		return Errorf(ENOTFOUND, "alert %s was not received; send it as a new alert", a.ID)
-	}
-	if err := checkObserved(in, "the repeat time", at); err != nil {
+// Promote links a new alert to the incident opened from it (merged false) or an existing
+// incident it joins (merged true). The incident side is recorded on the incident.
+func (s *AlertSeries) Promote(in Invocation, id, incident string, merged bool) error {
+	a, err := s.triage(in, id)
+	if err != nil {
 		return err
 	}
-	a.record(AlertRepeated{At: at, Count: a.Count + 1, By: in.Actor})
-	return nil
-}
-
-// Dismiss closes the alert without an incident. Coordinators and responders triage alerts.
-func (a *Alert) Dismiss(in Invocation, c DismissAlert) error {
-	if err := a.checkTriage(in); err != nil {
+	if a.Status == AlertStatusPromoted && a.Incident == incident {
+		return nil // already there: a retry
+	}
+	if err := a.needNew(); err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(c.Reason)
-	if reason == "" {
-		return Errorf(EINVALID, "give the reason for dismissing the alert")
-	}
-	if utf8.RuneCountInString(reason) > 1000 {
-		return Errorf(EINVALID, "the reason is longer than 1000 characters")
-	}
-	a.record(AlertDismissed{Reason: reason, At: in.Now, By: in.Actor})
-	return nil
-}
-
-// Promote links the alert to an incident. Coordinators and responders triage alerts.
-func (a *Alert) Promote(in Invocation, c PromoteAlert) error {
-	if err := a.checkTriage(in); err != nil {
-		return err
-	}
-	id := strings.TrimSpace(c.IncidentID)
-	if id == "" {
+	if incident = strings.TrimSpace(incident); incident == "" || len(incident) > 128 {
 		return Errorf(EINVALID, "give the id of the incident the alert belongs to")
 	}
-	if len(id) > 128 {
-		return Errorf(EINVALID, "the incident id is longer than 128 characters")
-	}
-	a.record(AlertPromoted{Incident: id, At: in.Now, By: in.Actor})
+	s.record(AlertPromoted{Alert: id, Incident: incident, Merged: merged, At: in.Now.UTC(), By: in.Actor})
 	return nil
 }
 
-// checkTriage guards Dismiss and Promote: the alert exists, is still new, and the actor triages.
-func (a *Alert) checkTriage(in Invocation) error {
-	if !a.Received {
-		return Errorf(ENOTFOUND, "alert %s was not found", a.ID)
+// Detach takes an alert out of the incident it was merged or promoted into; it is NEW again.
+func (s *AlertSeries) Detach(in Invocation, id, incident, reason string) error {
+	a, err := s.triage(in, id)
+	if err != nil {
+		return err
 	}
-	if in.Actor.Role != RoleCoordinator && in.Actor.Role != RoleResponder {
-		return Errorf(EFORBIDDEN, "only coordinators and responders may triage alerts")
+	if a.Status != AlertStatusPromoted || a.Incident != incident {
+		return Errorf(ECONFLICT, "alert %s is not part of incident %s", id, incident)
 	}
+	if reason, err = textField("reason", reason, 1000, true); err != nil {
+		return err
+	}
+	s.record(AlertDetached{Alert: id, Incident: incident, Reason: reason, At: in.Now.UTC(), By: in.Actor})
+	return nil
+}
+
+func (a *Alert) needNew() error {
 	switch a.Status {
 	case AlertStatusDismissed:
 		return Errorf(ECONFLICT, "alert %s was already dismissed", a.ID)
 	case AlertStatusPromoted:
-		return Errorf(ECONFLICT, "alert %s was already promoted to incident %s", a.ID, a.Incident)
+		return Errorf(ECONFLICT, "alert %s is already part of incident %s", a.ID, a.Incident)
 	}
 	return nil
 }

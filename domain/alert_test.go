@@ -2,7 +2,6 @@ package domain
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,32 +15,17 @@ var (
 	alertTestIngest = Actor{User: "sensor-1", Org: "soc-dic", Role: RoleIngest}
 	alertTestCoord  = Actor{User: "binh", Org: "dic", Role: RoleCoordinator}
 	alertTestResp   = Actor{User: "chi", Org: "provincial-cert", Role: RoleResponder}
-	alertTestAdmin  = Actor{User: "an", Org: "dic", Role: RoleAdmin}
+	alertTestPolice = Actor{User: "tuan", Org: "police", Role: RoleCoordinator}
 )
 
-func alertInv(a Actor) Invocation {
-	return Invocation{Actor: a, Now: alertTestNow, Config: alertTestCfg}
+func alertInvAt(a Actor, now time.Time) Invocation {
+	return Invocation{Actor: a, Now: now, Config: alertTestCfg}
 }
 
-// alertTestReceived is the event recorded for alertTestCommand().
-func alertTestReceived() AlertReceived {
-	return AlertReceived{
-		Alert: "a-1", Org: "soc-dic", Source: "SOC Sở KH&CN", SourceRef: "wazuh-88121",
-		Title: "Kết nối tới máy chủ C2 đã biết", Severity: SeverityHigh, ObservedAt: alertTestNow.Add(-time.Hour),
-		Asset: "mail.example.gov.vn",
-		Indicators: []AlertIndicator{
-			{Type: IndicatorIPv4, Value: "203.0.113.7"},
-			{Type: IndicatorDomain, Value: "c2.example.com"},
-		},
-		TLP: TLPAmber, Raw: json.RawMessage(`{"rule":{"id":88121,"level":12}}`),
-		At: alertTestNow, By: alertTestIngest,
-	}
-}
-
-// alertTestCommand is a valid ReceiveAlert; the indicators need normalising and one repeats.
-func alertTestCommand() ReceiveAlert {
+// alertTestInput is a valid alert of source soc-dic.
+func alertTestInput() ReceiveAlert {
 	return ReceiveAlert{
-		Source: " SOC Sở KH&CN ", SourceRef: "wazuh-88121", Title: "Kết nối tới máy chủ C2 đã biết ",
+		Source: " soc-dic ", SourceRef: "wazuh-88121", Title: "Kết nối tới máy chủ C2 đã biết ",
 		Severity: SeverityHigh, ObservedAt: alertTestNow.Add(-time.Hour), Asset: "mail.example.gov.vn",
 		Indicators: []AlertIndicator{
 			{Type: IndicatorIPv4, Value: "203.0.113.7"},
@@ -52,155 +36,233 @@ func alertTestCommand() ReceiveAlert {
 	}
 }
 
-func TestAlertReceive(t *testing.T) {
-	receive := func(a Actor, f func(*ReceiveAlert)) func(*Alert) error {
-		return func(x *Alert) error {
-			c := alertTestCommand()
-			f(&c)
-			return x.Receive(alertInv(a), c)
+func TestNormaliseAlert(t *testing.T) {
+	t.Run("valid alert is trimmed and normalised", func(t *testing.T) {
+		is := is.New(t)
+		n, src, err := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), alertTestInput())
+		is.NoErr(err)                                                                             // valid alert
+		is.Equal(src.ID, "soc-dic")                                                               // source found
+		is.Equal(n.Source, "soc-dic")                                                             // trimmed source
+		is.Equal(n.TLP, TLPAmber)                                                                 // TLP defaults to AMBER
+		is.Equal(len(n.Indicators), 2)                                                            // repeated indicator dropped
+		is.Equal(n.Indicators[1], AlertIndicator{Type: IndicatorDomain, Value: "c2.example.com"}) // domain normalised
+		is.Equal(string(n.Raw), `{"rule":{"id":88121,"level":12}}`)                               // raw compacted
+	})
+	cases := []struct {
+		name  string
+		actor Actor
+		edit  func(*ReceiveAlert)
+		code  string
+		says  string
+	}{
+		{"coordinator token", alertTestCoord, func(*ReceiveAlert) {}, EFORBIDDEN, "ingest"},
+		{"unknown source", alertTestIngest, func(a *ReceiveAlert) { a.Source = "nobody" }, EINVALID, "unknown source"},
+		{"another SOC's source", Actor{User: "x", Org: "dic", Role: RoleIngest}, func(*ReceiveAlert) {}, EFORBIDDEN, "belongs to soc-dic"},
+		{"no sourceRef for the default fingerprint", alertTestIngest, func(a *ReceiveAlert) { a.SourceRef = "" }, EINVALID, "sourceRef"},
+		{"observed far in the future", alertTestIngest, func(a *ReceiveAlert) { a.ObservedAt = alertTestNow.Add(time.Hour) }, EINVALID, "future"},
+		{"observed before 2000", alertTestIngest, func(a *ReceiveAlert) { a.ObservedAt = time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC) }, EINVALID, "2000"},
+		{"no observation time", alertTestIngest, func(a *ReceiveAlert) { a.ObservedAt = time.Time{} }, EINVALID, "observedAt"},
+		{"oversized raw", alertTestIngest, func(a *ReceiveAlert) { a.Raw = json.RawMessage(`"` + strings.Repeat("x", MaxAlertRaw) + `"`) }, ETOOLARGE, "raw"},
+		{"raw not JSON", alertTestIngest, func(a *ReceiveAlert) { a.Raw = json.RawMessage(`{nope`) }, EINVALID, "not valid JSON"},
+		{"bad severity", alertTestIngest, func(a *ReceiveAlert) { a.Severity = "SEVERE" }, EINVALID, "severity"},
+		{"bad TLP", alertTestIngest, func(a *ReceiveAlert) { a.TLP = "PINK" }, EINVALID, "TLP"},
+		{"no title", alertTestIngest, func(a *ReceiveAlert) { a.Title = " " }, EINVALID, "title"},
+		{"bad indicator", alertTestIngest, func(a *ReceiveAlert) { a.Indicators = []AlertIndicator{{Type: IndicatorIPv4, Value: "999.1.1.1"}} }, EINVALID, "indicators[0]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			is := is.New(t)
+			a := alertTestInput()
+			c.edit(&a)
+			_, _, err := NormaliseAlert(alertInvAt(c.actor, alertTestNow), a)
+			is.Equal(ErrorCode(err), c.code)                     // error code
+			is.True(strings.Contains(ErrorMessage(err), c.says)) // message names the problem
+		})
+	}
+}
+
+func ingestAt(t *testing.T, s *AlertSeries, a ReceiveAlert, rule string, now time.Time) IngestOutcome {
+	t.Helper()
+	n, src, err := NormaliseAlert(alertInvAt(alertTestIngest, now), a)
+	if err != nil {
+		t.Fatalf("normalise: %v", err)
+	}
+	if s.ID == "" {
+		s.ID = FingerprintAlert(src, n)
+	}
+	out, err := s.Ingest(alertInvAt(alertTestIngest, now), n, src, rule, nil)
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	s.ClearChanges()
+	return out
+}
+
+func TestAlertDedupWindow(t *testing.T) {
+	src, _ := alertTestCfg.AlertSource("soc-dic")
+	w := src.WindowDuration()
+	t.Run("just inside the window is a repeat", func(t *testing.T) {
+		is := is.New(t)
+		s := NewAlertSeries("")
+		first := ingestAt(t, s, alertTestInput(), "", alertTestNow)
+		is.Equal(first.Status, IngestAccepted)    // first report is a new alert
+		is.Equal(first.AlertID, AlertID(s.ID, 1)) // alert id names the fingerprint
+		again := ingestAt(t, s, alertTestInput(), "", alertTestNow.Add(w-time.Nanosecond))
+		is.Equal(again.Status, IngestDuplicate)                                   // inside the window
+		is.Equal(again.DuplicateOf, first.AlertID)                                // duplicate of the first
+		is.Equal(len(s.Alerts), 1)                                                // no new alert
+		is.Equal(s.Current().Count, 2)                                            // count incremented
+		is.Equal(s.Current().LastReceivedAt, alertTestNow.Add(w-time.Nanosecond)) // last seen moved
+	})
+	t.Run("just outside the window is a new alert", func(t *testing.T) {
+		is := is.New(t)
+		s := NewAlertSeries("")
+		first := ingestAt(t, s, alertTestInput(), "", alertTestNow)
+		ingestAt(t, s, alertTestInput(), "", alertTestNow.Add(w/2)) // a repeat does not extend the window
+		next := ingestAt(t, s, alertTestInput(), "", alertTestNow.Add(w))
+		is.Equal(next.Status, IngestAccepted)    // window counts from first-seen
+		is.True(next.AlertID != first.AlertID)   // a new alert
+		is.Equal(next.AlertID, AlertID(s.ID, 2)) // second alert of the fingerprint
+		is.Equal(s.Alerts[0].Count, 2)           // the first keeps its count
+		is.Equal(s.Current().Count, 1)           // the new one starts at 1
+	})
+	t.Run("configured fingerprint: rule id and asset", func(t *testing.T) {
+		is := is.New(t)
+		ids, _ := alertTestCfg.AlertSource("ids-dic")
+		a, b := alertTestInput(), alertTestInput()
+		a.Source, b.Source = "ids-dic", "ids-dic"
+		a.RuleID, b.RuleID = "ET-2024-1", "ET-2024-1"
+		b.SourceRef = "another-event-id"
+		na, _, err := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), a)
+		is.NoErr(err) // alert a
+		nb, _, err := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), b)
+		is.NoErr(err)                                                  // alert b
+		is.Equal(FingerprintAlert(ids, na), FingerprintAlert(ids, nb)) // same rule and asset: same fingerprint
+		b.Asset = "www.example.gov.vn"
+		nb, _, _ = NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), b)
+		is.True(FingerprintAlert(ids, na) != FingerprintAlert(ids, nb)) // another asset: another fingerprint
+		c := alertTestInput()
+		c.SourceRef = "another-event-id"
+		nc, soc, _ := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), c)
+		is.True(FingerprintAlert(soc, na) != FingerprintAlert(soc, nc)) // default: sourceRef decides
+	})
+	t.Run("retransmission has the same command id", func(t *testing.T) {
+		is := is.New(t)
+		a, _, _ := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), alertTestInput())
+		b := a
+		is.Equal(AlertCommandID("soc-dic", a), AlertCommandID("soc-dic", b)) // same report
+		b.ObservedAt = b.ObservedAt.Add(time.Second)
+		is.True(AlertCommandID("soc-dic", a) != AlertCommandID("soc-dic", b)) // a new observation is a new report
+	})
+}
+
+func TestAlertSuppression(t *testing.T) {
+	set := func(t *testing.T, c SetSuppression) *Suppression {
+		t.Helper()
+		r := NewSuppression("sup-1")
+		if err := r.Set(alertInvAt(alertTestCoord, alertTestNow), c); err != nil {
+			t.Fatalf("set: %v", err)
 		}
+		return r
 	}
-	same := func(*ReceiveAlert) {}
-	received := alertTestReceived()
-	green := alertTestReceived()
-	green.TLP = TLPGreen
-	bare := AlertReceived{Alert: "a-1", Org: "soc-dic", Source: "IDS", Title: "Quét cổng", Severity: SeverityLow,
-		ObservedAt: alertTestNow.Add(4 * time.Minute), TLP: TLPAmber, At: alertTestNow, By: alertTestIngest}
-	manyIndicators := make([]AlertIndicator, MaxAlertIndicators+1)
-	for i := range manyIndicators {
-		manyIndicators[i] = AlertIndicator{Type: IndicatorIPv4, Value: fmt.Sprintf("198.51.100.%d", i)}
+	t.Run("rule matches by source, asset, indicator and rule id inside its window", func(t *testing.T) {
+		is := is.New(t)
+		r := set(t, SetSuppression{Source: "soc-dic", Asset: "MAIL.example.gov.vn", Indicator: &AlertIndicator{Type: IndicatorIPv4, Value: "203.0.113.7"},
+			Until: alertTestNow.Add(time.Hour), Reason: "pentest được cấp phép"})
+		n, _, _ := NormaliseAlert(alertInvAt(alertTestIngest, alertTestNow), alertTestInput())
+		is.True(r.Matches(n, alertTestNow))                    // matches
+		is.True(!r.Matches(n, alertTestNow.Add(time.Hour)))    // ended
+		is.True(!r.Matches(n, alertTestNow.Add(-time.Second))) // not started
+		other := n
+		other.Asset = "www.example.gov.vn"
+		is.True(!r.Matches(other, alertTestNow)) // another asset
+		other = n
+		other.Indicators = nil
+		is.True(!r.Matches(other, alertTestNow)) // without the indicator
+		r.Replay(SuppressionRemoved{Reason: "xong", At: alertTestNow, By: alertTestCoord})
+		is.True(!r.Matches(n, alertTestNow)) // removed
+	})
+	t.Run("suppressed report is counted on the current alert, not as a repeat", func(t *testing.T) {
+		is := is.New(t)
+		s := NewAlertSeries("")
+		first := ingestAt(t, s, alertTestInput(), "", alertTestNow)
+		out := ingestAt(t, s, alertTestInput(), "sup-1", alertTestNow.Add(time.Minute))
+		is.Equal(out.Status, IngestSuppressed) // suppressed
+		is.Equal(out.SuppressedBy, "sup-1")    // by the rule
+		is.Equal(out.AlertID, first.AlertID)   // the current alert
+		is.Equal(s.Current().Count, 1)         // not counted as a repeat
+		is.Equal(s.Current().Suppressed, 1)    // counted as suppressed
+		is.Equal(s.Suppressed, 1)              // on the series
+		fresh := NewAlertSeries("")
+		out = ingestAt(t, fresh, alertTestInput(), "sup-1", alertTestNow)
+		is.Equal(out.Status, IngestSuppressed) // suppressed
+		is.Equal(len(fresh.Alerts), 0)         // no alert raised
+		is.Equal(fresh.Suppressed, 1)          // but counted
+	})
+	bad := []struct {
+		name  string
+		actor Actor
+		c     SetSuppression
+		code  string
+	}{
+		{"responder", alertTestResp, SetSuppression{Source: "soc-dic", Until: alertTestNow.Add(time.Hour), Reason: "x"}, EFORBIDDEN},
+		{"organisation that does not triage the source", alertTestPolice, SetSuppression{Source: "soc-dic", Until: alertTestNow.Add(time.Hour), Reason: "x"}, ENOTFOUND},
+		{"unknown source", alertTestCoord, SetSuppression{Source: "nope", Until: alertTestNow.Add(time.Hour), Reason: "x"}, ENOTFOUND},
+		{"no reason", alertTestCoord, SetSuppression{Source: "soc-dic", Until: alertTestNow.Add(time.Hour)}, EINVALID},
+		{"in the past", alertTestCoord, SetSuppression{Source: "soc-dic", Until: alertTestNow.Add(-time.Hour), Reason: "x"}, EINVALID},
+		{"too long", alertTestCoord, SetSuppression{Source: "soc-dic", Until: alertTestNow.Add(MaxSuppression + time.Hour), Reason: "x"}, EINVALID},
 	}
+	for _, c := range bad {
+		t.Run("refused: "+c.name, func(t *testing.T) {
+			is := is.New(t)
+			r := NewSuppression("sup-x")
+			err := r.Set(alertInvAt(c.actor, alertTestNow), c.c)
+			is.Equal(ErrorCode(err), c.code) // error code
+			is.Equal(len(r.Changes()), 0)    // nothing recorded
+		})
+	}
+}
 
-	runCommandCases(t, func() *Alert { return NewAlert("a-1") }, []commandCase[*Alert]{
-		{name: "receive: trimmed, indicators normalised and deduplicated, raw compacted, TLP AMBER by default",
-			when: receive(alertTestIngest, same), then: []Event{received}},
-		{name: "receive with TLP", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.TLP = TLPGreen }), then: []Event{green}},
-		{name: "receive the minimum, observed within the clock skew",
-			when: func(x *Alert) error {
-				return x.Receive(alertInv(alertTestIngest), ReceiveAlert{Source: "IDS", Title: "Quét cổng", Severity: SeverityLow, ObservedAt: alertTestNow.Add(4 * time.Minute)})
-			},
-			then: []Event{bare}},
-		{name: "title of 300 Vietnamese characters", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Title = strings.Repeat("ệ", 300) }),
-			then: []Event{func() AlertReceived { e := alertTestReceived(); e.Title = strings.Repeat("ệ", 300); return e }()}},
-
-		{name: "coordinator may not send alerts", when: receive(alertTestCoord, same), code: EFORBIDDEN},
-		{name: "ingest of an unknown org", when: receive(Actor{User: "s", Org: "nosuch", Role: RoleIngest}, same), code: ENOTFOUND},
-		{name: "received twice", given: []Event{received}, when: receive(alertTestIngest, same), code: ECONFLICT},
-		{name: "source missing", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Source = " " }), code: EINVALID, msg: "source"},
-		{name: "title missing", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Title = "" }), code: EINVALID, msg: "title"},
-		{name: "title too long", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Title = strings.Repeat("ệ", 301) }), code: EINVALID, msg: "300"},
-		{name: "severity missing", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Severity = "" }), code: EINVALID, msg: "severity"},
-		{name: "severity unknown", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Severity = "URGENT" }), code: EINVALID, msg: "URGENT"},
-		{name: "TLP unknown", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.TLP = "WHITE" }), code: EINVALID, msg: "WHITE"},
-		{name: "observedAt missing", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.ObservedAt = time.Time{} }), code: EINVALID, msg: "observedAt"},
-		{name: "observedAt before 2000", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.ObservedAt = time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC) }), code: EINVALID, msg: "2000"},
-		{name: "observedAt in the future", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.ObservedAt = alertTestNow.Add(6 * time.Minute) }), code: EINVALID, msg: "future"},
-		{name: "too many indicators", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Indicators = manyIndicators }), code: ETOOLARGE},
-		{name: "invalid indicator", code: EINVALID, msg: "indicators[1]",
-			when: receive(alertTestIngest, func(c *ReceiveAlert) {
-				c.Indicators = []AlertIndicator{{Type: IndicatorIPv4, Value: "203.0.113.7"}, {Type: IndicatorIPv4, Value: "203.0.113.300"}}
-			})},
-		{name: "unknown indicator type", code: EINVALID, msg: "indicators[0]",
-			when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Indicators = []AlertIndicator{{Type: "YARA", Value: "rule x {}"}} })},
-		{name: "raw too large", code: ETOOLARGE,
-			when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Raw = json.RawMessage(`"` + strings.Repeat("x", MaxAlertRaw) + `"`) })},
-		{name: "raw not JSON", when: receive(alertTestIngest, func(c *ReceiveAlert) { c.Raw = json.RawMessage(`{"rule":`) }), code: EINVALID, msg: "JSON"},
+func TestAlertTriage(t *testing.T) {
+	newSeries := func(t *testing.T, tlp TLP) (*AlertSeries, string) {
+		s := NewAlertSeries("")
+		a := alertTestInput()
+		a.TLP = tlp
+		return s, ingestAt(t, s, a, "", alertTestNow).AlertID
+	}
+	t.Run("dismiss, promote, detach", func(t *testing.T) {
+		is := is.New(t)
+		s, id := newSeries(t, TLPAmber)
+		is.NoErr(s.Promote(alertInvAt(alertTestResp, alertTestNow), id, "inc-1", true))                          // recipient org merges
+		is.Equal(s.Current().Status, AlertStatusPromoted)                                                        // promoted
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), id, "noise")), ECONFLICT)         // already merged
+		is.Equal(ErrorCode(s.Detach(alertInvAt(alertTestCoord, alertTestNow), id, "inc-2", "wrong")), ECONFLICT) // not in inc-2
+		is.NoErr(s.Detach(alertInvAt(alertTestCoord, alertTestNow), id, "inc-1", "wrong asset"))                 // undo
+		is.Equal(s.Current().Status, AlertStatusNew)                                                             // new again
+		is.NoErr(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), id, "noise"))                               // dismissed
+		is.Equal(s.Current().Status, AlertStatusDismissed)                                                       // dismissed
+	})
+	t.Run("visibility", func(t *testing.T) {
+		is := is.New(t)
+		s, id := newSeries(t, TLPAmber)
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestPolice, alertTestNow), id, "x")), ENOTFOUND)  // not a recipient
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestIngest, alertTestNow), id, "x")), EFORBIDDEN) // ingest does not triage
+		strict, sid := newSeries(t, TLPAmberStrict)
+		is.Equal(ErrorCode(strict.Dismiss(alertInvAt(alertTestCoord, alertTestNow), sid, "x")), ENOTFOUND) // AMBER+STRICT: SOC only
+		soc := Actor{User: "lan", Org: "soc-dic", Role: RoleCoordinator}
+		is.NoErr(strict.Dismiss(alertInvAt(soc, alertTestNow), sid, "x")) // the SOC's own coordinator
+		green, gid := newSeries(t, TLPGreen)
+		is.NoErr(green.Dismiss(alertInvAt(alertTestPolice, alertTestNow), gid, "x")) // GREEN: community
 	})
 }
 
-func TestAlertRepeatDismissPromote(t *testing.T) {
-	received := alertTestReceived() // observed an hour before alertTestNow
-	dismissed := AlertDismissed{Reason: "máy quét nội bộ", At: alertTestNow, By: alertTestCoord}
-	promoted := AlertPromoted{Incident: "inc-42", At: alertTestNow, By: alertTestResp}
-	given := []Event{received}
-	repeat := func(a Actor, at time.Time) func(*Alert) error {
-		return func(x *Alert) error { return x.Repeat(alertInv(a), at) }
-	}
-	dismiss := func(a Actor, reason string) func(*Alert) error {
-		return func(x *Alert) error { return x.Dismiss(alertInv(a), DismissAlert{Reason: reason}) }
-	}
-	promote := func(a Actor, id string) func(*Alert) error {
-		return func(x *Alert) error { return x.Promote(alertInv(a), PromoteAlert{IncidentID: id}) }
-	}
-	later := alertTestNow.Add(-time.Minute)
-
-	runCommandCases(t, func() *Alert { return NewAlert("a-1") }, []commandCase[*Alert]{
-		{name: "repeat", given: given, when: repeat(alertTestIngest, later),
-			then: []Event{AlertRepeated{At: later, Count: 2, By: alertTestIngest}}},
-		{name: "repeat counts on", given: []Event{received, AlertRepeated{At: later, Count: 2}}, when: repeat(alertTestIngest, alertTestNow),
-			then: []Event{AlertRepeated{At: alertTestNow, Count: 3, By: alertTestIngest}}},
-		{name: "repeat after dismissal still counts", given: []Event{received, dismissed}, when: repeat(alertTestIngest, later),
-			then: []Event{AlertRepeated{At: later, Count: 2, By: alertTestIngest}}},
-		{name: "repeat of an unknown alert", when: repeat(alertTestIngest, later), code: ENOTFOUND},
-		{name: "repeat by a coordinator", given: given, when: repeat(alertTestCoord, later), code: EFORBIDDEN},
-		{name: "repeat without time", given: given, when: repeat(alertTestIngest, time.Time{}), code: EINVALID},
-		{name: "repeat in the future", given: given, when: repeat(alertTestIngest, alertTestNow.Add(time.Hour)), code: EINVALID, msg: "future"},
-		{name: "repeat before 2000", given: given, when: repeat(alertTestIngest, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)), code: EINVALID},
-
-		{name: "coordinator dismisses", given: given, when: dismiss(alertTestCoord, " máy quét nội bộ "), then: []Event{dismissed}},
-		{name: "responder dismisses", given: given, when: dismiss(alertTestResp, "máy quét nội bộ"),
-			then: []Event{AlertDismissed{Reason: "máy quét nội bộ", At: alertTestNow, By: alertTestResp}}},
-		{name: "dismiss without reason", given: given, when: dismiss(alertTestCoord, ""), code: EINVALID, msg: "reason"},
-		{name: "dismiss by ingest", given: given, when: dismiss(alertTestIngest, "noise"), code: EFORBIDDEN},
-		{name: "dismiss by admin", given: given, when: dismiss(alertTestAdmin, "noise"), code: EFORBIDDEN},
-		{name: "dismiss unknown alert", when: dismiss(alertTestCoord, "noise"), code: ENOTFOUND},
-		{name: "dismiss twice", given: []Event{received, dismissed}, when: dismiss(alertTestCoord, "noise"), code: ECONFLICT},
-		{name: "dismiss promoted", given: []Event{received, promoted}, when: dismiss(alertTestCoord, "noise"), code: ECONFLICT, msg: "inc-42"},
-
-		{name: "responder promotes", given: given, when: promote(alertTestResp, "inc-42"), then: []Event{promoted}},
-		{name: "coordinator promotes", given: given, when: promote(alertTestCoord, " inc-42 "),
-			then: []Event{AlertPromoted{Incident: "inc-42", At: alertTestNow, By: alertTestCoord}}},
-		{name: "promote without incident", given: given, when: promote(alertTestCoord, " "), code: EINVALID, msg: "incident"},
-		{name: "promote by ingest", given: given, when: promote(alertTestIngest, "inc-42"), code: EFORBIDDEN},
-		{name: "promote unknown alert", when: promote(alertTestCoord, "inc-42"), code: ENOTFOUND},
-		{name: "promote dismissed", given: []Event{received, dismissed}, when: promote(alertTestCoord, "inc-42"), code: ECONFLICT},
-		{name: "promote twice", given: []Event{received, promoted}, when: promote(alertTestCoord, "inc-43"), code: ECONFLICT},
-	})
-}
-
-func TestAlertState(t *testing.T) {
+func TestAlertSourceConfig(t *testing.T) {
 	is := is.New(t)
-	a := NewAlert("a-1")
-	is.Equal(a.AggregateType(), "alert") // aggregate type
-	is.Equal(a.AggregateID(), "a-1")     // aggregate id
-	var _ Aggregate = a
-
-	is.NoErr(a.Receive(alertInv(alertTestIngest), alertTestCommand())) // receive
-	is.Equal(a.Status, AlertStatusNew)                                 // new
-	is.Equal(a.Count, 1)                                               // counted once
-	observed := alertTestNow.Add(-time.Hour)
-	is.Equal(a.FirstSeen, observed) // first seen
-	is.Equal(a.LastSeen, observed)  // last seen
-
-	earlier, later := observed.Add(-time.Hour), alertTestNow
-	is.NoErr(a.Repeat(alertInv(alertTestIngest), later))   // repeat later
-	is.NoErr(a.Repeat(alertInv(alertTestIngest), earlier)) // a late report of an earlier sighting
-	is.Equal(a.Count, 3)                                   // counted three times
-	is.Equal(a.FirstSeen, earlier)                         // first seen moves back
-	is.Equal(a.LastSeen, later)                            // last seen stays at the latest
-
-	is.NoErr(a.Promote(alertInv(alertTestCoord), PromoteAlert{IncidentID: "inc-42"})) // promote
-	is.Equal(a.Status, AlertStatusPromoted)                                           // promoted
-	is.Equal(a.Incident, "inc-42")                                                    // incident
-
-	// The same state comes back from the log.
-	r := NewAlert("a-1")
-	for _, e := range a.Changes() {
-		typ, v, payload, err := EncodeEvent(e)
-		is.NoErr(err) // encode
-		back, err := DecodeEvent(typ, v, payload)
-		is.NoErr(err) // decode
-		r.Replay(back)
-	}
-	a.ClearChanges()
-	is.Equal(r, a) // replayed state
-}
-
-func TestAlertEventsRegistered(t *testing.T) {
-	is := is.New(t)
-	all := strings.Join(EventTypes(), " ")
-	for _, name := range []string{"AlertReceived@v1", "AlertRepeated@v1", "AlertDismissed@v1", "AlertPromoted@v1",
-		"UserRegistered@v1", "RoleGranted@v1", "RoleRevoked@v1", "UserDisabled@v1", "FocalPointsSet@v1"} {
-		is.True(strings.Contains(all, name)) // event type registered
+	c := DefaultConfig()
+	c.AlertSources = append(c.AlertSources, AlertSource{ID: "Bad ID", Org: "nowhere", Fingerprint: []string{"colour"}, Recipients: []string{"nobody"}})
+	err := c.Validate()
+	is.True(err != nil) // refused
+	for _, want := range []string{"alertSources[2].id", "alertSources[2].org", "alertSources[2].fingerprint[0]", "alertSources[2].recipients[0]"} {
+		is.True(strings.Contains(ErrorMessage(err), want)) // each problem named
 	}
 }

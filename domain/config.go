@@ -27,6 +27,8 @@ type Config struct {
 	EscalationPolicy EscalationPolicy `json:"escalationPolicy"`
 	// PeriodicReports lists the periodic summary reports (Mẫu 05) and who owes them.
 	PeriodicReports PeriodicReports `json:"periodicReports"`
+	// AlertSources declares the monitoring sources that may send alerts (alert ingest).
+	AlertSources []AlertSource `json:"alertSources,omitempty"`
 
 	orgs  map[string]*Organisation
 	kinds map[string]*OrgKind

@@ -46,6 +46,7 @@ func (c *Config) clone() *Config {
 	d.Organisations = slices.Clone(c.Organisations)
 	d.EscalationPolicy = c.EscalationPolicy.clone()
 	d.PeriodicReports = c.PeriodicReports.clone()
+	d.AlertSources = slices.Clone(c.AlertSources)
 	d.index()
 	return &d
 }
@@ -257,6 +258,7 @@ func (c *Config) problems() []configProblem {
 	if d == (DeadlineSettings{}) {
 		add("deadlines", "is required; give acknowledgeEscalation, escalateAfter, answerHandoff, notifyOwnerAndVncert, closingReport, minAckWithin and maxAckWithin")
 		c.policyProblems(add)
+		c.alertSourceProblems(add)
 		return out
 	}
 	positive := true
@@ -276,6 +278,7 @@ func (c *Config) problems() []configProblem {
 		}
 	}
 	c.policyProblems(add)
+	c.alertSourceProblems(add)
 	return out
 }
 

@@ -588,7 +588,8 @@ func (i *Incident) offerNext(in Invocation, h *Handoff) {
 			rest = slices.Clone(h.Chain[k+1:])
 		}
 		i.record(HandoffOffered{HandoffID: h.ID + "/" + org, From: i.Owner, To: org, Summary: h.Summary,
-			RequestedAction: h.RequestedAction, Deadline: deadline, By: SystemActor, At: now,
+			RequestedAction: h.RequestedAction, TLP: MaxTLP(h.TLP, i.TLP), ReleaseOnAccept: h.ReleaseOnAccept && i.Owner == i.Origin,
+			Deadline: deadline, By: SystemActor, At: now,
 			PolicyVersion: h.PolicyVersion, RuleID: h.RuleID, Chain: rest, Auto: true,
 			RemindAt: remindAt(deadline, now, h.RemindBefore), RemindBefore: h.RemindBefore, Follows: h.ID, Skipped: skipped})
 		return
@@ -618,7 +619,8 @@ func (i *Incident) MissHandoffDeadline(in Invocation, c MissHandoffDeadline) err
 	return nil
 }
 
-// RemindHandoff records the reminder of an offer waiting for an answer, once.
+// RemindHandoff records the reminder of an offer waiting for an answer, once, unless the
+// addressee acknowledged it.
 func (i *Incident) RemindHandoff(in Invocation, c RemindHandoff) error {
 	if err := i.systemGuard(in, "a reminder"); err != nil {
 		return err
@@ -635,6 +637,8 @@ func (i *Incident) RemindHandoff(in Invocation, c RemindHandoff) error {
 		return Errorf(ECONFLICT, "handoff %q has no reminder", h.ID)
 	case h.Reminded:
 		return Errorf(ECONFLICT, "handoff %q was already reminded", h.ID)
+	case h.AcknowledgedBy != nil:
+		return Errorf(ECONFLICT, "handoff %q was acknowledged at %s; no reminder is needed", h.ID, h.AcknowledgedAt.Format(time.RFC3339))
 	case in.Now.Before(h.RemindAt):
 		return Errorf(EINVALID, "the reminder of handoff %q is not due until %s", h.ID, h.RemindAt.Format(time.RFC3339Nano))
 	case !in.Now.Before(h.Deadline):
@@ -812,7 +816,7 @@ func (i *Incident) PendingDeadlines(cfg *Config) []PendingDeadline {
 				continue
 			}
 			out = append(out, PendingDeadline{Kind: DeadlineHandoffAnswer, RefID: h.ID, At: h.Deadline, OwedBy: h.To})
-			if !h.RemindAt.IsZero() && !h.Reminded {
+			if !h.RemindAt.IsZero() && !h.Reminded && h.AcknowledgedBy == nil {
 				out = append(out, PendingDeadline{Kind: DeadlineHandoffReminder, RefID: h.ID, At: h.RemindAt, OwedBy: h.To})
 			}
 		}

@@ -274,7 +274,7 @@ func TestOfferHandoffRecordsPolicy(t *testing.T) {
 	cfg := policyConfig(t)
 	offer := OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "malware on the hospital system"}
 	want := func(to string, chain ...string) []Event {
-		return []Event{HandoffOffered{HandoffID: "h1", From: "police", To: to, Summary: "malware on the hospital system",
+		return []Event{HandoffOffered{HandoffID: "h1", From: "police", To: to, Summary: "malware on the hospital system", TLP: TLPAmber,
 			Deadline: incNow.Add(4 * time.Hour), By: by.PoliceCoord, At: incNow, PolicyVersion: "policy-1", RuleID: "default",
 			Chain: chain, RemindAt: incNow.Add(4*time.Hour - 5*time.Minute), RemindBefore: min5}}
 	}
@@ -298,7 +298,7 @@ func TestOfferHandoffRecordsPolicy(t *testing.T) {
 func TestHandoffChain(t *testing.T) {
 	cfg := policyConfig(t)
 	nextOffer := func(from, org string, chain ...string) HandoffOffered {
-		return HandoffOffered{HandoffID: from + "/" + org, From: "police", To: org, Summary: "malware on the hospital system",
+		return HandoffOffered{HandoffID: from + "/" + org, From: "police", To: org, Summary: "malware on the hospital system", TLP: TLPAmber,
 			Deadline: incNow.Add(4 * time.Hour), By: system, At: incNow, PolicyVersion: "policy-1", RuleID: "default", Chain: chain,
 			Auto: true, RemindAt: incNow.Add(4*time.Hour - 5*time.Minute), RemindBefore: min5, Follows: from}
 	}
@@ -364,6 +364,34 @@ func TestRemindHandoff(t *testing.T) {
 		{name: "not due", cfg: cfg, now: incNow.Add(-time.Millisecond), given: []Event{opened(), pending}, by: system, when: rem, code: EINVALID},
 		{name: "once", cfg: cfg, given: []Event{opened(), pending, HandoffReminderDue{HandoffID: "h1", By: system, At: incNow}}, by: system, when: rem, code: ECONFLICT},
 		{name: "answered", cfg: cfg, given: []Event{opened(), pending, accepted("h1", by.HealthCERTPartner)}, by: system, when: rem, code: ECONFLICT},
+		{name: "acknowledged", cfg: cfg, given: []Event{opened(), pending, HandoffAcknowledged{HandoffID: "h1", By: by.HealthCERTPartner, At: incEarlier}},
+			by: system, when: rem, code: ECONFLICT, msg: "no reminder is needed"},
+	})
+}
+
+// TestAcknowledgedHandoffNeedsNoReminder: acknowledging an offer takes its reminder off the
+// pending deadlines and leaves the answer deadline where it was.
+func TestAcknowledgedHandoffNeedsNoReminder(t *testing.T) {
+	cfg := policyConfig(t)
+	pending := policyOffered("h1", "cert-health", incNow.Add(time.Hour))
+	runIncidentCases(t, []incidentCase{
+		{name: "acknowledged before the reminder", cfg: cfg, given: []Event{opened(), pending}, by: by.HealthCERTPartner,
+			when: AcknowledgeHandoff{HandoffID: "h1"}, then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.HealthCERTPartner, At: incNow}},
+			check: func(is *is.I, i *Incident) {
+				ds := i.PendingDeadlines(cfg)
+				is.True(!slices.ContainsFunc(ds, isKind(DeadlineHandoffReminder))) // no reminder pending
+				k := slices.IndexFunc(ds, isKind(DeadlineHandoffAnswer))
+				is.True(k >= 0)                           // the answer is still owed
+				is.Equal(ds[k].At, incNow.Add(time.Hour)) // by the same deadline
+				err := i.Fire(Invocation{Actor: system, Now: incNow.Add(55 * time.Minute), Config: cfg},
+					PendingDeadline{Kind: DeadlineHandoffReminder, RefID: "h1"})
+				is.Equal(ErrorCode(err), ECONFLICT) // a scheduler that listed it earlier records nothing
+			}},
+	})
+	t.Run("pending before acknowledgement", func(t *testing.T) {
+		is := is.New(t)
+		i := MustReplay(t, opened(), pending)
+		is.True(slices.ContainsFunc(i.PendingDeadlines(cfg), isKind(DeadlineHandoffReminder))) // reminder listed
 	})
 }
 

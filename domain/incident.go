@@ -252,6 +252,7 @@ type Handoff struct {
 	To              string        `json:"to"`
 	Summary         string        `json:"summary"`
 	RequestedAction string        `json:"requestedAction,omitempty"`
+	TLP             TLP           `json:"tlp"` // labels the summary and requested action; never below the incident's TLP at the offer
 	Deadline        time.Time     `json:"deadline"`
 	Status          HandoffStatus `json:"status"`
 	Reason          string        `json:"reason,omitempty"` // why it was declined, returned or withdrawn
@@ -259,6 +260,10 @@ type Handoff struct {
 	At              time.Time     `json:"at"`
 	UpdatedBy       *Actor        `json:"updatedBy,omitempty"` // who made the last status change
 	UpdatedAt       time.Time     `json:"updatedAt,omitzero"`
+	// ReleaseOnAccept: once accepted, the originating organisation stops holding the incident.
+	ReleaseOnAccept bool      `json:"releaseOnAccept,omitempty"`
+	AcknowledgedBy  *Actor    `json:"acknowledgedBy,omitempty"` // the addressee confirmed receipt
+	AcknowledgedAt  time.Time `json:"acknowledgedAt,omitzero"`
 
 	// What the handoff started with; later configuration versions never change it.
 	PolicyVersion string    `json:"policyVersion,omitempty"`
@@ -319,6 +324,9 @@ type Incident struct {
 	ClosedAt       time.Time       `json:"closedAt,omitzero"`
 	Reopened       int             `json:"reopened,omitempty"`
 
+	// OriginReleased: Origin gave up holding the incident when a handoff it offered with
+	// ReleaseOnAccept was accepted; it ends when Origin owns the incident again.
+	OriginReleased bool `json:"originReleased,omitempty"`
 	// AutoRules lists the policy rules whose automatic escalation was recorded (or found blocked).
 	AutoRules []string `json:"autoRules,omitempty"`
 	// Notified lists the organisations recorded as notified outside the service (TT20 Art. 9).
@@ -389,6 +397,7 @@ const (
 	CmdResolveEscalation     = "ResolveEscalation"
 	CmdOfferHandoff          = "OfferHandoff"
 	CmdAcceptHandoff         = "AcceptHandoff"
+	CmdAcknowledgeHandoff    = "AcknowledgeHandoff"
 	CmdDeclineHandoff        = "DeclineHandoff"
 	CmdReturnHandoff         = "ReturnHandoff"
 	CmdWithdrawHandoff       = "WithdrawHandoff"
@@ -396,6 +405,8 @@ const (
 	CmdReopenIncident        = "ReopenIncident"
 	CmdRecordNotification    = "RecordNotification"
 	CmdSubmitReport          = "SubmitReport"
+	CmdMergeAlerts           = "MergeAlerts"
+	CmdDetachAlert           = "DetachAlert"
 )
 
 // Commands.
@@ -482,14 +493,21 @@ type ResolveEscalation struct {
 }
 
 // OfferHandoff offers ownership to a CERT or a force, to be answered within AnswerWithin (zero:
-// the configured default).
+// the configured default). TLP labels the summary and requested action (empty: the incident's;
+// never less restrictive). With ReleaseOnAccept the originating organisation, offering its own
+// ownership, gives up its access once the offer is accepted; by default it keeps it.
 type OfferHandoff struct {
 	HandoffID       string
 	ToOrg           string
 	Summary         string
 	RequestedAction string
+	TLP             TLP
 	AnswerWithin    time.Duration
+	ReleaseOnAccept bool
 }
+
+// AcknowledgeHandoff confirms that the addressee received an offer; it does not answer it.
+type AcknowledgeHandoff struct{ HandoffID string }
 
 // AcceptHandoff takes ownership offered to the actor's organisation.
 type AcceptHandoff struct{ HandoffID string }
@@ -656,13 +674,18 @@ type EscalationResolved struct {
 }
 
 // HandoffOffered records an offer of ownership from the current owner; By is SystemActor when
-// the offer moved on along the handoff chain.
+// the offer moved on along the handoff chain. TLP labels the summary and requested action;
+// events stored before it existed lack it, and the empty TLP then means the incident's TLP at the
+// time of the offer (apply fills it in). ReleaseOnAccept is false on those events: the
+// originating organisation keeps its access.
 type HandoffOffered struct {
 	HandoffID       string    `json:"handoffId"`
 	From            string    `json:"from"`
 	To              string    `json:"to"`
 	Summary         string    `json:"summary"`
 	RequestedAction string    `json:"requestedAction,omitempty"`
+	TLP             TLP       `json:"tlp,omitempty"`
+	ReleaseOnAccept bool      `json:"releaseOnAccept,omitempty"`
 	Deadline        time.Time `json:"deadline"`
 	By              Actor     `json:"by"`
 	At              time.Time `json:"at"`
@@ -677,11 +700,22 @@ type HandoffOffered struct {
 	Skipped       []string  `json:"skipped,omitempty"`
 }
 
-// HandoffAccepted records that the addressee took ownership.
-type HandoffAccepted struct {
+// HandoffAcknowledged records that the addressee confirmed receipt of an offer; the answer
+// deadline stays, the reminder is no longer sent.
+type HandoffAcknowledged struct {
 	HandoffID string    `json:"handoffId"`
 	By        Actor     `json:"by"`
 	At        time.Time `json:"at"`
+}
+
+// HandoffAccepted records that the addressee took ownership. OriginReleased: the offer was made
+// with ReleaseOnAccept, so the originating organisation stops holding the incident (it keeps
+// what it has as lead, by sharing or escalation).
+type HandoffAccepted struct {
+	HandoffID      string    `json:"handoffId"`
+	OriginReleased bool      `json:"originReleased,omitempty"`
+	By             Actor     `json:"by"`
+	At             time.Time `json:"at"`
 }
 
 // HandoffDeclined records that the addressee refused ownership.
@@ -765,6 +799,9 @@ func (EscalationResolved) EventType() string { return "EscalationResolved" }
 func (HandoffOffered) EventType() string { return "HandoffOffered" }
 
 // EventType implements Event.
+func (HandoffAcknowledged) EventType() string { return "HandoffAcknowledged" }
+
+// EventType implements Event.
 func (HandoffAccepted) EventType() string { return "HandoffAccepted" }
 
 // EventType implements Event.
@@ -796,6 +833,7 @@ func init() {
 	registerEvent[EscalationAcknowledged](1, nil)
 	registerEvent[EscalationResolved](1, nil)
 	registerEvent[HandoffOffered](1, nil)
+	registerEvent[HandoffAcknowledged](1, nil)
 	registerEvent[HandoffAccepted](1, nil)
 	registerEvent[HandoffDeclined](1, nil)
 	registerEvent[HandoffReturned](1, nil)
@@ -875,19 +913,31 @@ func (i *Incident) apply(e Event) {
 			x.Status, x.ResolvedBy, x.ResolvedAt, x.Resolution = EscalationStatusResolved, &by, e.At, e.Resolution
 		}
 	case HandoffOffered:
+		tlp := e.TLP
+		if tlp == "" { // stored before handoffs had their own TLP: the incident's at the time
+			tlp = i.TLP
+		}
 		i.Handoffs = append(i.Handoffs, &Handoff{ID: e.HandoffID, From: e.From, To: e.To, Summary: e.Summary,
-			RequestedAction: e.RequestedAction, Deadline: e.Deadline, Status: HandoffStatusOffered, By: e.By, At: e.At,
+			RequestedAction: e.RequestedAction, TLP: tlp, ReleaseOnAccept: e.ReleaseOnAccept, Deadline: e.Deadline,
+			Status: HandoffStatusOffered, By: e.By, At: e.At,
 			PolicyVersion: e.PolicyVersion, RuleID: e.RuleID, Chain: slices.Clone(e.Chain), RemindBefore: e.RemindBefore,
 			Auto: e.Auto, Follows: e.Follows, RemindAt: e.RemindAt})
+	case HandoffAcknowledged:
+		if h := i.Handoff(e.HandoffID); h != nil {
+			by := e.By
+			h.AcknowledgedBy, h.AcknowledgedAt = &by, e.At
+		}
 	case HandoffAccepted:
 		if h := i.updateHandoff(e.HandoffID, HandoffStatusAccepted, "", e.By, e.At); h != nil {
 			i.Owner = h.To
+			i.OriginReleased = (i.OriginReleased || e.OriginReleased) && i.Owner != i.Origin
 		}
 	case HandoffDeclined:
 		i.updateHandoff(e.HandoffID, HandoffStatusDeclined, e.Reason, e.By, e.At)
 	case HandoffReturned:
 		if h := i.updateHandoff(e.HandoffID, HandoffStatusReturned, e.Reason, e.By, e.At); h != nil {
 			i.Owner = h.From
+			i.OriginReleased = i.OriginReleased && i.Owner != i.Origin // owning it again, the origin holds it
 		}
 	case HandoffWithdrawn:
 		i.updateHandoff(e.HandoffID, HandoffStatusWithdrawn, e.Reason, e.By, e.At)
@@ -898,6 +948,10 @@ func (i *Incident) apply(e Event) {
 		i.Status, i.Resolution, i.CloseSummary, i.ClosedAt = IncidentStatusOpen, "", "", time.Time{}
 		i.ReportDue, i.ClosingReportAt, i.ClosingReportOverdue = time.Time{}, time.Time{}, false // reopening cancels the due report
 		i.Reopened++
+	case IncidentAlertsMerged:
+		i.AlertIDs = unionKeepOrder(i.AlertIDs, e.Alerts...)
+	case IncidentAlertDetached:
+		i.AlertIDs = slices.DeleteFunc(slices.Clone(i.AlertIDs), func(id string) bool { return id == e.Alert })
 	default:
 		i.applyDeadline(e)
 	}
@@ -1536,9 +1590,23 @@ func (i *Incident) OfferHandoff(in Invocation, c OfferHandoff) error {
 	if err != nil {
 		return err
 	}
+	tlp, err := i.itemTLP(c.TLP, "handoff")
+	if err != nil {
+		return err
+	}
 	d, err := within(c.AnswerWithin, cfg.Deadlines.AnswerHandoff, 0, 0, "answer")
 	if err != nil {
 		return err
+	}
+	if c.ReleaseOnAccept {
+		switch {
+		case in.Actor.Org != i.Origin:
+			return Errorf(EFORBIDDEN, "only the originating organisation (%s) can give up its own access on acceptance", i.Origin)
+		case i.Owner != i.Origin:
+			return Errorf(EINVALID, "%s owns the incident now; the originating organisation can give up its access only when it hands over its own ownership", i.Owner)
+		case i.Lead == i.Origin:
+			return Errorf(EINVALID, "%s also leads the incident and would keep its access as lead; assign another lead first", i.Origin)
+		}
 	}
 	if err := i.widenable("hand off"); err != nil {
 		return err
@@ -1551,7 +1619,7 @@ func (i *Incident) OfferHandoff(in Invocation, c OfferHandoff) error {
 	}
 	now := in.Now.UTC()
 	e := HandoffOffered{HandoffID: id, From: i.Owner, To: c.ToOrg, Summary: summary, RequestedAction: action,
-		Deadline: now.Add(d), By: in.Actor, At: now}
+		TLP: tlp, ReleaseOnAccept: c.ReleaseOnAccept, Deadline: now.Add(d), By: in.Actor, At: now}
 	if rule := cfg.PolicyFor(i); rule != nil {
 		e.PolicyVersion, e.RuleID = cfg.Version, rule.ID
 		e.Chain = i.resolveHandoffChain(cfg, rule.HandoffChain, c.ToOrg)
@@ -1579,13 +1647,36 @@ func (i *Incident) answerable(in Invocation, cmd, id string, want HandoffStatus)
 	return h, nil
 }
 
-// AcceptHandoff makes the actor's organisation the owner.
+// AcknowledgeHandoff confirms, once, that the actor's organisation received an offer still
+// waiting for an answer. The answer deadline stays; the reminder is no longer due.
+func (i *Incident) AcknowledgeHandoff(in Invocation, c AcknowledgeHandoff) error {
+	if err := i.guard(in, CmdAcknowledgeHandoff, false); err != nil {
+		return err
+	}
+	h := i.Handoff(c.HandoffID)
+	switch {
+	case h == nil:
+		return Errorf(ENOTFOUND, "handoff %q not found", c.HandoffID)
+	case in.Actor.Org != h.To:
+		return Errorf(EFORBIDDEN, "only %s can acknowledge handoff %q", h.To, h.ID)
+	case h.Status != HandoffStatusOffered:
+		return Errorf(ECONFLICT, "handoff %q is %s, no longer waiting for an answer", h.ID, h.Status)
+	case h.AcknowledgedBy != nil:
+		return Errorf(ECONFLICT, "handoff %q was already acknowledged at %s by %s", h.ID, h.AcknowledgedAt.Format(time.RFC3339), h.AcknowledgedBy.User)
+	}
+	i.record(HandoffAcknowledged{HandoffID: h.ID, By: in.Actor, At: in.Now.UTC()})
+	return nil
+}
+
+// AcceptHandoff makes the actor's organisation the owner; an offer made with ReleaseOnAccept
+// also ends the originating organisation's hold on the incident.
 func (i *Incident) AcceptHandoff(in Invocation, c AcceptHandoff) error {
 	h, err := i.answerable(in, CmdAcceptHandoff, c.HandoffID, HandoffStatusOffered)
 	if err != nil {
 		return err
 	}
-	i.record(HandoffAccepted{HandoffID: h.ID, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffAccepted{HandoffID: h.ID, OriginReleased: h.ReleaseOnAccept && h.From == i.Origin,
+		By: in.Actor, At: in.Now.UTC()})
 	return nil
 }
 

@@ -83,6 +83,13 @@ func offered(id, to string) HandoffOffered {
 		Deadline: incNow.Add(3 * time.Hour), By: by.PoliceCoord, At: incEarlier}
 }
 
+// releasing is an offer made with ReleaseOnAccept.
+func releasing(id, to string) HandoffOffered {
+	e := offered(id, to)
+	e.TLP, e.ReleaseOnAccept = TLPAmber, true
+	return e
+}
+
 func accepted(id string, a Actor) HandoffAccepted {
 	return HandoffAccepted{HandoffID: id, By: a, At: incEarlier}
 }
@@ -145,6 +152,8 @@ func execute(tb testing.TB, i *Incident, in Invocation, cmd any) error {
 		return i.ResolveEscalation(in, c)
 	case OfferHandoff:
 		return i.OfferHandoff(in, c)
+	case AcknowledgeHandoff:
+		return i.AcknowledgeHandoff(in, c)
 	case AcceptHandoff:
 		return i.AcceptHandoff(in, c)
 	case DeclineHandoff:
@@ -629,7 +638,7 @@ func TestIncidentOfferHandoff(t *testing.T) {
 	with := func(m func(*OfferHandoff)) OfferHandoff { c := offer; m(&c); return c }
 	offeredNow := func(to string, within time.Duration) []Event {
 		return []Event{HandoffOffered{HandoffID: "h1", From: "police", To: to, Summary: "malware on the hospital system",
-			RequestedAction: "clean up", Deadline: incNow.Add(within), By: by.PoliceCoord, At: incNow}}
+			RequestedAction: "clean up", TLP: TLPAmber, Deadline: incNow.Add(within), By: by.PoliceCoord, At: incNow}}
 	}
 	runIncidentCases(t, []incidentCase{
 		{name: "to a CERT with the configured deadline", given: []Event{opened()}, by: by.PoliceCoord, when: offer,
@@ -645,6 +654,35 @@ func TestIncidentOfferHandoff(t *testing.T) {
 			then: offeredNow("military", 4*time.Hour)},
 		{name: "after a withdrawn offer", given: []Event{opened(), offered("h0", "vncert"), HandoffWithdrawn{HandoffID: "h0", Reason: "x"}},
 			by: by.PoliceCoord, when: offer, then: offeredNow("provincial-cert", 4*time.Hour)},
+		{name: "its own stricter TLP", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.TLP = TLPAmberStrict }),
+			then: func() []Event {
+				e := offeredNow("provincial-cert", 4*time.Hour)[0].(HandoffOffered)
+				e.TLP = TLPAmberStrict
+				return []Event{e}
+			}(),
+			check: func(is *is.I, i *Incident) { is.Equal(i.Handoff("h1").TLP, TLPAmberStrict) }}, // labels the summary
+		{name: "release on acceptance, another organisation leading", given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}},
+			by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ReleaseOnAccept = true }),
+			then: func() []Event {
+				e := offeredNow("provincial-cert", 4*time.Hour)[0].(HandoffOffered)
+				e.ReleaseOnAccept = true
+				return []Event{e}
+			}(),
+			check: func(is *is.I, i *Incident) {
+				is.True(i.Handoff("h1").ReleaseOnAccept)                        // recorded on the handoff
+				is.True(!i.OriginReleased)                                      // not before acceptance
+				is.True(CanManage(by.PoliceCoord, i.Audience(), testConfig(t))) // the origin still holds it
+			}},
+		{name: "TLP lower than the incident", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.TLP = TLPGreen }),
+			code: EINVALID, msg: "use TLP:AMBER or stricter"},
+		{name: "unknown TLP", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.TLP = "PINK" }), code: EINVALID},
+		{name: "release while the origin leads", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ReleaseOnAccept = true }),
+			code: EINVALID, msg: "assign another lead first"},
+		{name: "release asked by the lead, not the origin", given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}},
+			by: by.DICCoord, when: with(func(c *OfferHandoff) { c.ReleaseOnAccept = true }), code: EFORBIDDEN, msg: "only the originating organisation"},
+		{name: "release when the origin no longer owns it",
+			given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}, offered("h0", "vncert"), accepted("h0", by.VNCERTPartner)},
+			by:    by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ReleaseOnAccept = true }), code: EINVALID, msg: "vncert owns the incident now"},
 		{name: "unknown organisation", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ToOrg = "nowhere" }), code: ENOTFOUND},
 		{name: "neither CERT nor force", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ToOrg = "dept-health" }), code: EINVALID},
 		{name: "to the owner", given: []Event{opened()}, by: by.PoliceCoord, when: with(func(c *OfferHandoff) { c.ToOrg = "police" }), code: EINVALID},
@@ -662,8 +700,41 @@ func TestIncidentOfferHandoff(t *testing.T) {
 	})
 }
 
+func TestIncidentAcknowledgeHandoff(t *testing.T) {
+	given := []Event{opened(), offered("h1", "provincial-cert")}
+	ack := AcknowledgeHandoff{HandoffID: "h1"}
+	acked := HandoffAcknowledged{HandoffID: "h1", By: by.CertResp, At: incEarlier}
+	runIncidentCases(t, []incidentCase{
+		{name: "coordinator of the addressee", given: given, by: by.CertCoord, when: ack,
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertCoord, At: incNow}},
+			check: func(is *is.I, i *Incident) {
+				h := i.Handoff("h1")
+				is.Equal(h.Status, HandoffStatusOffered)      // still waiting for an answer
+				is.Equal(*h.AcknowledgedBy, by.CertCoord)     // who
+				is.Equal(h.AcknowledgedAt, incNow)            // when
+				is.Equal(h.Deadline, incNow.Add(3*time.Hour)) // the answer deadline stays
+				is.Equal(i.Owner, "police")                   // ownership has not moved
+			}},
+		{name: "responder of the addressee", given: given, by: by.CertResp, when: ack,
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertResp, At: incNow}}},
+		{name: "partner of the addressee", given: given, by: by.CertPartner, when: ack,
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertPartner, At: incNow}}},
+		{name: "then accepted", given: append(given[:2:2], acked), by: by.CertCoord, when: AcceptHandoff{HandoffID: "h1"},
+			then: []Event{HandoffAccepted{HandoffID: "h1", By: by.CertCoord, At: incNow}}},
+		{name: "twice", given: append(given[:2:2], acked), by: by.CertCoord, when: ack, code: ECONFLICT, msg: "already acknowledged"},
+		{name: "another organisation", given: given, by: by.PoliceCoord, when: ack, code: EFORBIDDEN, msg: "only provincial-cert"},
+		{name: "reviewer of the addressee", given: given, by: Actor{User: "q", Org: "provincial-cert", Role: RoleReviewer}, when: ack, code: EFORBIDDEN},
+		{name: "answered already", given: append(given[:2:2], accepted("h1", by.CertCoord)), by: by.CertCoord, when: ack, code: ECONFLICT},
+		{name: "withdrawn", given: []Event{opened(atTLP(TLPGreen)), offered("h1", "provincial-cert"), HandoffWithdrawn{HandoffID: "h1", Reason: "x"}},
+			by: by.CertCoord, when: ack, code: ECONFLICT},
+		{name: "unknown handoff", given: given, by: by.CertCoord, when: AcknowledgeHandoff{HandoffID: "h9"}, code: ENOTFOUND},
+		{name: "outside the audience", given: given, by: by.PropagandaCoord, when: ack, code: ENOTFOUND},
+	})
+}
+
 func TestIncidentAcceptHandoff(t *testing.T) {
 	given := []Event{opened(), offered("h1", "provincial-cert")}
+	releasedGiven := []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}, releasing("h1", "provincial-cert")}
 	acc := AcceptHandoff{HandoffID: "h1"}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator of the addressee", given: given, by: by.CertCoord, when: acc,
@@ -676,6 +747,25 @@ func TestIncidentAcceptHandoff(t *testing.T) {
 			}},
 		{name: "partner of the addressee", given: given, by: by.CertPartner, when: acc,
 			then: []Event{HandoffAccepted{HandoffID: "h1", By: by.CertPartner, At: incNow}}},
+		{name: "offered with release: the origin lets go", given: releasedGiven, by: by.CertCoord, when: acc,
+			then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incNow}},
+			check: func(is *is.I, i *Incident) {
+				cfg := testConfig(t)
+				is.True(i.OriginReleased)                                // recorded in state
+				is.Equal(i.Owner, "provincial-cert")                     // ownership moved
+				is.True(i.Audience().OriginReleased)                     // and in the audience
+				is.True(!CanRead(by.PoliceCoord, i.Audience(), cfg))     // the origin no longer reads the AMBER incident
+				is.True(!CanRead(by.PoliceResp, i.Audience(), cfg))      // nor do its responders
+				is.Equal(access(by.DICCoord, i.Audience(), cfg), "rwm")  // the lead still manages
+				is.Equal(access(by.CertCoord, i.Audience(), cfg), "rwm") // the new owner manages
+				is.True(!i.Audience().participates("police"))            // the origin no longer takes part
+			}},
+		{name: "offered with release, the origin escalated to: still takes part", given: append(releasedGiven[:3:3],
+			IncidentEscalated{EscalationID: "e1", From: "dic", To: "police", Reason: "keep police informed", Deadline: incNow, By: by.DICCoord, At: incEarlier}),
+			by: by.CertCoord, when: acc, then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incNow}},
+			check: func(is *is.I, i *Incident) {
+				is.Equal(access(by.PoliceCoord, i.Audience(), testConfig(t)), "rw") // reads and writes as an escalation addressee, no longer manages
+			}},
 		{name: "another organisation", given: given, by: by.PoliceCoord, when: acc, code: EFORBIDDEN, msg: "only provincial-cert"},
 		{name: "responder of the addressee", given: given, by: by.CertResp, when: acc, code: EFORBIDDEN},
 		{name: "unknown handoff", given: given, by: by.CertCoord, when: AcceptHandoff{HandoffID: "h9"}, code: ENOTFOUND},
@@ -719,6 +809,15 @@ func TestIncidentReturnHandoff(t *testing.T) {
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Owner, "police")                             // owner back
 				is.Equal(i.Handoff("h1").Status, HandoffStatusReturned) // returned
+			}},
+		{name: "returned after a release: the origin holds it again",
+			given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}, releasing("h1", "provincial-cert"),
+				HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incEarlier}},
+			by: by.CertCoord, when: ret, then: []Event{HandoffReturned{HandoffID: "h1", Reason: "needs the police", By: by.CertCoord, At: incNow}},
+			check: func(is *is.I, i *Incident) {
+				is.Equal(i.Owner, "police")                                     // owner back
+				is.True(!i.OriginReleased)                                      // no longer released
+				is.True(CanManage(by.PoliceCoord, i.Audience(), testConfig(t))) // the origin manages again
 			}},
 		{name: "not accepted", given: given[:2], by: by.CertCoord, when: ret, code: ECONFLICT},
 		{name: "another organisation", given: given, by: by.PoliceCoord, when: ret, code: EFORBIDDEN},
@@ -795,7 +894,8 @@ var everyCommand = []any{
 	Share{Orgs: []string{"dic"}}, NameRecipients{Users: []string{"dic/giang"}}, ChangeTLP{TLP: TLPRed},
 	Escalate{EscalationID: "e9", ToOrg: "subcommittee", Reason: "x"}, AcknowledgeEscalation{EscalationID: "e1"},
 	ResolveEscalation{EscalationID: "e1", Resolution: "x"}, OfferHandoff{HandoffID: "h9", ToOrg: "vncert", Summary: "x"},
-	AcceptHandoff{HandoffID: "h1"}, DeclineHandoff{HandoffID: "h1", Reason: "x"}, ReturnHandoff{HandoffID: "h1", Reason: "x"},
+	AcknowledgeHandoff{HandoffID: "h1"}, AcceptHandoff{HandoffID: "h1"}, DeclineHandoff{HandoffID: "h1", Reason: "x"},
+	ReturnHandoff{HandoffID: "h1", Reason: "x"},
 	WithdrawHandoff{HandoffID: "h1", Reason: "x"}, CloseIncident{Resolution: ResolutionResolved, Summary: "x"},
 	ReopenIncident{Reason: "x"}, RecordNotification{Orgs: []string{"vncert"}, Channel: "email"},
 	SubmitReport{Form: ReportFormInitial, Summary: "x"},
@@ -818,7 +918,7 @@ func TestIncidentCommandsOnClosedIncident(t *testing.T) {
 			}
 		})
 	}
-	is.Equal(len(everyCommand), 20) // every command but Open
+	is.Equal(len(everyCommand), 21) // every command but Open
 }
 
 func TestIncidentCommandsNotFound(t *testing.T) {
@@ -881,7 +981,8 @@ func TestIncidentLifecycleReplays(t *testing.T) {
 		{by.SubReviewer, AcknowledgeEscalation{EscalationID: "e1"}},
 		{by.SubReviewer, AddNote{NoteID: "n1", Text: "Tiểu ban đã nắm tình hình", TLP: TLPAmberStrict}},
 		{by.PoliceCoord, AssignLead{Org: "dic"}},
-		{by.DICCoord, OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "take over mitigation"}},
+		{by.DICCoord, OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "take over mitigation", TLP: TLPAmberStrict}},
+		{by.CertResp, AcknowledgeHandoff{HandoffID: "h1"}},
 		{by.CertPartner, AcceptHandoff{HandoffID: "h1"}},
 		{by.CertCoord, ChangePhase{Phase: PhaseRecovery}},
 		{by.CertCoord, ReturnHandoff{HandoffID: "h1", Reason: "mitigation done"}},
@@ -960,7 +1061,7 @@ func TestNoteAddedSchemaVersions(t *testing.T) {
 		is := is.New(t)
 		for _, e := range []Event{IncidentOpened{}, IncidentClassified{}, LeadAssigned{}, PhaseChanged{}, NoteAdded{},
 			IndicatorAdded{}, IncidentShared{}, RecipientsNamed{}, TLPChanged{}, IncidentEscalated{}, EscalationAcknowledged{},
-			EscalationResolved{}, HandoffOffered{}, HandoffAccepted{}, HandoffDeclined{}, HandoffReturned{}, HandoffWithdrawn{},
+			EscalationResolved{}, HandoffOffered{}, HandoffAcknowledged{}, HandoffAccepted{}, HandoffDeclined{}, HandoffReturned{}, HandoffWithdrawn{},
 			IncidentClosed{}, IncidentReopened{}} {
 			typ, v, payload, err := EncodeEvent(e)
 			is.NoErr(err) // registered
@@ -994,4 +1095,44 @@ func TestPhase(t *testing.T) {
 	is.Equal(Phase("PANIC").NIST(), "")         // unknown phase has no NIST phase
 	is.Equal(Phase("PANIC").LabelEn(), "PANIC") // unknown phase shows its code
 	is.True(!Phase("PANIC").Valid())            // unknown phase is invalid
+}
+
+// TestHandoffEventsStoredBeforeTLPAndRelease decodes handoff events written before handoffs had a
+// TLP, an acknowledgement and a release: the TLP is the incident's at the time of the offer, and
+// the origin keeps its access.
+func TestHandoffEventsStoredBeforeTLPAndRelease(t *testing.T) {
+	is := is.New(t)
+	e, err := DecodeEvent("HandoffOffered", 1, []byte(`{"handoffId":"h1","from":"police","to":"provincial-cert","summary":"s",`+
+		`"deadline":"2025-06-02T11:00:00Z","by":{"user":"an","org":"police","role":"coordinator"},"at":"2025-06-02T07:00:00Z"}`))
+	is.NoErr(err) // an old offer decodes
+	off := e.(HandoffOffered)
+	is.Equal(off.TLP, TLP(""))    // no TLP of its own
+	is.True(!off.ReleaseOnAccept) // nor a release
+	a, err := DecodeEvent("HandoffAccepted", 1, []byte(`{"handoffId":"h1","by":{"user":"khanh","org":"provincial-cert","role":"coordinator"},"at":"2025-06-02T07:30:00Z"}`))
+	is.NoErr(err)                                // an old acceptance decodes
+	is.True(!a.(HandoffAccepted).OriginReleased) // without a release
+	i := MustReplay(t, opened(atTLP(TLPGreen)), off, TLPChanged{From: TLPGreen, To: TLPAmber, By: by.PoliceCoord, At: incEarlier}, a)
+	is.Equal(i.Handoff("h1").TLP, TLPGreen)                         // the incident's TLP when offered, not today's
+	is.True(!i.OriginReleased)                                      // the origin was not released
+	is.True(CanManage(by.PoliceCoord, i.Audience(), testConfig(t))) // and still holds the incident
+}
+
+// TestOriginReleasedUntilItOwnsAgain: a released origin that accepts ownership back holds the
+// incident again.
+func TestOriginReleasedUntilItOwnsAgain(t *testing.T) {
+	is := is.New(t)
+	cfg := testConfig(t)
+	i := MustReplay(t, opened(), LeadAssigned{Org: "dic", Previous: "police"}, releasing("h1", "provincial-cert"),
+		HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incEarlier},
+		HandoffOffered{HandoffID: "h2", From: "provincial-cert", To: "military", Summary: "s", TLP: TLPAmber, Deadline: incNow.Add(time.Hour), By: by.CertCoord, At: incEarlier},
+		accepted("h2", by.MilitaryCoord))
+	is.True(i.OriginReleased)                            // a later handoff does not restore the origin
+	is.True(!CanRead(by.PoliceCoord, i.Audience(), cfg)) // still out
+	err := i.OfferHandoff(Invocation{Actor: by.MilitaryCoord, Now: incNow, Config: cfg},
+		OfferHandoff{HandoffID: "h3", ToOrg: "police", Summary: "back to you"})
+	is.NoErr(err)                                                                                                          // offered back to the origin
+	is.True(CanRead(by.PoliceCoord, i.Audience(), cfg))                                                                    // which reads it as the addressee
+	is.NoErr(i.AcceptHandoff(Invocation{Actor: by.PoliceCoord, Now: incNow, Config: cfg}, AcceptHandoff{HandoffID: "h3"})) // and accepts
+	is.True(!i.OriginReleased)                                                                                             // owning it again, the origin holds it
+	is.True(CanManage(by.PoliceCoord, i.Audience(), cfg))                                                                  // and manages it
 }

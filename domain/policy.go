@@ -17,13 +17,16 @@ type Audience struct {
 	EscalatedTo []string
 	HandoffTo   []string // handoffs OFFERED or ACCEPTED
 	Drill       bool
+	// OriginReleased: Origin gave up holding the incident on a handoff's acceptance; it then
+	// holds or takes part only as lead, owner, or when shared, escalated or handed off to.
+	OriginReleased bool
 }
 
 // Audience returns the incident's audience; EscalatedTo holds the addressee of every escalation
 // ever made, HandoffTo the addressees of handoffs offered or accepted.
 func (i *Incident) Audience() Audience {
 	a := Audience{TLP: i.TLP, Origin: i.Origin, Lead: i.Lead, Owner: i.Owner, Shared: slices.Clone(i.Shared),
-		Recipients: slices.Clone(i.Recipients), Drill: i.Drill}
+		Recipients: slices.Clone(i.Recipients), Drill: i.Drill, OriginReleased: i.OriginReleased}
 	if i.AffectedSystem != nil {
 		a.InfoClass = i.AffectedSystem.InfoClass
 	}
@@ -38,9 +41,9 @@ func (i *Incident) Audience() Audience {
 	return a
 }
 
-// holds reports whether org originated, leads or owns the incident.
+// holds reports whether org originated (and did not give it up), leads or owns the incident.
 func (a Audience) holds(org string) bool {
-	return org != "" && (org == a.Origin || org == a.Lead || org == a.Owner)
+	return org != "" && (org == a.Origin && !a.OriginReleased || org == a.Lead || org == a.Owner)
 }
 
 // participates reports whether org holds the incident or was brought in by sharing, escalation
@@ -53,7 +56,10 @@ func (a Audience) participates(org string) bool {
 // reach lists every organisation with a way in: participants and the organisations of named
 // recipients.
 func (a Audience) reach() []string {
-	orgs := unionSorted(nil, a.Origin, a.Lead, a.Owner)
+	orgs := unionSorted(nil, a.Lead, a.Owner)
+	if !a.OriginReleased {
+		orgs = unionSorted(orgs, a.Origin)
+	}
 	orgs = unionSorted(orgs, a.Shared...)
 	orgs = unionSorted(orgs, a.EscalatedTo...)
 	orgs = unionSorted(orgs, a.HandoffTo...)
@@ -134,9 +140,10 @@ var incidentCommandRoles = func() map[string][]Role {
 		CmdOpenIncident: {RoleCoordinator, RoleResponder}, CmdClassify: coord, CmdAssignLead: coord,
 		CmdChangePhase: write, CmdAddNote: read, CmdAddIndicator: write, CmdShare: coord,
 		CmdNameRecipients: coord, CmdChangeTLP: write, CmdEscalate: write, CmdAcknowledgeEscalation: read,
-		CmdResolveEscalation: read, CmdOfferHandoff: coord, CmdAcceptHandoff: answer,
+		CmdResolveEscalation: read, CmdOfferHandoff: coord, CmdAcknowledgeHandoff: write, CmdAcceptHandoff: answer,
 		CmdDeclineHandoff: answer, CmdReturnHandoff: answer, CmdWithdrawHandoff: coord,
 		CmdCloseIncident: coord, CmdReopenIncident: coord, CmdRecordNotification: write, CmdSubmitReport: coord,
+		CmdMergeAlerts: {RoleCoordinator, RoleResponder}, CmdDetachAlert: {RoleCoordinator, RoleResponder},
 	}
 }()
 

@@ -96,6 +96,18 @@ func TestPolicyHolders(t *testing.T) {
 		{"offered handoff at AMBER", by.HealthCERTPartner, Audience{TLP: TLPAmber, Origin: "police", Lead: "police", Owner: "police", HandoffTo: []string{"cert-health"}}, "rw"},
 		{"offered handoff at AMBER_STRICT", by.HealthCERTPartner, Audience{TLP: TLPAmberStrict, Origin: "police", Lead: "police", Owner: "police", HandoffTo: []string{"cert-health"}}, ""},
 		{"escalated force at AMBER_STRICT", by.SubCoord, Audience{TLP: TLPAmberStrict, Origin: "police", Lead: "police", Owner: "police", EscalatedTo: []string{"subcommittee"}}, ""},
+		// The origin released on a handoff's acceptance: it holds nothing as originator.
+		{"released origin at AMBER", by.PoliceCoord, released(TLPAmber), ""},
+		{"released origin at AMBER_STRICT", by.PoliceCoord, released(TLPAmberStrict), ""},
+		{"released origin at GREEN reads as anyone", by.PoliceCoord, released(TLPGreen), "r"},
+		{"released origin escalated to at AMBER", by.PoliceCoord, func() Audience { a := released(TLPAmber); a.EscalatedTo = []string{"police"}; return a }(), "rw"},
+		{"released origin shared with at AMBER", by.PoliceResp, func() Audience { a := released(TLPAmber); a.Shared = []string{"police"}; return a }(), "rw"},
+		{"released origin that leads again", by.PoliceCoord, func() Audience { a := released(TLPAmberStrict); a.Lead = "police"; return a }(), "rwm"},
+		{"released origin that owns again", by.PoliceCoord, func() Audience { a := released(TLPAmberStrict); a.Owner = "police"; return a }(), "rwm"},
+		{"released non-force origin of a state secret at GREEN", by.AgencyCoord,
+			Audience{TLP: TLPGreen, InfoClass: InfoSecretSecret, Origin: "dept-health", Lead: "police", Owner: "military", OriginReleased: true}, ""},
+		{"not released: origin holds", by.PoliceCoord, func() Audience { a := released(TLPAmberStrict); a.OriginReleased = false; return a }(), "rwm"},
+		{"new owner of a released incident", by.CertCoord, released(TLPAmberStrict), "rwm"},
 		{"unknown TLP reads as nothing", by.PoliceCoord, Audience{TLP: "PINK", Origin: "police", Lead: "police", Owner: "police"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,6 +119,12 @@ func TestPolicyHolders(t *testing.T) {
 		is := is.New(t)
 		is.True(!CanRead(by.PoliceCoord, policyAudience(TLPClear, false), nil)) // nothing without a directory
 	})
+}
+
+// released is an incident police opened and handed to the provincial CERT with ReleaseOnAccept,
+// the DIC leading.
+func released(t TLP) Audience {
+	return Audience{TLP: t, Origin: "police", Lead: "dic", Owner: "provincial-cert", HandoffTo: []string{"provincial-cert"}, OriginReleased: true}
 }
 
 func TestPolicyItems(t *testing.T) {
@@ -146,7 +164,7 @@ func TestRoleMay(t *testing.T) {
 	is := is.New(t)
 	commands := []string{CmdOpenIncident, CmdClassify, CmdAssignLead, CmdChangePhase, CmdAddNote, CmdAddIndicator,
 		CmdShare, CmdNameRecipients, CmdChangeTLP, CmdEscalate, CmdAcknowledgeEscalation, CmdResolveEscalation,
-		CmdOfferHandoff, CmdAcceptHandoff, CmdDeclineHandoff, CmdReturnHandoff, CmdWithdrawHandoff, CmdCloseIncident,
+		CmdOfferHandoff, CmdAcknowledgeHandoff, CmdAcceptHandoff, CmdDeclineHandoff, CmdReturnHandoff, CmdWithdrawHandoff, CmdCloseIncident,
 		CmdReopenIncident}
 	for _, c := range commands {
 		is.True(RoleMay(RoleCoordinator, c))                       // coordinators may issue every command
@@ -158,10 +176,10 @@ func TestRoleMay(t *testing.T) {
 		may  []string
 	}{
 		{RoleResponder, []string{CmdOpenIncident, CmdChangePhase, CmdAddNote, CmdAddIndicator, CmdChangeTLP, CmdEscalate,
-			CmdAcknowledgeEscalation, CmdResolveEscalation}},
+			CmdAcknowledgeEscalation, CmdResolveEscalation, CmdAcknowledgeHandoff}},
 		{RoleReviewer, []string{CmdAddNote, CmdAcknowledgeEscalation, CmdResolveEscalation}},
 		{RolePartner, []string{CmdChangePhase, CmdAddNote, CmdAddIndicator, CmdChangeTLP, CmdEscalate,
-			CmdAcknowledgeEscalation, CmdResolveEscalation, CmdAcceptHandoff, CmdDeclineHandoff, CmdReturnHandoff}},
+			CmdAcknowledgeEscalation, CmdResolveEscalation, CmdAcknowledgeHandoff, CmdAcceptHandoff, CmdDeclineHandoff, CmdReturnHandoff}},
 	} {
 		for _, c := range commands {
 			want := false

@@ -385,3 +385,36 @@ func TestRestartKeepsEvents(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestCreateOptimistically(t *testing.T) {
+	is := is.New(t)
+	env := MustStore(t, jetstream.MemoryStorage)
+	ctx := context.Background()
+	writer := NewRepo(env.store, newCounter)
+	_, err := writer.Update(ctx, "opt-1", meta("w-1"), func(c *counter) error { return c.Add(5) })
+	is.NoErr(err) // the aggregate exists
+	// Another replica that never saw it assumes it new: the server refuses, the command is re-run
+	// on the loaded state.
+	other := NewRepo(env.MustReplica(t), newCounter).CreateOptimistically()
+	res, err := other.Update(ctx, "opt-1", meta("o-1"), func(c *counter) error { return c.Add(2) })
+	is.NoErr(err)                    // recorded
+	is.Equal(res.Version, uint64(2)) // on top of the existing commit
+	c, _, err := writer.Load(ctx, "opt-1", 0)
+	is.NoErr(err)        // the chain still verifies
+	is.Equal(c.Total, 7) // both additions
+	// A command on an aggregate assumed new that fails leaves no assumed state behind.
+	third := NewRepo(env.MustReplica(t), newCounter).CreateOptimistically()
+	_, err = third.Update(ctx, "opt-1", meta("t-1"), func(c *counter) error { return c.Add(-1) })
+	is.Equal(domain.ErrorCode(err), domain.EINVALID) // refused
+	var seen int
+	_, err = third.Update(ctx, "opt-1", CommandMeta{CommandName: "Read"}, func(c *counter) error { seen = c.Total; return nil })
+	is.NoErr(err) // read
+	res, err = third.Update(ctx, "opt-1", meta("t-2"), func(c *counter) error { seen = c.Total; return c.Add(1) })
+	is.NoErr(err)                    // recorded
+	is.Equal(seen, 7)                // on the real state
+	is.Equal(res.Version, uint64(3)) // after both
+	// Truly new aggregates are created without a load.
+	res, err = other.Update(ctx, "opt-new", meta("n-1"), func(c *counter) error { return c.Add(1) })
+	is.NoErr(err)                    // created
+	is.Equal(res.Version, uint64(1)) // first version
+}

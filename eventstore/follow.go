@@ -64,7 +64,10 @@ func (s *Store) feed(c *Commit, envs []Envelope, err error, log *slog.Logger) {
 	}
 	// Only the start of an aggregate creates an entry: a commit in the middle of an aggregate
 	// this cache does not hold (evicted, or loaded never) would give a partial state.
-	e := s.cache.acquireIf(c.AggregateType+"."+c.AggregateID, c.Prev == "")
+	// A command holding the entry may be waiting for its own append's acknowledgement: never
+	// wait behind it (the follower feeds every read model). Note the commit instead; the entry
+	// drops its state on release if the commit was not its own.
+	e := s.cache.tryAcquireIf(c.AggregateType+"."+c.AggregateID, c.Prev == "", c.Sequence)
 	if e == nil {
 		return
 	}
@@ -99,6 +102,36 @@ func (s *Store) feed(c *Commit, envs []Envelope, err error, log *slog.Logger) {
 		e.cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len()})
 	}
 	e.release(false)
+}
+
+// tryAcquireIf is acquireIf that does not wait for an entry another goroutine holds: it records
+// seq as missed on it and returns nil.
+func (c *cache) tryAcquireIf(key string, create bool, seq uint64) *entry {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	if !ok {
+		if !create {
+			c.mu.Unlock()
+			return nil
+		}
+		if len(c.m) >= c.max {
+			c.evict()
+		}
+		e = &entry{c: c, key: key}
+		c.m[key] = e
+	}
+	c.mu.Unlock()
+	if !e.mu.TryLock() {
+		for {
+			old := e.missed.Load()
+			if seq <= old || e.missed.CompareAndSwap(old, seq) {
+				break
+			}
+		}
+		return nil
+	}
+	e.dropIfMissed()
+	return e
 }
 
 // acquireIf is acquire that creates a missing entry only when create is true; nil otherwise.

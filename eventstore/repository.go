@@ -1,11 +1,13 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -28,9 +30,30 @@ const commandMemory = 1000
 
 // Repo loads and updates aggregates of one type.
 type Repo[A domain.Aggregate] struct {
-	s      *Store
-	typ    string
-	newAgg func(id string) A
+	s          *Store
+	typ        string
+	newAgg     func(id string) A
+	optimistic bool
+	retries    int // conflict retries; maxConflictRetries unless set
+}
+
+// Retries sets how often Update re-runs a command that lost an optimistic-concurrency race
+// before answering CONFLICT (default 20). Aggregates that many writers hit at once (one alert
+// fingerprint repeated by a SOC through several replicas) need more; backoff grows with them.
+func (r *Repo[A]) Retries(n int) *Repo[A] {
+	r.retries = n
+	return r
+}
+
+// CreateOptimistically makes Update take an aggregate that is not in the write-model cache for a
+// new one instead of loading it from the stream: the append then expects no earlier commit, so
+// if the aggregate does exist the server refuses it, and Update loads it and runs the command
+// again. It suits aggregates that are nearly always new when not cached (one per alert
+// fingerprint), where the load is a wasted round trip. The assumed state is never kept unless
+// the append succeeds.
+func (r *Repo[A]) CreateOptimistically() *Repo[A] {
+	r.optimistic = true
+	return r
 }
 
 // NewRepo returns the repository of the aggregates built by newAgg.
@@ -93,8 +116,10 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 	key := r.typ + "." + id
 	for attempt := 0; ; attempt++ {
 		e := r.s.cache.acquire(key)
-		fresh := false
-		if e.agg == nil {
+		fresh, assumed := false, false
+		if e.agg == nil && r.optimistic && attempt == 0 {
+			e.agg, e.st, e.cmds, assumed = r.newAgg(id), State{}, &commandLog{}, true
+		} else if e.agg == nil {
 			agg := r.newAgg(id)
 			commits, err := r.s.LoadCommits(ctx, r.typ, id, 1, 0)
 			if err != nil {
@@ -111,7 +136,7 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 		}
 		if meta.CommandID != "" {
 			if res, ok := e.cmds.get(meta.CommandID); ok {
-				e.release(false)
+				e.release(assumed)
 				r.s.stats.duplicates.Add(1)
 				res.Duplicate = true
 				return res, nil
@@ -123,27 +148,27 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 				continue
 			}
 			v := e.st.Version
-			e.release(false)
+			e.release(assumed)
 			return Result{}, domain.Errorf(domain.ECONFLICT, "%s %s is at version %d, not %d: someone changed it since you loaded it; reload and try again", r.typ, id, v, *meta.ExpectedVersion)
 		}
 		agg := e.agg.(A)
 		if err := fn(agg); err != nil {
 			dirty := len(agg.Changes()) > 0
 			agg.ClearChanges()
-			e.release(dirty)
+			e.release(dirty || assumed)
 			return Result{}, err
 		}
 		changes := agg.Changes()
 		if len(changes) == 0 {
 			res := Result{Sequence: e.st.Sequence, Version: e.st.Version}
-			e.release(false)
+			e.release(assumed)
 			return res, nil
 		}
 		ar, err := r.s.append(ctx, r.typ, id, e.st.Sequence, e.st.Version, e.st.Hash, changes, meta)
 		agg.ClearChanges()
 		if errors.Is(err, errWrongLast) {
 			e.release(true)
-			if attempt >= maxConflictRetries {
+			if attempt >= cmp.Or(r.retries, maxConflictRetries) {
 				return Result{}, domain.Errorf(domain.ECONFLICT, "%s %s is being changed by many writers at once; try again", r.typ, id)
 			}
 			backoff(ctx, attempt)
@@ -170,6 +195,9 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 
 func backoff(ctx context.Context, attempt int) {
 	d := time.Duration(rand.IntN(1+min(attempt, 8))) * time.Millisecond
+	if attempt > 8 { // a long race: let the winner's burst pass
+		d += time.Duration(rand.IntN(4*attempt)) * time.Millisecond
+	}
 	if d == 0 {
 		return
 	}
@@ -219,6 +247,9 @@ type entry struct {
 	agg  domain.Aggregate // nil until loaded
 	st   State
 	cmds *commandLog
+	// missed is the highest stream sequence the follower could not apply because a command
+	// held the entry; state older than it is stale.
+	missed atomic.Uint64
 }
 
 func newCache(max int) *cache { return &cache{m: map[string]*entry{}, max: max} }
@@ -236,7 +267,16 @@ func (c *cache) acquire(key string) *entry {
 	}
 	c.mu.Unlock()
 	e.mu.Lock()
+	e.dropIfMissed()
 	return e
+}
+
+// dropIfMissed forgets the state when the follower skipped a later commit; e.mu is held.
+func (e *entry) dropIfMissed() {
+	if m := e.missed.Load(); m != 0 && (e.agg == nil || m > e.st.Sequence) {
+		e.agg, e.st, e.cmds = nil, State{}, nil
+		e.missed.Store(0)
+	}
 }
 
 // evict drops about a tenth of the entries that nobody holds (map order is random enough).
@@ -258,6 +298,9 @@ func (c *cache) evict() {
 func (e *entry) release(stale bool) {
 	if stale {
 		e.agg, e.st, e.cmds = nil, State{}, nil
+		e.missed.Store(0)
+	} else {
+		e.dropIfMissed()
 	}
 	e.mu.Unlock()
 }

@@ -174,7 +174,7 @@ func (s *Server) removeSuppression(ctx context.Context, in model.RemoveSuppressi
 	if err != nil {
 		return nil, err
 	}
-	if domain.SeriesOf(in.ID) != "" || !strings.HasPrefix(in.ID, "sup-") {
+	if !strings.HasPrefix(in.ID, "sup-") {
 		return nil, domain.Errorf(domain.ENOTFOUND, "suppression rule %q not found", in.ID)
 	}
 	inv := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}

@@ -177,13 +177,17 @@ type ComplexityRoot struct {
 	}
 
 	Handoff struct {
+		AcknowledgedAt  func(childComplexity int) int
+		AcknowledgedBy  func(childComplexity int) int
 		Deadline        func(childComplexity int) int
 		From            func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Reason          func(childComplexity int) int
+		ReleaseOnAccept func(childComplexity int) int
 		RequestedAction func(childComplexity int) int
 		Status          func(childComplexity int) int
 		Summary         func(childComplexity int) int
+		TLP             func(childComplexity int) int
 		To              func(childComplexity int) int
 	}
 
@@ -275,6 +279,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptHandoff         func(childComplexity int, input model.AcceptHandoffInput) int
 		AcknowledgeEscalation func(childComplexity int, input model.AcknowledgeEscalationInput) int
+		AcknowledgeHandoff    func(childComplexity int, input model.AcknowledgeHandoffInput) int
 		AddIndicator          func(childComplexity int, input model.AddIndicatorInput) int
 		AddNote               func(childComplexity int, input model.AddNoteInput) int
 		AssignLead            func(childComplexity int, input model.AssignLeadInput) int
@@ -376,19 +381,21 @@ type ComplexityRoot struct {
 	}
 
 	QueueItem struct {
-		Deadline      func(childComplexity int) int
-		Drill         func(childComplexity int) int
-		From          func(childComplexity int) int
-		ID            func(childComplexity int) int
-		IncidentID    func(childComplexity int) int
-		IncidentTitle func(childComplexity int) int
-		Overdue       func(childComplexity int) int
-		Reason        func(childComplexity int) int
-		SecondsLeft   func(childComplexity int) int
-		Severity      func(childComplexity int) int
-		Status        func(childComplexity int) int
-		TLP           func(childComplexity int) int
-		To            func(childComplexity int) int
+		AcknowledgedAt func(childComplexity int) int
+		Deadline       func(childComplexity int) int
+		Drill          func(childComplexity int) int
+		From           func(childComplexity int) int
+		HandoffTlp     func(childComplexity int) int
+		ID             func(childComplexity int) int
+		IncidentID     func(childComplexity int) int
+		IncidentTitle  func(childComplexity int) int
+		Overdue        func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		SecondsLeft    func(childComplexity int) int
+		Severity       func(childComplexity int) int
+		Status         func(childComplexity int) int
+		TLP            func(childComplexity int) int
+		To             func(childComplexity int) int
 	}
 
 	RevokeTokenPayload struct {
@@ -490,6 +497,8 @@ type HandoffResolver interface {
 
 	Status(ctx context.Context, obj *domain.Handoff) (string, error)
 	Reason(ctx context.Context, obj *domain.Handoff) (*string, error)
+
+	AcknowledgedAt(ctx context.Context, obj *domain.Handoff) (*time.Time, error)
 }
 type IncidentResolver interface {
 	Sector(ctx context.Context, obj *projections.IncidentDetail) (*string, error)
@@ -514,6 +523,7 @@ type MutationResolver interface {
 	AcknowledgeEscalation(ctx context.Context, input model.AcknowledgeEscalationInput) (*model.EscalationPayload, error)
 	ResolveEscalation(ctx context.Context, input model.ResolveEscalationInput) (*model.EscalationPayload, error)
 	OfferHandoff(ctx context.Context, input model.OfferHandoffInput) (*model.HandoffPayload, error)
+	AcknowledgeHandoff(ctx context.Context, input model.AcknowledgeHandoffInput) (*model.HandoffPayload, error)
 	AcceptHandoff(ctx context.Context, input model.AcceptHandoffInput) (*model.HandoffPayload, error)
 	DeclineHandoff(ctx context.Context, input model.DeclineHandoffInput) (*model.HandoffPayload, error)
 	ReturnHandoff(ctx context.Context, input model.ReturnHandoffInput) (*model.HandoffPayload, error)
@@ -556,7 +566,10 @@ type QueryResolver interface {
 	WebhookDeadLetters(ctx context.Context, webhookID string) ([]*projections.DeadLetter, error)
 }
 type QueueItemResolver interface {
+	HandoffTlp(ctx context.Context, obj *projections.QueueItem) (*domain.TLP, error)
+
 	SecondsLeft(ctx context.Context, obj *projections.QueueItem) (int, error)
+	AcknowledgedAt(ctx context.Context, obj *projections.QueueItem) (*time.Time, error)
 }
 type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, filter *model.BoardFilter, since *uint64) (<-chan *model.IncidentChange, error)
@@ -1088,6 +1101,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EscalationPayload.Sequence(childComplexity), true
 
+	case "Handoff.acknowledgedAt":
+		if e.ComplexityRoot.Handoff.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Handoff.AcknowledgedAt(childComplexity), true
+	case "Handoff.acknowledgedBy":
+		if e.ComplexityRoot.Handoff.AcknowledgedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Handoff.AcknowledgedBy(childComplexity), true
 	case "Handoff.deadline":
 		if e.ComplexityRoot.Handoff.Deadline == nil {
 			break
@@ -1112,6 +1137,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Handoff.Reason(childComplexity), true
+	case "Handoff.releaseOnAccept":
+		if e.ComplexityRoot.Handoff.ReleaseOnAccept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Handoff.ReleaseOnAccept(childComplexity), true
 	case "Handoff.requestedAction":
 		if e.ComplexityRoot.Handoff.RequestedAction == nil {
 			break
@@ -1130,6 +1161,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Handoff.Summary(childComplexity), true
+	case "Handoff.tlp":
+		if e.ComplexityRoot.Handoff.TLP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Handoff.TLP(childComplexity), true
 	case "Handoff.to":
 		if e.ComplexityRoot.Handoff.To == nil {
 			break
@@ -1550,6 +1587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeEscalation(childComplexity, args["input"].(model.AcknowledgeEscalationInput)), true
+	case "Mutation.acknowledgeHandoff":
+		if e.ComplexityRoot.Mutation.AcknowledgeHandoff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeHandoff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeHandoff(childComplexity, args["input"].(model.AcknowledgeHandoffInput)), true
 	case "Mutation.addIndicator":
 		if e.ComplexityRoot.Mutation.AddIndicator == nil {
 			break
@@ -2177,6 +2225,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueueChange.Sequence(childComplexity), true
 
+	case "QueueItem.acknowledgedAt":
+		if e.ComplexityRoot.QueueItem.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueItem.AcknowledgedAt(childComplexity), true
 	case "QueueItem.deadline":
 		if e.ComplexityRoot.QueueItem.Deadline == nil {
 			break
@@ -2195,6 +2249,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.QueueItem.From(childComplexity), true
+	case "QueueItem.handoffTlp":
+		if e.ComplexityRoot.QueueItem.HandoffTlp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueItem.HandoffTlp(childComplexity), true
 	case "QueueItem.id":
 		if e.ComplexityRoot.QueueItem.ID == nil {
 			break
@@ -2612,6 +2672,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAcceptHandoffInput,
 		ec.unmarshalInputAcknowledgeEscalationInput,
+		ec.unmarshalInputAcknowledgeHandoffInput,
 		ec.unmarshalInputAddIndicatorInput,
 		ec.unmarshalInputAddNoteInput,
 		ec.unmarshalInputAffectedSystemInput,
@@ -3022,12 +3083,20 @@ func (ec *executionContext) childFields_Handoff(ctx context.Context, field graph
 		return ec.fieldContext_Handoff_summary(ctx, field)
 	case "requestedAction":
 		return ec.fieldContext_Handoff_requestedAction(ctx, field)
+	case "tlp":
+		return ec.fieldContext_Handoff_tlp(ctx, field)
+	case "releaseOnAccept":
+		return ec.fieldContext_Handoff_releaseOnAccept(ctx, field)
 	case "deadline":
 		return ec.fieldContext_Handoff_deadline(ctx, field)
 	case "status":
 		return ec.fieldContext_Handoff_status(ctx, field)
 	case "reason":
 		return ec.fieldContext_Handoff_reason(ctx, field)
+	case "acknowledgedBy":
+		return ec.fieldContext_Handoff_acknowledgedBy(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_Handoff_acknowledgedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Handoff", field.Name)
 }
@@ -3320,6 +3389,8 @@ func (ec *executionContext) childFields_QueueItem(ctx context.Context, field gra
 		return ec.fieldContext_QueueItem_severity(ctx, field)
 	case "tlp":
 		return ec.fieldContext_QueueItem_tlp(ctx, field)
+	case "handoffTlp":
+		return ec.fieldContext_QueueItem_handoffTlp(ctx, field)
 	case "drill":
 		return ec.fieldContext_QueueItem_drill(ctx, field)
 	case "id":
@@ -3338,6 +3409,8 @@ func (ec *executionContext) childFields_QueueItem(ctx context.Context, field gra
 		return ec.fieldContext_QueueItem_overdue(ctx, field)
 	case "secondsLeft":
 		return ec.fieldContext_QueueItem_secondsLeft(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_QueueItem_acknowledgedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueueItem", field.Name)
 }
@@ -3620,6 +3693,20 @@ func (ec *executionContext) field_Mutation_acknowledgeEscalation_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AcknowledgeEscalationInput, error) {
 			return ec.unmarshalNAcknowledgeEscalationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeEscalationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acknowledgeHandoff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AcknowledgeHandoffInput, error) {
+			return ec.unmarshalNAcknowledgeHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeHandoffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6540,6 +6627,52 @@ func (ec *executionContext) fieldContext_Handoff_requestedAction(_ context.Conte
 	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Handoff_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Handoff_tlp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TLP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.TLP) graphql.Marshaler {
+			return ec.marshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Handoff_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type TLP does not have child fields"))
+}
+
+func (ec *executionContext) _Handoff_releaseOnAccept(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Handoff_releaseOnAccept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseOnAccept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Handoff_releaseOnAccept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Handoff_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6607,6 +6740,61 @@ func (ec *executionContext) _Handoff_reason(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Handoff_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Handoff_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Handoff_acknowledgedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Handoff_acknowledgedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Handoff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Handoff_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Handoff_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Handoff().AcknowledgedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Handoff_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _HandoffPayload_handoff(ctx context.Context, field graphql.CollectedField, obj *model.HandoffPayload) (ret graphql.Marshaler) {
@@ -8797,6 +8985,50 @@ func (ec *executionContext) fieldContext_Mutation_offerHandoff(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_acknowledgeHandoff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acknowledgeHandoff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcknowledgeHandoff(ctx, fc.Args["input"].(model.AcknowledgeHandoffInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HandoffPayload) graphql.Marshaler {
+			return ec.marshalNHandoffPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐHandoffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acknowledgeHandoff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acknowledgeHandoff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_acceptHandoff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10975,6 +11207,29 @@ func (ec *executionContext) fieldContext_QueueItem_tlp(_ context.Context, field 
 	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type TLP does not have child fields"))
 }
 
+func (ec *executionContext) _QueueItem_handoffTlp(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueItem_handoffTlp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QueueItem().HandoffTlp(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.TLP) graphql.Marshaler {
+			return ec.marshalOTLP2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QueueItem_handoffTlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type TLP does not have child fields"))
+}
+
 func (ec *executionContext) _QueueItem_drill(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11180,6 +11435,29 @@ func (ec *executionContext) _QueueItem_secondsLeft(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_QueueItem_secondsLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _QueueItem_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueItem_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.QueueItem().AcknowledgedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QueueItem_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _RevokeTokenPayload_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
@@ -13670,6 +13948,43 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Context, obj any) (model.AcknowledgeHandoffInput, error) {
+	var it model.AcknowledgeHandoffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "handoffId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HandoffID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context, obj any) (model.AddIndicatorInput, error) {
 	var it model.AddIndicatorInput
 	if obj == nil {
@@ -14701,7 +15016,11 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "answerWithin"}
+	if _, present := asMap["releaseOnAccept"]; !present {
+		asMap["releaseOnAccept"] = false
+	}
+
+	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14750,6 +15069,13 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 				return it, err
 			}
 			it.RequestedAction = data
+		case "tlp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tlp"))
+			data, err := ec.unmarshalOTLP2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tlp = data
 		case "answerWithin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answerWithin"))
 			data, err := ec.unmarshalODuration2ᚖtimeᚐDuration(ctx, v)
@@ -14757,6 +15083,13 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 				return it, err
 			}
 			it.AnswerWithin = data
+		case "releaseOnAccept":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseOnAccept"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseOnAccept = data
 		}
 	}
 	return it, nil
@@ -16706,6 +17039,16 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "tlp":
+			out.Values[i] = ec._Handoff_tlp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releaseOnAccept":
+			out.Values[i] = ec._Handoff_releaseOnAccept(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "deadline":
 			out.Values[i] = ec._Handoff_deadline(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16759,6 +17102,49 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Handoff_reason(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "acknowledgedBy":
+			out.Values[i] = ec._Handoff_acknowledgedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Handoff_acknowledgedAt(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -17598,6 +17984,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "offerHandoff":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_offerHandoff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeHandoff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acknowledgeHandoff(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18646,6 +19039,44 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "handoffTlp":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._QueueItem_handoffTlp(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "drill":
 			out.Values[i] = ec._QueueItem_drill(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -18697,6 +19128,44 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 				}()
 				res = ec._QueueItem_secondsLeft(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "acknowledgedAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._QueueItem_acknowledgedAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -19803,6 +20272,11 @@ func (ec *executionContext) unmarshalNAcceptHandoffInput2githubᚗcomᚋdieuphoi
 
 func (ec *executionContext) unmarshalNAcknowledgeEscalationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeEscalationInput(ctx context.Context, v any) (model.AcknowledgeEscalationInput, error) {
 	res, err := ec.unmarshalInputAcknowledgeEscalationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAcknowledgeHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeHandoffInput(ctx context.Context, v any) (model.AcknowledgeHandoffInput, error) {
+	res, err := ec.unmarshalInputAcknowledgeHandoffInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

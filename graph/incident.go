@@ -337,7 +337,8 @@ func (s *Server) offerHandoff(ctx context.Context, in model.OfferHandoffInput) (
 		return nil, err
 	}
 	c := domain.OfferHandoff{HandoffID: derivedID(a, in.CommandID, "handoff"), ToOrg: in.ToOrg, Summary: in.Summary,
-		RequestedAction: deref(in.RequestedAction), AnswerWithin: deref(in.AnswerWithin)}
+		RequestedAction: deref(in.RequestedAction), TLP: deref(in.Tlp), AnswerWithin: deref(in.AnswerWithin),
+		ReleaseOnAccept: deref(in.ReleaseOnAccept)}
 	return s.handoffPayload(ctx, command{name: domain.CmdOfferHandoff, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
 		run: func(i *domain.Incident, inv domain.Invocation) error { return i.OfferHandoff(inv, c) }}, c.HandoffID)
 }
@@ -348,6 +349,12 @@ func (s *Server) answerHandoff(ctx context.Context, name, handoffID string, comm
 		return nil, err
 	}
 	return s.handoffPayload(ctx, command{name: name, incidentID: inc, commandID: commandID, run: run}, handoffID)
+}
+
+func (s *Server) acknowledgeHandoff(ctx context.Context, in model.AcknowledgeHandoffInput) (*model.HandoffPayload, error) {
+	c := domain.AcknowledgeHandoff{HandoffID: in.HandoffID}
+	return s.answerHandoff(ctx, domain.CmdAcknowledgeHandoff, in.HandoffID, in.CommandID,
+		func(i *domain.Incident, inv domain.Invocation) error { return i.AcknowledgeHandoff(inv, c) })
 }
 
 func (s *Server) acceptHandoff(ctx context.Context, in model.AcceptHandoffInput) (*model.HandoffPayload, error) {

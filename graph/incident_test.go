@@ -233,3 +233,112 @@ func TestIncidentFlow(t *testing.T) {
 		})
 	}
 }
+
+// TestHandoffTLPAcknowledgeAndRelease offers a handoff labelled with its own TLP that releases the
+// originating organisation on acceptance; the addressee acknowledges receipt once, then accepts,
+// and the origin no longer sees the incident. Refused commands record nothing.
+func TestHandoffTLPAcknowledgeAndRelease(t *testing.T) {
+	is := is.New(t)
+	e := MustEnv(t, withMemoryStorage)
+	police := e.MustToken(t, "police", "an", domain.RoleCoordinator)
+	certResp := e.MustToken(t, "provincial-cert", "long", domain.RoleResponder)
+	certCoord := e.MustToken(t, "provincial-cert", "khanh", domain.RoleCoordinator)
+	id, _ := e.MustOpen(t, police, "Lộ lọt dữ liệu bệnh nhân", domain.TLPAmber)
+	e.MustPost(t, police, `mutation($in: AssignLeadInput!) { assignLead(input: $in) { sequence } }`,
+		map[string]any{"in": map[string]any{"incidentId": id, "org": "dic"}}, nil)
+
+	// A handoff may not be labelled less restrictive than the incident.
+	offer := `mutation($in: OfferHandoffInput!) { offerHandoff(input: $in) { sequence handoff { id tlp releaseOnAccept acknowledgedAt } } }`
+	in := map[string]any{"incidentId": id, "toOrg": "provincial-cert", "summary": "dữ liệu đã bị rao bán", "tlp": "GREEN", "releaseOnAccept": true}
+	last := e.MustLast(t)
+	r := e.Post(t, police, offer, map[string]any{"in": in})
+	is.Equal(r.Code(), "INVALID") // TLP lower than the incident's
+	is.Equal(e.MustLast(t), last) // nothing recorded
+
+	in["tlp"] = "AMBER_STRICT"
+	var off struct {
+		OfferHandoff struct {
+			Handoff struct {
+				ID              string  `json:"id"`
+				TLP             string  `json:"tlp"`
+				ReleaseOnAccept bool    `json:"releaseOnAccept"`
+				AcknowledgedAt  *string `json:"acknowledgedAt"`
+			} `json:"handoff"`
+		} `json:"offerHandoff"`
+	}
+	e.MustPost(t, police, offer, map[string]any{"in": in}, &off)
+	h := off.OfferHandoff.Handoff
+	is.Equal(h.TLP, "AMBER_STRICT")  // its own TLP
+	is.True(h.ReleaseOnAccept)       // the origin lets go on acceptance
+	is.True(h.AcknowledgedAt == nil) // not acknowledged yet
+
+	type inbox struct {
+		HandoffInbox []struct {
+			ID             string  `json:"id"`
+			TLP            string  `json:"tlp"`
+			HandoffTLP     *string `json:"handoffTlp"`
+			AcknowledgedAt *string `json:"acknowledgedAt"`
+		} `json:"handoffInbox"`
+	}
+	var box inbox
+	e.MustPost(t, certResp, `{ handoffInbox { id tlp handoffTlp acknowledgedAt } }`, nil, &box)
+	is.Equal(len(box.HandoffInbox), 1)                        // offered to the CERT
+	is.Equal(box.HandoffInbox[0].TLP, "AMBER")                // the incident's TLP
+	is.Equal(*box.HandoffInbox[0].HandoffTLP, "AMBER_STRICT") // and the handoff's
+	is.True(box.HandoffInbox[0].AcknowledgedAt == nil)        // not acknowledged
+
+	// Only the addressee acknowledges, once.
+	ack := `mutation($in: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $in) { sequence handoff { status acknowledgedAt acknowledgedBy { user org } } } }`
+	ackIn := map[string]any{"in": map[string]any{"handoffId": h.ID}}
+	last = e.MustLast(t)
+	r = e.Post(t, police, ack, ackIn)
+	is.Equal(r.Code(), "FORBIDDEN") // the offering organisation may not
+	is.Equal(e.MustLast(t), last)   // nothing recorded
+	var acked struct {
+		AcknowledgeHandoff struct {
+			Handoff struct {
+				Status         string  `json:"status"`
+				AcknowledgedAt *string `json:"acknowledgedAt"`
+				AcknowledgedBy struct {
+					User string `json:"user"`
+					Org  string `json:"org"`
+				} `json:"acknowledgedBy"`
+			} `json:"handoff"`
+		} `json:"acknowledgeHandoff"`
+	}
+	e.MustPost(t, certResp, ack, ackIn, &acked)
+	is.Equal(acked.AcknowledgeHandoff.Handoff.Status, "OFFERED")           // still waiting for an answer
+	is.True(acked.AcknowledgeHandoff.Handoff.AcknowledgedAt != nil)        // acknowledged
+	is.Equal(acked.AcknowledgeHandoff.Handoff.AcknowledgedBy.User, "long") // by the token's user
+	is.Equal(acked.AcknowledgeHandoff.Handoff.AcknowledgedBy.Org, "provincial-cert")
+	last = e.MustLast(t)
+	r = e.Post(t, certResp, ack, ackIn)
+	is.Equal(r.Code(), "CONFLICT") // twice
+	is.Equal(e.MustLast(t), last)  // nothing recorded
+	box = inbox{}
+	e.MustPost(t, certResp, `{ handoffInbox { id tlp handoffTlp acknowledgedAt } }`, nil, &box)
+	is.True(box.HandoffInbox[0].AcknowledgedAt != nil) // the inbox shows it
+
+	// Accepted: the police, which asked to be released, no longer sees the incident.
+	var accepted struct {
+		AcceptHandoff struct {
+			Sequence uint64 `json:"sequence"`
+			Incident struct {
+				Owner string `json:"owner"`
+			} `json:"incident"`
+		} `json:"acceptHandoff"`
+	}
+	e.MustPost(t, certCoord, `mutation($in: AcceptHandoffInput!) { acceptHandoff(input: $in) { sequence incident { owner } } }`, ackIn, &accepted)
+	is.Equal(accepted.AcceptHandoff.Incident.Owner, "provincial-cert") // ownership moved
+	var board struct {
+		Board struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"board"`
+	}
+	e.MustPost(t, police, `query($s: Sequence) { board(minSequence: $s) { totalCount } }`,
+		map[string]any{"s": accepted.AcceptHandoff.Sequence}, &board)
+	is.Equal(board.Board.TotalCount, 0) // gone from the origin's board
+	e.MustPost(t, certCoord, `query($s: Sequence) { board(minSequence: $s) { totalCount } }`,
+		map[string]any{"s": accepted.AcceptHandoff.Sequence}, &board)
+	is.Equal(board.Board.TotalCount, 1) // on the new owner's
+}

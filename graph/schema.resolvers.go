@@ -42,6 +42,10 @@ func (r *handoffResolver) Reason(ctx context.Context, obj *domain.Handoff) (*str
 	return nonEmpty(obj.Reason), nil
 }
 
+func (r *handoffResolver) AcknowledgedAt(ctx context.Context, obj *domain.Handoff) (*time.Time, error) {
+	return nonZeroTime(obj.AcknowledgedAt), nil
+}
+
 func (r *incidentResolver) Sector(ctx context.Context, obj *projections.IncidentDetail) (*string, error) {
 	return nonEmpty(obj.Sector), nil
 }
@@ -108,6 +112,10 @@ func (r *mutationResolver) ResolveEscalation(ctx context.Context, input model.Re
 
 func (r *mutationResolver) OfferHandoff(ctx context.Context, input model.OfferHandoffInput) (*model.HandoffPayload, error) {
 	return r.s.offerHandoff(ctx, input)
+}
+
+func (r *mutationResolver) AcknowledgeHandoff(ctx context.Context, input model.AcknowledgeHandoffInput) (*model.HandoffPayload, error) {
+	return r.s.acknowledgeHandoff(ctx, input)
 }
 
 func (r *mutationResolver) AcceptHandoff(ctx context.Context, input model.AcceptHandoffInput) (*model.HandoffPayload, error) {
@@ -178,8 +186,16 @@ func (r *queryResolver) HandoffInbox(ctx context.Context, minSequence *uint64) (
 	return r.s.handoffInbox(ctx, minSequence)
 }
 
+func (r *queueItemResolver) HandoffTlp(ctx context.Context, obj *projections.QueueItem) (*domain.TLP, error) {
+	return nonEmpty(obj.HandoffTLP), nil
+}
+
 func (r *queueItemResolver) SecondsLeft(ctx context.Context, obj *projections.QueueItem) (int, error) {
 	return int(obj.TimeLeft / time.Second), nil
+}
+
+func (r *queueItemResolver) AcknowledgedAt(ctx context.Context, obj *projections.QueueItem) (*time.Time, error) {
+	return nonZeroTime(obj.AcknowledgedAt), nil
 }
 
 func (r *subscriptionResolver) IncidentChanged(ctx context.Context, filter *model.BoardFilter, since *uint64) (<-chan *model.IncidentChange, error) {

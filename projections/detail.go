@@ -81,9 +81,19 @@ func (p *Projector) detail(viewer domain.Actor, m *incidentModel, now time.Time)
 		d.Escalations = append(d.Escalations, *x)
 	}
 	for _, h := range i.Handoffs {
-		d.Handoffs = append(d.Handoffs, *h)
+		c := *h
+		if !p.handoffReadable(viewer, m, h) {
+			c.Summary, c.RequestedAction = "", "" // labelled stricter than the viewer may read
+		}
+		d.Handoffs = append(d.Handoffs, c)
 	}
 	return d
+}
+
+// handoffReadable reports whether the viewer may read a handoff's summary and requested action,
+// which its TLP labels: the offering and the addressed organisations may, others as for a note.
+func (p *Projector) handoffReadable(viewer domain.Actor, m *incidentModel, h *domain.Handoff) bool {
+	return viewer.Org == h.From || viewer.Org == h.To || domain.CanReadItem(viewer, m.aud, h.TLP, h.By, p.cfg)
 }
 
 // TimelineEntry is one event of an incident's timeline.
@@ -112,7 +122,14 @@ func (p *Projector) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, e
 		if e.item && !domain.CanReadItem(viewer, m.aud, e.itemTLP, e.actor, p.cfg) {
 			continue
 		}
-		vi, en := Sentence(e.event, e.actor, p.cfg)
+		ev := e.event
+		if off, ok := ev.(domain.HandoffOffered); ok && off.RequestedAction != "" {
+			if h := m.inc.Handoff(off.HandoffID); h != nil && !p.handoffReadable(viewer, m, h) {
+				off.RequestedAction = "" // the sentence quotes it; its TLP is stricter than the viewer's
+				ev = off
+			}
+		}
+		vi, en := Sentence(ev, e.actor, p.cfg)
 		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
 			Type: e.event.EventType(), Actor: e.actor, TextVi: vi, TextEn: en})
 	}
@@ -124,7 +141,8 @@ type QueueItem struct {
 	IncidentID    string
 	IncidentTitle string
 	Severity      domain.Severity
-	TLP           domain.TLP
+	TLP           domain.TLP // the incident's
+	HandoffTLP    domain.TLP // a handoff's own, labelling its summary (Reason); "" for escalations
 	Drill         bool
 	ID            string // escalation or handoff id
 	From          string
@@ -134,6 +152,9 @@ type QueueItem struct {
 	Status        string
 	Overdue       bool
 	TimeLeft      time.Duration // negative when overdue
+	// AcknowledgedAt: when the addressee acknowledged the escalation or confirmed receipt of the
+	// handoff; zero when it has not.
+	AcknowledgedAt time.Time
 }
 
 // EscalationQueue lists the escalations addressed to the viewer's organisation that wait for
@@ -155,7 +176,7 @@ func (p *Projector) EscalationQueue(viewer domain.Actor, acknowledged bool, now 
 			}
 			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
 				Drill: m.inc.Drill, ID: x.ID, From: x.From, To: x.To, Reason: x.Reason, Deadline: x.Deadline, Status: string(x.Status),
-				Overdue: x.Status == domain.EscalationStatusPending && now.After(x.Deadline), TimeLeft: x.Deadline.Sub(now)})
+				Overdue: x.Status == domain.EscalationStatusPending && now.After(x.Deadline), TimeLeft: x.Deadline.Sub(now), AcknowledgedAt: x.AckAt})
 		}
 	}
 	sortQueue(out)
@@ -178,8 +199,8 @@ func (p *Projector) HandoffInbox(viewer domain.Actor, now time.Time) []QueueItem
 				continue
 			}
 			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
-				Drill: m.inc.Drill, ID: h.ID, From: h.From, To: h.To, Reason: h.Summary, Deadline: h.Deadline, Status: string(h.Status),
-				Overdue: now.After(h.Deadline), TimeLeft: h.Deadline.Sub(now)})
+				HandoffTLP: h.TLP, Drill: m.inc.Drill, ID: h.ID, From: h.From, To: h.To, Reason: h.Summary, Deadline: h.Deadline,
+				Status: string(h.Status), Overdue: now.After(h.Deadline), TimeLeft: h.Deadline.Sub(now), AcknowledgedAt: h.AcknowledgedAt})
 		}
 	}
 	sortQueue(out)

@@ -28,7 +28,7 @@ type incidentModel struct {
 
 func sameAudience(a, b domain.Audience) bool {
 	return a.TLP == b.TLP && a.InfoClass == b.InfoClass && a.Origin == b.Origin && a.Lead == b.Lead && a.Owner == b.Owner &&
-		a.Drill == b.Drill && slices.Equal(a.Shared, b.Shared) && slices.Equal(a.Recipients, b.Recipients) &&
+		a.Drill == b.Drill && a.OriginReleased == b.OriginReleased && slices.Equal(a.Shared, b.Shared) && slices.Equal(a.Recipients, b.Recipients) &&
 		slices.Equal(a.EscalatedTo, b.EscalatedTo) && slices.Equal(a.HandoffTo, b.HandoffTo)
 }
 
@@ -151,7 +151,7 @@ func (p *Projector) applyIncident(c *eventstore.Commit, envs []eventstore.Envelo
 			}
 		case domain.HandoffOffered:
 			ch.InboxOrgs = append(ch.InboxOrgs, ev.To)
-		case domain.HandoffAccepted, domain.HandoffDeclined, domain.HandoffWithdrawn, domain.HandoffReturned:
+		case domain.HandoffAcknowledged, domain.HandoffAccepted, domain.HandoffDeclined, domain.HandoffWithdrawn, domain.HandoffReturned:
 			if h := m.inc.Handoff(handoffID(ev)); h != nil {
 				ch.InboxOrgs = append(ch.InboxOrgs, h.To)
 			}
@@ -601,6 +601,8 @@ func escalationID(e domain.Event) string {
 
 func handoffID(e domain.Event) string {
 	switch ev := e.(type) {
+	case domain.HandoffAcknowledged:
+		return ev.HandoffID
 	case domain.HandoffAccepted:
 		return ev.HandoffID
 	case domain.HandoffDeclined:

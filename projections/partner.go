@@ -28,7 +28,7 @@ func ReasonFor(a domain.Actor, aud domain.Audience) PartnerReason {
 	switch {
 	case org == "":
 		return ReasonCommunity
-	case org == aud.Origin || org == aud.Lead:
+	case org == aud.Origin && !aud.OriginReleased || org == aud.Lead:
 		return ReasonOwn
 	case slices.Contains(aud.HandoffTo, org):
 		return ReasonHandoff

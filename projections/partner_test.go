@@ -25,6 +25,10 @@ func TestReasonFor(t *testing.T) {
 		{"named at RED", domain.Audience{TLP: domain.TLPRed, Origin: "police", Owner: "police", Recipients: []string{"vncert/giang"}}, ReasonShared},
 		{"escalated beats shared", domain.Audience{TLP: domain.TLPAmber, Origin: "police", Owner: "police", Shared: []string{"vncert"}, EscalatedTo: []string{"vncert"}}, ReasonEscalated},
 		{"green, not involved", domain.Audience{TLP: domain.TLPGreen, Origin: "police", Owner: "police"}, ReasonCommunity},
+		{"originated, released on a handoff, escalated to", domain.Audience{TLP: domain.TLPAmber, Origin: "vncert", Lead: "police", Owner: "police",
+			OriginReleased: true, EscalatedTo: []string{"vncert"}}, ReasonEscalated},
+		{"originated, released on a handoff, green", domain.Audience{TLP: domain.TLPGreen, Origin: "vncert", Lead: "police", Owner: "police",
+			OriginReleased: true}, ReasonCommunity},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			is := is.New(t)

@@ -200,10 +200,18 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 	case domain.HandoffOffered:
 		vi = avi + tlOnBehalfVi(cfg, actor, e.From) + " đã đề nghị chuyển giao sự cố cho " + tlOrgVi(cfg, e.To)
 		en = aen + tlOnBehalfEn(cfg, actor, e.From) + " offered to hand the incident over to " + tlOrgEn(cfg, e.To)
+		if e.TLP != "" {
+			vi += " (" + tlTLP(e.TLP) + ")"
+			en += " (" + tlTLP(e.TLP) + ")"
+		}
 		if e.Auto {
 			vi += " (tự động, đơn vị tiếp theo trong chuỗi chuyển giao)"
 			en += " (automatically, next in the handoff chain)"
 			vi, en = tlSkipped(cfg, vi, en, e.Skipped)
+		}
+		if e.ReleaseOnAccept {
+			vi += "; khi được tiếp nhận, " + tlOrgVi(cfg, e.From) + " sẽ thôi giữ quyền truy cập sự cố"
+			en += "; once accepted, " + tlOrgEn(cfg, e.From) + " gives up its access to the incident"
 		}
 		vi, en = tlEnd(vi), tlEnd(en)
 		if x := tlText(e.RequestedAction, tlShortExcerpt); x != "" {
@@ -216,9 +224,19 @@ func Sentence(e domain.Event, actor domain.Actor, cfg *domain.Config) (vi, en st
 		}
 		return vi, en
 
+	case domain.HandoffAcknowledged:
+		return tlEnd(avi + " đã xác nhận đã nhận đề nghị chuyển giao sự cố, chưa trả lời tiếp nhận hay từ chối"),
+			tlEnd(aen + " acknowledged receipt of the handoff offer, without accepting or declining it yet")
+
 	case domain.HandoffAccepted:
-		return tlEnd(avi + " đã tiếp nhận chuyển giao sự cố"),
-			tlEnd(aen + " accepted the handoff and took ownership of the incident")
+		vi = avi + " đã tiếp nhận chuyển giao sự cố"
+		en = aen + " accepted the handoff and took ownership of the incident"
+		if e.OriginReleased {
+			// The event does not name the origin: the incident's first entry does.
+			vi += "; theo đề nghị chuyển giao, đơn vị mở sự cố thôi giữ quyền truy cập sự cố (trừ khi còn chủ trì hoặc được chia sẻ, chuyển cấp)"
+			en += "; as the offer asked, the originating organisation no longer holds the incident (unless it leads it, or it was shared or escalated to it)"
+		}
+		return tlEnd(vi), tlEnd(en)
 
 	case domain.HandoffDeclined:
 		return tlWithReason(avi+" đã từ chối tiếp nhận chuyển giao sự cố", aen+" declined the handoff", e.Reason)

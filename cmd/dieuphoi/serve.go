@@ -16,19 +16,32 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/graph"
+	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // eventLog is an opened event log with what it runs on; close releases everything in order.
 type eventLog struct {
-	store    *eventstore.Store
+	store *eventstore.Store
+	// alerts is the alert ingest log: its own stream, so that alert volume never floods the
+	// incident log and its follower.
+	alerts   *eventstore.Store
 	nc       *nats.Conn
 	embedded *server.Server
 	close    func()
+}
+
+// alertsStoreConfig is the alerts stream: DIEUPHOI_ALERTS, subjects dieuphoi.alerts.<type>.<id>.
+// Its duplicate window is short: JetStream keeps every message id of the window in memory, and
+// alert reports are idempotent by their command ids anyway.
+func alertsStoreConfig(replicas int, storage jetstream.StorageType) eventstore.Config {
+	return eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts", Replicas: replicas, Storage: storage,
+		DuplicateWindow: 30 * time.Second, CacheSize: 200_000}
 }
 
 // openLog connects to the external NATS given by --nats-url, or starts the embedded server on
@@ -80,6 +93,11 @@ func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error)
 		l.shutdown()
 		return nil, err
 	}
+	l.alerts, err = eventstore.Open(ctx, l.nc, signer, alertsStoreConfig(c.Replicas, storage))
+	if err != nil {
+		l.shutdown()
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -88,6 +106,9 @@ func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error)
 func (l *eventLog) shutdown() {
 	if l.store != nil {
 		l.store.Close()
+	}
+	if l.alerts != nil {
+		l.alerts.Close()
 	}
 	if l.nc != nil {
 		if err := l.nc.Drain(); err == nil {
@@ -151,17 +172,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer el.shutdown()
+	alertsAtStart, err := el.alerts.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
 
 	tokenKey, err := eventstore.LoadOrCreateKey(c.tokenKeyPath())
 	if err != nil {
 		return err
 	}
 	proj := projections.New(dcfg, log)
+	alertModel := projections.NewAlerts(dcfg, proj, log)
 	gsrv := graph.New(graph.Deps{Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
-		Log: log, AllowedOrigins: splitList(c.Origins)})
+		Log: log, AllowedOrigins: splitList(c.Origins), AlertStore: el.alerts, Alerts: alertModel})
+	ingester := ingest.New(ingest.Deps{Store: el.alerts, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
 	sched := projections.NewScheduler(el.store, proj, nil, log)
 	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
-		webhookKey: tokenKey.Public().(ed25519.PublicKey)}
+		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
+		alertsAtStart: alertsAtStart}
 	// One pass over the log feeds the write models and the read models; it restarts after an
 	// error (a NATS outage) where it stopped.
 	followCtx, stopFollow := context.WithCancel(context.Background())
@@ -176,6 +204,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 	defer func() { stopFollow(); <-followDone }()
+
+	// The alerts stream has its own follower: the alert-series write models and the triage
+	// read model.
+	alertsCtx, stopAlerts := context.WithCancel(context.Background())
+	alertsDone := make(chan struct{})
+	go func() {
+		defer close(alertsDone)
+		for alertsCtx.Err() == nil {
+			if err := el.alerts.Follow(alertsCtx, log, alertModel.Sink()); err != nil && alertsCtx.Err() == nil {
+				log.Error("alerts follower stopped; restarting", "err", err)
+				time.Sleep(time.Second)
+			}
+		}
+	}()
+	defer func() { stopAlerts(); <-alertsDone }()
+
+	// SOCs that publish directly: dieuphoi.ingest.<source>, shared by the replicas in a queue group.
+	ingestCtx, stopIngest := context.WithCancel(context.Background())
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- ingester.Run(ingestCtx, el.nc) }()
+	defer func() {
+		stopIngest()
+		if err := <-ingestDone; err != nil {
+			log.Error("NATS alert ingest", "err", err)
+		}
+	}()
 
 	// Deadlines fire from the read models on every replica; the domain's invariants let exactly
 	// one replica record each.
@@ -223,6 +277,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	gsrv.Close() // websockets are hijacked: http.Server.Shutdown does not end them
 	proj.CloseSubscriptions()
+	alertModel.CloseSubscriptions()
 	return nil
 }
 
@@ -248,11 +303,17 @@ type service struct {
 	// webhookKey verifies webhook signatures; partners fetch it from /.well-known/dieuphoi/keys.
 	webhookKey ed25519.PublicKey
 	requests   atomic.Uint64
+	alertStore *eventstore.Store
+	alerts     *projections.Alerts
+	ingest     *ingest.Service
+	// alertsAtStart is the alerts stream's last sequence when the service started.
+	alertsAtStart uint64
 }
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.graph)
+	mux.Handle(ingest.Path, s.ingest)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /.well-known/dieuphoi/keys", projections.WebhookKeysHandler(s.webhookKey))
 	mux.HandleFunc("GET /metrics", s.metrics)
@@ -279,6 +340,13 @@ func (s *service) healthz(w http.ResponseWriter, r *http.Request) {
 	if f := s.proj.Applied(); f < last {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, `{"status":"catching-up","applied":%d,"last":%d}`+"\n", f, last)
+		return
+	}
+	// The alerts stream keeps moving under ingest load: healthy once the triage read model has
+	// read what the stream held when the service started.
+	if f := s.alerts.Applied(); f < s.alertsAtStart {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"status":"catching-up","alertsApplied":%d,"alertsLast":%d}`+"\n", f, s.alertsAtStart)
 		return
 	}
 	fmt.Fprintf(w, `{"status":"ok","sequence":%d}`+"\n", last)
@@ -308,5 +376,12 @@ func (s *service) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_skipped_total Deadlines another replica had already recorded, or that no longer applied.\n# TYPE dieuphoi_deadlines_skipped_total counter\ndieuphoi_deadlines_skipped_total %d\n", ss.Skipped)
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_failed_total Deadline commands that failed and were retried.\n# TYPE dieuphoi_deadlines_failed_total counter\ndieuphoi_deadlines_failed_total %d\n", ss.Failed)
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_pending Deadlines in this replica's index.\n# TYPE dieuphoi_deadlines_pending gauge\ndieuphoi_deadlines_pending %d\n", s.proj.PendingDeadlineCount())
+	is := s.ingest.Stats()
+	alast, _ := s.alertStore.LastSequence(r.Context())
+	fmt.Fprintf(w, "# HELP dieuphoi_alerts_ingested_total Alert reports by outcome.\n# TYPE dieuphoi_alerts_ingested_total counter\n")
+	fmt.Fprintf(w, "dieuphoi_alerts_ingested_total{status=\"accepted\"} %d\ndieuphoi_alerts_ingested_total{status=\"duplicate\"} %d\n", is.Accepted, is.Duplicate)
+	fmt.Fprintf(w, "dieuphoi_alerts_ingested_total{status=\"suppressed\"} %d\ndieuphoi_alerts_ingested_total{status=\"rejected\"} %d\n", is.Suppressed, is.Rejected)
+	fmt.Fprintf(w, "# HELP dieuphoi_alerts Alerts in the triage read model.\n# TYPE dieuphoi_alerts gauge\ndieuphoi_alerts %d\n", s.alerts.Len())
+	fmt.Fprintf(w, "# HELP dieuphoi_alerts_projection_lag Commits of the alerts stream the triage read model has not applied yet.\n# TYPE dieuphoi_alerts_projection_lag gauge\ndieuphoi_alerts_projection_lag %d\n", alast-min(alast, s.alerts.Applied()))
 	s.graph.WriteMetrics(w)
 }

@@ -23,6 +23,11 @@ type AcknowledgeEscalationInput struct {
 	EscalationID string  `json:"escalationId"`
 }
 
+type AcknowledgeHandoffInput struct {
+	CommandID *string `json:"commandId,omitempty"`
+	HandoffID string  `json:"handoffId"`
+}
+
 type AddIndicatorInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
@@ -308,13 +313,17 @@ type NameRecipientsInput struct {
 }
 
 type OfferHandoffInput struct {
-	CommandID       *string        `json:"commandId,omitempty"`
-	ExpectedVersion *int           `json:"expectedVersion,omitempty"`
-	IncidentID      string         `json:"incidentId"`
-	ToOrg           string         `json:"toOrg"`
-	Summary         string         `json:"summary"`
-	RequestedAction *string        `json:"requestedAction,omitempty"`
-	AnswerWithin    *time.Duration `json:"answerWithin,omitempty"`
+	CommandID       *string `json:"commandId,omitempty"`
+	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
+	IncidentID      string  `json:"incidentId"`
+	ToOrg           string  `json:"toOrg"`
+	Summary         string  `json:"summary"`
+	RequestedAction *string `json:"requestedAction,omitempty"`
+	// Labels the summary and requested action; default the incident's TLP, and never less restrictive.
+	Tlp          *domain.TLP    `json:"tlp,omitempty"`
+	AnswerWithin *time.Duration `json:"answerWithin,omitempty"`
+	// Give up your organisation's access once the offer is accepted (only the originating organisation, handing over its own ownership, not while it leads).
+	ReleaseOnAccept *bool `json:"releaseOnAccept,omitempty"`
 }
 
 type OpenIncidentInput struct {
