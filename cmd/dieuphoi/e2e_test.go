@@ -123,4 +123,22 @@ func TestDemoTokenAndGraphQLThroughTheBinary(t *testing.T) {
 	is.Equal(len(q), 1)
 	is.Equal(q[0].From, "dic")
 	is.True(q[0].SecondsLeft > 0)
+
+	// A SOC pushes an alert; verify walks both logs, the alerts stream included.
+	soc := mustToken(t, srv, data, "soc-dic", "wazuh", "ingest")
+	req, _ := http.NewRequest(http.MethodPost, "http://"+srv.http+"/api/v1/alerts", strings.NewReader(
+		`[{"source":"soc-dic","sourceRef":"w-1","title":"SSH brute force","severity":"HIGH","observedAt":"2026-11-21T08:00:00+07:00","asset":"mail.example.gov.vn"}]`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+soc)
+	resp, err := http.DefaultClient.Do(req)
+	is.NoErr(err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK)
+	is.True(strings.Contains(string(body), `"status":"accepted"`)) // the alert was taken
+	out.Reset()
+	err = run(context.Background(), []string{"dieuphoi", "verify", "--data", data, "--nats-listen", srv.nats}, func(string) string { return "" }, &out, io.Discard)
+	is.NoErr(err)                                                                           // both logs intact
+	is.True(strings.Contains(out.String(), "alerts (DIEUPHOI_ALERTS):\nchecked 1 commits")) // the alert's commit was checked
+	is.True(strings.Contains(out.String(), "event log (DIEUPHOI_EVENTS):"))
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/dieuphoi/dieuphoi/eventstore"
 )
 
 // runVerify checks the log's signatures and hash chains. Against a running embedded service it
@@ -26,30 +28,45 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer el.shutdown()
 	start := time.Now()
-	var rep interface {
-		OK() bool
-		Summary() string
-	}
+	// Both logs: incidents and the rest in the event stream, SOC alerts in their own stream.
+	logs := []struct {
+		name  string
+		store *eventstore.Store
+	}{{"event log (" + el.store.Config().Stream + ")", el.store}, {"alerts (" + el.alerts.Config().Stream + ")", el.alerts}}
+	broken := false
 	if aggregate != "" {
 		typ, id, ok := strings.Cut(aggregate, "/")
 		if !ok {
 			return fmt.Errorf("--aggregate %q: write TYPE/ID", aggregate)
 		}
-		r, err := el.store.VerifyAggregate(ctx, typ, id)
-		if err != nil {
-			return err
+		found := false
+		for _, l := range logs {
+			r, err := l.store.VerifyAggregate(ctx, typ, id)
+			if err != nil {
+				return err
+			}
+			if r.Commits == 0 {
+				continue
+			}
+			found = true
+			fmt.Fprintf(stdout, "%s:\n%s", l.name, r.Summary())
+			broken = broken || !r.OK()
 		}
-		rep = r
+		if !found {
+			return fmt.Errorf("no commits of %s %s in either log", typ, id)
+		}
 	} else {
-		r, err := el.store.VerifyAll(ctx)
-		if err != nil {
-			return err
+		for _, l := range logs {
+			r, err := l.store.VerifyAll(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s:\n%s", l.name, r.Summary())
+			broken = broken || !r.OK()
 		}
-		rep = r
 	}
-	fmt.Fprint(stdout, rep.Summary())
 	fmt.Fprintf(stdout, "took %s\n", time.Since(start).Round(time.Millisecond))
-	if !rep.OK() {
+	if broken {
 		return fmt.Errorf("the log is broken")
 	}
 	return nil
