@@ -83,6 +83,7 @@ func BenchmarkReadModels(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d incidents (%d commits) in %s", n, last, time.Since(t0).Round(time.Millisecond))
+	heap, rss := heapMiB(), rssMiB() // write models, read models and the embedded server's JetStream
 	ctx := context.Background()
 	b.ResetTimer()
 
@@ -137,6 +138,8 @@ func BenchmarkReadModels(b *testing.B) {
 	b.ReportMetric(percentile(lat, 0.5), "board-p50-ms")
 	b.ReportMetric(percentile(lat, 0.99), "board-p99-ms")
 	b.ReportMetric(float64(n), "incidents")
+	b.ReportMetric(heap, "heap-MiB")
+	b.ReportMetric(rss, "rss-MiB")
 }
 
 // BenchmarkTimeline1000 reads the timeline of an incident with 1,000 events.
