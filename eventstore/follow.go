@@ -134,21 +134,6 @@ func (c *cache) tryAcquireIf(key string, create bool, seq uint64) *entry {
 	return e
 }
 
-// acquireIf is acquire that creates a missing entry only when create is true; nil otherwise.
-func (c *cache) acquireIf(key string, create bool) *entry {
-	if create {
-		return c.acquire(key)
-	}
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if !ok {
-		return nil
-	}
-	e.mu.Lock()
-	return e
-}
-
 // WaitFollowed blocks until the follower has applied seq or ctx ends.
 func (s *Store) WaitFollowed(ctx context.Context, seq uint64) error {
 	for {

@@ -48,11 +48,10 @@ type chainState struct {
 }
 
 type verifier struct {
-	s       *Store
-	mu      sync.Mutex
-	rep     Report
-	chains  map[string]*chainState
-	prevSeq uint64
+	s      *Store
+	mu     sync.Mutex
+	rep    Report
+	chains map[string]*chainState
 	// roots remembers batch signatures already verified in this run: the commits of one signing
 	// batch share a signature, which needs checking only once.
 	roots rootCache

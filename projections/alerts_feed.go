@@ -30,7 +30,6 @@ type alertFeed struct {
 	floor uint64 // changes at or below it may have been dropped
 	last  uint64
 	subs  map[*AlertSubscription]struct{}
-	cfg   *domain.Config
 }
 
 func (f *alertFeed) init(max int) {

@@ -162,11 +162,10 @@ func BenchmarkTimeline1000(b *testing.B) {
 	b.ResetTimer()
 	for range 300 {
 		t := time.Now()
-		tl, err := e.proj.Timeline(sharedWith, id)
-		if err == nil {
+		if _, err := e.proj.Timeline(sharedWith, id); err == nil {
 			b.Fatal("dic must not see it")
 		}
-		tl, err = e.proj.Timeline(opener, id)
+		tl, err := e.proj.Timeline(opener, id)
 		if err != nil || len(tl) != 1000 {
 			b.Fatalf("timeline: %v, %d entries", err, len(tl))
 		}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
@@ -195,5 +194,3 @@ func (p *Projector) canSee(v viewer, aud domain.Audience, r readers) bool {
 	}
 	return r.has(v.org)
 }
-
-func utc(t time.Time) time.Time { return t.UTC() }

@@ -33,7 +33,6 @@ type Scheduler struct {
 	Workers int
 
 	fired, skipped, failed atomic.Uint64
-	lastReports            time.Time
 }
 
 // NewScheduler returns the scheduler of one replica; now is the injectable clock (nil: time.Now).

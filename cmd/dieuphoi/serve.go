@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -33,7 +32,6 @@ type eventLog struct {
 	alerts   *eventstore.Store
 	nc       *nats.Conn
 	embedded *server.Server
-	close    func()
 }
 
 // alertsStoreConfig is the alerts stream: DIEUPHOI_ALERTS, subjects dieuphoi.alerts.<type>.<id>.
@@ -302,7 +300,6 @@ type service struct {
 	sched  *projections.Scheduler
 	// webhookKey verifies webhook signatures; partners fetch it from /.well-known/dieuphoi/keys.
 	webhookKey ed25519.PublicKey
-	requests   atomic.Uint64
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
 	ingest     *ingest.Service
