@@ -13,7 +13,7 @@ import (
 // before t). The result answers board queries "as of 14:00 yesterday" exactly as the live read
 // models answered then. It reads the log from the start: its cost grows with the log.
 func AsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Config, t time.Time) (*Projector, error) {
-	p := New(cfg, nil)
+	p := newSnapshot(cfg)
 	err := store.Read(ctx, eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
 		if c.RecordedAt.After(t) {
 			return eventstore.ErrStop
@@ -35,7 +35,7 @@ func IncidentAsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Conf
 	if err != nil {
 		return nil, err
 	}
-	p := New(cfg, nil)
+	p := newSnapshot(cfg)
 	for _, c := range commits {
 		if c.RecordedAt.After(t) {
 			break
@@ -44,4 +44,12 @@ func IncidentAsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Conf
 		p.Apply(c, envs, err)
 	}
 	return p, nil
+}
+
+// newSnapshot returns read models for answering queries as of a moment: no deadline index (they
+// never schedule) and no change feed (nobody subscribes to the past).
+func newSnapshot(cfg *domain.Config) *Projector {
+	p := New(cfg, nil)
+	p.snapshot = true
+	return p
 }

@@ -137,7 +137,9 @@ func (p *Projector) applyIncident(c *eventstore.Commit, envs []eventstore.Envelo
 		m.aud, m.readers = aud, p.computeReaders(aud) // only when who may read can have changed
 	}
 	p.rows[m.row] = p.row(m)
-	p.deadlines.set(c.AggregateID, m.inc.PendingDeadlines(p.cfg))
+	if !p.snapshot {
+		p.deadlines.set(c.AggregateID, m.inc.PendingDeadlines(p.cfg))
+	}
 	ch := &Change{Sequence: c.Sequence, IncidentID: c.AggregateID, aud: m.aud, readers: m.readers, before: before, beforeReaders: beforeReaders,
 		Types: make([]string, len(envs))}
 	for i, e := range envs {

@@ -42,6 +42,10 @@ type Projector struct {
 	// for the correlation of incoming alerts.
 	corr map[string][]string
 
+	// snapshot read models (time travel, rebuild reports) answer queries only: they keep no
+	// deadline index and retain no changes for subscribers.
+	snapshot bool
+
 	applied atomic.Uint64
 	waitMu  sync.Mutex
 	waitCh  chan struct{}
@@ -121,9 +125,11 @@ func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err 
 		p.mu.Unlock()
 	}
 	p.applied.Store(c.Sequence)
-	if ch != nil {
+	switch {
+	case p.snapshot:
+	case ch != nil:
 		p.hub.publish(ch)
-	} else {
+	default:
 		p.hub.advance(c.Sequence)
 	}
 	p.waitMu.Lock()
