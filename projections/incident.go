@@ -35,9 +35,8 @@ func sameAudience(a, b domain.Audience) bool {
 // boardRow holds what the board's scan reads, by value, so that a scan over 100,000 incidents
 // walks memory in order instead of chasing pointers.
 type boardRow struct {
-	r0       uint64  // readers, first 64 organisations of the directory
-	rN       readers // the whole bitset when the directory has more
-	red      bool    // TLP:RED: ask the policy per person
+	r0       uint64 // readers, first 64 organisations of the directory
+	red      bool   // TLP:RED: ask the policy per person
 	open     bool
 	drill    bool
 	sev      int8 // severity rank
@@ -57,32 +56,19 @@ func (p *Projector) row(m *incidentModel) boardRow {
 	if len(m.readers) > 0 {
 		r.r0 = m.readers[0]
 	}
-	if len(m.readers) > 1 {
-		r.rN = m.readers
-	}
 	if d := nextDeadline(i, time.Time{}); d != nil {
 		r.deadline = d.At.UnixNano()
 	}
 	return r
 }
 
-// visible is sees() on a row: the bitset inline (small enough to be inlined in the scan), the
-// policy for RED and for directories of more than 64 organisations.
+// visible is sees() on a row: the bitset inline (small enough to be inlined in the scan); RED
+// and directories of more than 64 organisations take canSee, the one visibility rule.
 func (p *Projector) visible(v *viewer, r *boardRow) bool {
 	if r.red || v.org >= 64 {
-		return p.visibleSlow(v, r)
+		return p.canSee(*v, r.m.aud, r.m.readers)
 	}
 	return v.ok && r.r0&(1<<v.org) != 0
-}
-
-func (p *Projector) visibleSlow(v *viewer, r *boardRow) bool {
-	if !v.ok {
-		return false
-	}
-	if r.red {
-		return slices.Contains(r.m.aud.Recipients, v.key) && domain.CanRead(v.actor, r.m.aud, p.cfg)
-	}
-	return r.rN.has(v.org)
 }
 
 // entry is one event of a timeline; sentences are made when read.
