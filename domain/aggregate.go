@@ -35,6 +35,16 @@ type Actor struct {
 	Role Role   `json:"role"`
 }
 
+// Stamp says who recorded an event and when; every event embeds one, so that readers (timelines,
+// audits) find the author without knowing the event's type.
+type Stamp struct {
+	By Actor     `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// EventStamp returns the stamp; events have it by embedding Stamp.
+func (s Stamp) EventStamp() Stamp { return s }
+
 // Invocation is what every command method receives besides its own arguments: who asks, when
 // (from the injectable clock), and the configuration in effect.
 type Invocation struct {
@@ -42,6 +52,9 @@ type Invocation struct {
 	Now    time.Time
 	Config *Config
 }
+
+// Stamp is the stamp of an event recorded by this invocation: its actor, now, in UTC.
+func (in Invocation) Stamp() Stamp { return Stamp{By: in.Actor, At: in.Now.UTC()} }
 
 // Record adds e to the recorded events of an aggregate defined outside this package (tests of
 // adapters), which cannot reach the unexported add. Domain aggregates use their own record.

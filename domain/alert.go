@@ -204,8 +204,7 @@ type AlertReceived struct {
 	Indicators  []AlertIndicator `json:"indicators,omitempty"`
 	TLP         TLP              `json:"tlp"`
 	Raw         json.RawMessage  `json:"raw,omitempty"`
-	At          time.Time        `json:"at"`
-	By          Actor            `json:"by"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -216,9 +215,8 @@ func (AlertReceived) EventType() string { return "AlertReceived" }
 type AlertRepeated struct {
 	Alert      string    `json:"alert,omitempty"`
 	ObservedAt time.Time `json:"observedAt,omitzero"`
-	At         time.Time `json:"at"`
 	Count      int       `json:"count"`
-	By         Actor     `json:"by"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -231,6 +229,7 @@ type AlertSuppressed struct {
 	Rule   string        `json:"rule"`
 	Alert  string        `json:"alert,omitempty"`
 	Report AlertReceived `json:"report"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -239,10 +238,10 @@ func (AlertSuppressed) EventType() string { return "AlertSuppressed" }
 // AlertCorrelated records that a new alert shares its asset or an indicator with open
 // incidents: a proposal to merge it into one of them, which a coordinator confirms or not.
 type AlertCorrelated struct {
-	Alert     string    `json:"alert"`
-	Incidents []string  `json:"incidents"`
-	Reason    string    `json:"reason"` // "asset", "indicator" or both
-	At        time.Time `json:"at"`
+	Alert     string   `json:"alert"`
+	Incidents []string `json:"incidents"`
+	Reason    string   `json:"reason"` // "asset", "indicator" or both
+	Stamp
 }
 
 // EventType implements Event.
@@ -250,10 +249,9 @@ func (AlertCorrelated) EventType() string { return "AlertCorrelated" }
 
 // AlertDismissed records that triage found the alert needs no incident.
 type AlertDismissed struct {
-	Alert  string    `json:"alert,omitempty"`
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
-	By     Actor     `json:"by"`
+	Alert  string `json:"alert,omitempty"`
+	Reason string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -262,11 +260,10 @@ func (AlertDismissed) EventType() string { return "AlertDismissed" }
 // AlertPromoted records that the alert became (Merged false) or joined (Merged true) an
 // incident.
 type AlertPromoted struct {
-	Alert    string    `json:"alert,omitempty"`
-	Incident string    `json:"incident"`
-	Merged   bool      `json:"merged,omitempty"`
-	At       time.Time `json:"at"`
-	By       Actor     `json:"by"`
+	Alert    string `json:"alert,omitempty"`
+	Incident string `json:"incident"`
+	Merged   bool   `json:"merged,omitempty"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -275,11 +272,10 @@ func (AlertPromoted) EventType() string { return "AlertPromoted" }
 // AlertDetached records that an alert merged into an incident by mistake was taken out of it;
 // it is NEW again.
 type AlertDetached struct {
-	Alert    string    `json:"alert"`
-	Incident string    `json:"incident"`
-	Reason   string    `json:"reason"`
-	At       time.Time `json:"at"`
-	By       Actor     `json:"by"`
+	Alert    string `json:"alert"`
+	Incident string `json:"incident"`
+	Reason   string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -465,11 +461,23 @@ func (s *AlertSeries) Ingest(in Invocation, a ReceiveAlert, src *AlertSource, ru
 	now := in.Now.UTC()
 	cur := s.Current()
 	inWindow := cur != nil && now.Sub(cur.ReceivedAt) < src.window()
-	report := AlertReceived{Fingerprint: s.ID, Org: in.Actor.Org, Source: a.Source, SourceRef: a.SourceRef,
-		RuleID: a.RuleID, Title: a.Title, Severity: a.Severity, ObservedAt: a.ObservedAt, Asset: a.Asset,
-		Indicators: a.Indicators, TLP: a.TLP, Raw: a.Raw, At: now, By: in.Actor}
+	report := AlertReceived{
+		Fingerprint: s.ID,
+		Org:         in.Actor.Org,
+		Source:      a.Source,
+		SourceRef:   a.SourceRef,
+		RuleID:      a.RuleID,
+		Title:       a.Title,
+		Severity:    a.Severity,
+		ObservedAt:  a.ObservedAt,
+		Asset:       a.Asset,
+		Indicators:  a.Indicators,
+		TLP:         a.TLP,
+		Raw:         a.Raw,
+		Stamp:       Stamp{By: in.Actor, At: now},
+	}
 	if rule != "" {
-		e := AlertSuppressed{Rule: rule, Report: report}
+		e := AlertSuppressed{Rule: rule, Report: report, Stamp: Stamp{By: in.Actor, At: now}}
 		if inWindow {
 			e.Alert = cur.ID
 		}
@@ -477,14 +485,14 @@ func (s *AlertSeries) Ingest(in Invocation, a ReceiveAlert, src *AlertSource, ru
 		return IngestOutcome{Status: IngestSuppressed, AlertID: e.Alert, SuppressedBy: rule}, nil
 	}
 	if inWindow {
-		s.record(AlertRepeated{Alert: cur.ID, ObservedAt: a.ObservedAt, At: now, Count: cur.Count + 1, By: in.Actor})
+		s.record(AlertRepeated{Alert: cur.ID, ObservedAt: a.ObservedAt, Count: cur.Count + 1, Stamp: Stamp{By: in.Actor, At: now}})
 		return IngestOutcome{Status: IngestDuplicate, AlertID: cur.ID, DuplicateOf: cur.ID}, nil
 	}
 	report.Alert = AlertID(s.ID, len(s.Alerts)+1)
 	s.record(report)
 	if correlate != nil {
 		if ids, reason := correlate(); len(ids) > 0 {
-			s.record(AlertCorrelated{Alert: report.Alert, Incidents: unionSorted(nil, ids...), Reason: reason, At: now})
+			s.record(AlertCorrelated{Alert: report.Alert, Incidents: unionSorted(nil, ids...), Reason: reason, Stamp: Stamp{By: SystemActor, At: now}})
 		}
 	}
 	return IngestOutcome{Status: IngestAccepted, AlertID: report.Alert}, nil
@@ -537,7 +545,7 @@ func (s *AlertSeries) Dismiss(in Invocation, id, reason string) error {
 	if reason, err = textField("reason", reason, 1000, true); err != nil {
 		return err
 	}
-	s.record(AlertDismissed{Alert: id, Reason: reason, At: in.Now.UTC(), By: in.Actor})
+	s.record(AlertDismissed{Alert: id, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -557,7 +565,7 @@ func (s *AlertSeries) Promote(in Invocation, id, incident string, merged bool) e
 	if incident = strings.TrimSpace(incident); incident == "" || len(incident) > 128 {
 		return Errorf(EINVALID, "give the id of the incident the alert belongs to")
 	}
-	s.record(AlertPromoted{Alert: id, Incident: incident, Merged: merged, At: in.Now.UTC(), By: in.Actor})
+	s.record(AlertPromoted{Alert: id, Incident: incident, Merged: merged, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -573,7 +581,7 @@ func (s *AlertSeries) Detach(in Invocation, id, incident, reason string) error {
 	if reason, err = textField("reason", reason, 1000, true); err != nil {
 		return err
 	}
-	s.record(AlertDetached{Alert: id, Incident: incident, Reason: reason, At: in.Now.UTC(), By: in.Actor})
+	s.record(AlertDetached{Alert: id, Incident: incident, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 

@@ -179,7 +179,7 @@ func TestAlertSuppression(t *testing.T) {
 		other = n
 		other.Indicators = nil
 		is.True(!r.Matches(other, alertTestNow)) // without the indicator
-		r.Replay(SuppressionRemoved{Reason: "xong", At: alertTestNow, By: alertTestCoord})
+		r.Replay(SuppressionRemoved{Reason: "xong", Stamp: Stamp{By: alertTestCoord, At: alertTestNow}})
 		is.True(!r.Matches(n, alertTestNow)) // removed
 	})
 	t.Run("suppressed report is counted on the current alert, not as a repeat", func(t *testing.T) {

@@ -194,7 +194,7 @@ type SuppressionSet struct {
 	From      time.Time       `json:"from"`
 	Until     time.Time       `json:"until"`
 	Reason    string          `json:"reason"`
-	By        Actor           `json:"by"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -202,9 +202,8 @@ func (SuppressionSet) EventType() string { return "SuppressionSet" }
 
 // SuppressionRemoved records that a rule was lifted before its end.
 type SuppressionRemoved struct {
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
-	By     Actor     `json:"by"`
+	Reason string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -223,8 +222,13 @@ func (s *Suppression) Set(in Invocation, c SetSuppression) error {
 	if s.SetBy.Org != "" {
 		return Errorf(ECONFLICT, "suppression rule %s already exists", s.ID)
 	}
-	e := SuppressionSet{Source: strings.TrimSpace(c.Source), RuleID: strings.TrimSpace(c.RuleID),
-		From: in.Now.UTC(), Until: c.Until.UTC(), By: in.Actor}
+	e := SuppressionSet{
+		Source: strings.TrimSpace(c.Source),
+		RuleID: strings.TrimSpace(c.RuleID),
+		From:   in.Now.UTC(),
+		Until:  c.Until.UTC(),
+		Stamp:  in.Stamp(),
+	}
 	src, ok := in.Config.AlertSource(e.Source)
 	if !ok || !canSuppress(in.Actor, src) {
 		return Errorf(ENOTFOUND, "alert source %q not found among the sources your organisation triages", trimForMessage(e.Source))
@@ -272,7 +276,7 @@ func (s *Suppression) Remove(in Invocation, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.record(SuppressionRemoved{Reason: r, At: in.Now.UTC(), By: in.Actor})
+	s.record(SuppressionRemoved{Reason: r, Stamp: in.Stamp()})
 	return nil
 }
 

@@ -82,8 +82,7 @@ type EscalationDeadlineMissed struct {
 	EscalationID string    `json:"escalationId"`
 	To           string    `json:"to"`
 	Deadline     time.Time `json:"deadline"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	Stamp
 }
 
 // EscalationReminderDue records the reminder sent to the addressee before the deadline.
@@ -91,29 +90,26 @@ type EscalationReminderDue struct {
 	EscalationID string    `json:"escalationId"`
 	To           string    `json:"to"`
 	Deadline     time.Time `json:"deadline"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	Stamp
 }
 
 // EscalationChainExhausted records that the chain of an escalation has nobody left to ask.
 // RuleID is set when it ends an automatic escalation that found no step to start with.
 type EscalationChainExhausted struct {
-	EscalationID string    `json:"escalationId"`
-	RuleID       string    `json:"ruleId,omitempty"`
-	Skipped      []string  `json:"skipped,omitempty"` // steps passed over because they may not receive it
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	EscalationID string   `json:"escalationId"`
+	RuleID       string   `json:"ruleId,omitempty"`
+	Skipped      []string `json:"skipped,omitempty"` // steps passed over because they may not receive it
+	Stamp
 }
 
 // EscalationChainBlocked records that the chain could not go on because the incident may not
 // reach anybody new (TLP:AMBER+STRICT or TLP:RED). Pending lists the steps not taken.
 type EscalationChainBlocked struct {
-	EscalationID string    `json:"escalationId"`
-	RuleID       string    `json:"ruleId,omitempty"`
-	Reason       string    `json:"reason"`
-	Pending      []string  `json:"pending,omitempty"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	EscalationID string   `json:"escalationId"`
+	RuleID       string   `json:"ruleId,omitempty"`
+	Reason       string   `json:"reason"`
+	Pending      []string `json:"pending,omitempty"`
+	Stamp
 }
 
 // HandoffDeadlineMissed records that the addressee did not answer an offer in time.
@@ -121,8 +117,7 @@ type HandoffDeadlineMissed struct {
 	HandoffID string    `json:"handoffId"`
 	To        string    `json:"to"`
 	Deadline  time.Time `json:"deadline"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	Stamp
 }
 
 // HandoffReminderDue records the reminder sent to the addressee before the answer deadline.
@@ -130,40 +125,36 @@ type HandoffReminderDue struct {
 	HandoffID string    `json:"handoffId"`
 	To        string    `json:"to"`
 	Deadline  time.Time `json:"deadline"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	Stamp
 }
 
 // HandoffChainExhausted records that nobody is left to offer the incident to: ownership stays
 // with Owner, the organisation that offered it.
 type HandoffChainExhausted struct {
-	HandoffID string    `json:"handoffId"`
-	Owner     string    `json:"owner"`
-	Skipped   []string  `json:"skipped,omitempty"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string   `json:"handoffId"`
+	Owner     string   `json:"owner"`
+	Skipped   []string `json:"skipped,omitempty"`
+	Stamp
 }
 
 // HandoffChainBlocked records that the handoff chain could not go on because the incident may
 // not reach anybody new (TLP:AMBER+STRICT or TLP:RED).
 type HandoffChainBlocked struct {
-	HandoffID string    `json:"handoffId"`
-	Owner     string    `json:"owner"`
-	Reason    string    `json:"reason"`
-	Pending   []string  `json:"pending,omitempty"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string   `json:"handoffId"`
+	Owner     string   `json:"owner"`
+	Reason    string   `json:"reason"`
+	Pending   []string `json:"pending,omitempty"`
+	Stamp
 }
 
 // NotificationRecorded records organisations notified outside the service (TT20 Art. 9). Drill
 // copies the incident's flag so that statistics can leave drills out.
 type NotificationRecorded struct {
-	Orgs      []string  `json:"orgs"`
-	Channel   string    `json:"channel"`
-	Reference string    `json:"reference,omitempty"`
-	Drill     bool      `json:"drill,omitempty"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	Orgs      []string `json:"orgs"`
+	Channel   string   `json:"channel"`
+	Reference string   `json:"reference,omitempty"`
+	Drill     bool     `json:"drill,omitempty"`
+	Stamp
 }
 
 // NotificationDeadlineMissed records that the system owner or VNCERT/CC (Missing) had not been
@@ -174,8 +165,7 @@ type NotificationDeadlineMissed struct {
 	PolicyVersion string    `json:"policyVersion"`
 	RuleID        string    `json:"ruleId"`
 	Drill         bool      `json:"drill,omitempty"`
-	By            Actor     `json:"by"`
-	At            time.Time `json:"at"`
+	Stamp
 }
 
 // ReportSubmitted records a report form submitted for the incident; Late when a closing report
@@ -186,8 +176,7 @@ type ReportSubmitted struct {
 	Summary   string     `json:"summary"`
 	Late      bool       `json:"late,omitempty"`
 	Drill     bool       `json:"drill,omitempty"`
-	By        Actor      `json:"by"`
-	At        time.Time  `json:"at"`
+	Stamp
 }
 
 // ClosingReportOverdue records that the closing report (Mẫu 04) was not submitted by Due.
@@ -195,8 +184,7 @@ type ClosingReportOverdue struct {
 	Due   time.Time `json:"due"`
 	Owner string    `json:"owner"`
 	Drill bool      `json:"drill,omitempty"`
-	By    Actor     `json:"by"`
-	At    time.Time `json:"at"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -377,12 +365,17 @@ type escalationStep struct {
 func (i *Incident) escalateAlong(in Invocation, s escalationStep, rootID string, chain []ChainStep) {
 	now := in.Now.UTC()
 	if len(chain) == 0 {
-		i.record(EscalationChainExhausted{EscalationID: rootID, RuleID: s.ruleIDIfRoot(i, rootID), By: in.Actor, At: now})
+		i.record(EscalationChainExhausted{EscalationID: rootID, RuleID: s.ruleIDIfRoot(i, rootID), Stamp: Stamp{By: in.Actor, At: now}})
 		return
 	}
 	if why := i.restricted(); why != "" {
-		i.record(EscalationChainBlocked{EscalationID: rootID, RuleID: s.ruleIDIfRoot(i, rootID), Reason: why,
-			Pending: orgsOf(chain), By: in.Actor, At: now})
+		i.record(EscalationChainBlocked{
+			EscalationID: rootID,
+			RuleID:       s.ruleIDIfRoot(i, rootID),
+			Reason:       why,
+			Pending:      orgsOf(chain),
+			Stamp:        Stamp{By: in.Actor, At: now},
+		})
 		return
 	}
 	var skipped []string
@@ -402,13 +395,25 @@ func (i *Incident) escalateAlong(in Invocation, s escalationStep, rootID string,
 		if k+1 < len(chain) {
 			rest = slices.Clone(chain[k+1:])
 		}
-		i.record(IncidentEscalated{EscalationID: s.id(step.Org), From: s.from, To: step.Org, Reason: s.reason,
-			Deadline: deadline, By: in.Actor, At: now, PolicyVersion: s.policyVersion, RuleID: s.ruleID, Chain: rest,
-			Auto: true, RemindAt: remindAt(deadline, now, s.remindBefore), RemindBefore: s.remindBefore,
-			Follows: s.follows, Skipped: skipped})
+		i.record(IncidentEscalated{
+			EscalationID:  s.id(step.Org),
+			From:          s.from,
+			To:            step.Org,
+			Reason:        s.reason,
+			Deadline:      deadline,
+			PolicyVersion: s.policyVersion,
+			RuleID:        s.ruleID,
+			Chain:         rest,
+			Auto:          true,
+			RemindAt:      remindAt(deadline, now, s.remindBefore),
+			RemindBefore:  s.remindBefore,
+			Follows:       s.follows,
+			Skipped:       skipped,
+			Stamp:         Stamp{By: in.Actor, At: now},
+		})
 		return
 	}
-	i.record(EscalationChainExhausted{EscalationID: rootID, RuleID: s.ruleIDIfRoot(i, rootID), Skipped: skipped, By: in.Actor, At: now})
+	i.record(EscalationChainExhausted{EscalationID: rootID, RuleID: s.ruleIDIfRoot(i, rootID), Skipped: skipped, Stamp: Stamp{By: in.Actor, At: now}})
 }
 
 // ruleIDIfRoot names the rule on a chain event that stands for an automatic escalation never
@@ -496,7 +501,7 @@ func (i *Incident) MissEscalationDeadline(in Invocation, c MissEscalationDeadlin
 		return Errorf(EINVALID, "escalation %q is not due until %s", x.ID, x.Deadline.Format(time.RFC3339Nano))
 	}
 	now := in.Now.UTC()
-	i.record(EscalationDeadlineMissed{EscalationID: x.ID, To: x.To, Deadline: x.Deadline, By: in.Actor, At: now})
+	i.record(EscalationDeadlineMissed{EscalationID: x.ID, To: x.To, Deadline: x.Deadline, Stamp: Stamp{By: in.Actor, At: now}})
 	if x.PolicyVersion == "" {
 		return nil // recorded without a policy: there is no chain to follow
 	}
@@ -534,7 +539,7 @@ func (i *Incident) RemindEscalation(in Invocation, c RemindEscalation) error {
 	case !in.Now.Before(x.Deadline):
 		return Errorf(ECONFLICT, "escalation %q is past its deadline; a reminder is no use now", x.ID)
 	}
-	i.record(EscalationReminderDue{EscalationID: x.ID, To: x.To, Deadline: x.Deadline, By: in.Actor, At: in.Now.UTC()})
+	i.record(EscalationReminderDue{EscalationID: x.ID, To: x.To, Deadline: x.Deadline, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -565,11 +570,11 @@ func (i *Incident) offerNext(in Invocation, h *Handoff) {
 	}
 	now := in.Now.UTC()
 	if len(h.Chain) == 0 {
-		i.record(HandoffChainExhausted{HandoffID: h.ID, Owner: i.Owner, By: SystemActor, At: now})
+		i.record(HandoffChainExhausted{HandoffID: h.ID, Owner: i.Owner, Stamp: Stamp{By: SystemActor, At: now}})
 		return
 	}
 	if why := i.restricted(); why != "" {
-		i.record(HandoffChainBlocked{HandoffID: h.ID, Owner: i.Owner, Reason: why, Pending: slices.Clone(h.Chain), By: SystemActor, At: now})
+		i.record(HandoffChainBlocked{HandoffID: h.ID, Owner: i.Owner, Reason: why, Pending: slices.Clone(h.Chain), Stamp: Stamp{By: SystemActor, At: now}})
 		return
 	}
 	cfg := in.Config
@@ -587,14 +592,28 @@ func (i *Incident) offerNext(in Invocation, h *Handoff) {
 		if k+1 < len(h.Chain) {
 			rest = slices.Clone(h.Chain[k+1:])
 		}
-		i.record(HandoffOffered{HandoffID: h.ID + "/" + org, From: i.Owner, To: org, Summary: h.Summary,
-			RequestedAction: h.RequestedAction, TLP: MaxTLP(h.TLP, i.TLP), ReleaseOnAccept: h.ReleaseOnAccept && i.Owner == i.Origin,
-			Deadline: deadline, By: SystemActor, At: now,
-			PolicyVersion: h.PolicyVersion, RuleID: h.RuleID, Chain: rest, Auto: true,
-			RemindAt: remindAt(deadline, now, h.RemindBefore), RemindBefore: h.RemindBefore, Follows: h.ID, Skipped: skipped})
+		i.record(HandoffOffered{
+			HandoffID:       h.ID + "/" + org,
+			From:            i.Owner,
+			To:              org,
+			Summary:         h.Summary,
+			RequestedAction: h.RequestedAction,
+			TLP:             MaxTLP(h.TLP, i.TLP),
+			ReleaseOnAccept: h.ReleaseOnAccept && i.Owner == i.Origin,
+			Deadline:        deadline,
+			PolicyVersion:   h.PolicyVersion,
+			RuleID:          h.RuleID,
+			Chain:           rest,
+			Auto:            true,
+			RemindAt:        remindAt(deadline, now, h.RemindBefore),
+			RemindBefore:    h.RemindBefore,
+			Follows:         h.ID,
+			Skipped:         skipped,
+			Stamp:           Stamp{By: SystemActor, At: now},
+		})
 		return
 	}
-	i.record(HandoffChainExhausted{HandoffID: h.ID, Owner: i.Owner, Skipped: skipped, By: SystemActor, At: now})
+	i.record(HandoffChainExhausted{HandoffID: h.ID, Owner: i.Owner, Skipped: skipped, Stamp: Stamp{By: SystemActor, At: now}})
 }
 
 // MissHandoffDeadline expires an unanswered offer and, in the same commit, offers the incident
@@ -614,7 +633,7 @@ func (i *Incident) MissHandoffDeadline(in Invocation, c MissHandoffDeadline) err
 	case in.Now.Before(h.Deadline):
 		return Errorf(EINVALID, "handoff %q is not due until %s", h.ID, h.Deadline.Format(time.RFC3339Nano))
 	}
-	i.record(HandoffDeadlineMissed{HandoffID: h.ID, To: h.To, Deadline: h.Deadline, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffDeadlineMissed{HandoffID: h.ID, To: h.To, Deadline: h.Deadline, Stamp: in.Stamp()})
 	i.offerNext(in, h)
 	return nil
 }
@@ -644,7 +663,7 @@ func (i *Incident) RemindHandoff(in Invocation, c RemindHandoff) error {
 	case !in.Now.Before(h.Deadline):
 		return Errorf(ECONFLICT, "handoff %q is past its deadline; a reminder is no use now", h.ID)
 	}
-	i.record(HandoffReminderDue{HandoffID: h.ID, To: h.To, Deadline: h.Deadline, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffReminderDue{HandoffID: h.ID, To: h.To, Deadline: h.Deadline, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -707,7 +726,7 @@ func (i *Incident) RecordNotification(in Invocation, c RecordNotification) error
 	if err != nil {
 		return err
 	}
-	i.record(NotificationRecorded{Orgs: orgs, Channel: channel, Reference: ref, Drill: i.Drill, By: in.Actor, At: in.Now.UTC()})
+	i.record(NotificationRecorded{Orgs: orgs, Channel: channel, Reference: ref, Drill: i.Drill, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -728,8 +747,14 @@ func (i *Incident) MissNotificationDeadline(in Invocation) error {
 	case in.Now.Before(due):
 		return Errorf(EINVALID, "the notification is not due until %s", due.Format(time.RFC3339Nano))
 	}
-	i.record(NotificationDeadlineMissed{Due: due, Missing: missing, PolicyVersion: in.Config.Version, RuleID: rule.ID,
-		Drill: i.Drill, By: in.Actor, At: in.Now.UTC()})
+	i.record(NotificationDeadlineMissed{
+		Due:           due,
+		Missing:       missing,
+		PolicyVersion: in.Config.Version,
+		RuleID:        rule.ID,
+		Drill:         i.Drill,
+		Stamp:         Stamp{By: in.Actor, At: in.Now.UTC()},
+	})
 	return nil
 }
 
@@ -766,7 +791,7 @@ func (i *Incident) SubmitReport(in Invocation, c SubmitReport) error {
 	}
 	now := in.Now.UTC()
 	late := c.Form == ReportFormClosing && !i.ReportDue.IsZero() && now.After(i.ReportDue)
-	i.record(ReportSubmitted{Form: c.Form, Reference: ref, Summary: summary, Late: late, Drill: i.Drill, By: in.Actor, At: now})
+	i.record(ReportSubmitted{Form: c.Form, Reference: ref, Summary: summary, Late: late, Drill: i.Drill, Stamp: Stamp{By: in.Actor, At: now}})
 	return nil
 }
 
@@ -787,7 +812,7 @@ func (i *Incident) MissClosingReport(in Invocation) error {
 	case in.Now.Before(i.ReportDue):
 		return Errorf(EINVALID, "the closing report is not due until %s", i.ReportDue.Format(time.RFC3339Nano))
 	}
-	i.record(ClosingReportOverdue{Due: i.ReportDue, Owner: i.Owner, Drill: i.Drill, By: in.Actor, At: in.Now.UTC()})
+	i.record(ClosingReportOverdue{Due: i.ReportDue, Owner: i.Owner, Drill: i.Drill, Stamp: in.Stamp()})
 	return nil
 }
 

@@ -57,24 +57,54 @@ func ownedBy(org string) func(*IncidentOpened) {
 
 // policyEscalated is an escalation recorded under policy-1's default rule, due at deadline.
 func policyEscalated(id, to string, deadline time.Time, chain ...ChainStep) IncidentEscalated {
-	return IncidentEscalated{EscalationID: id, From: "police", To: to, Reason: "beyond our capability", Deadline: deadline,
-		By: by.PoliceCoord, At: incEarlier, PolicyVersion: "policy-1", RuleID: "default", Chain: chain,
-		RemindAt: deadline.Add(-5 * time.Minute), RemindBefore: min5}
+	return IncidentEscalated{
+		EscalationID:  id,
+		From:          "police",
+		To:            to,
+		Reason:        "beyond our capability",
+		Deadline:      deadline,
+		PolicyVersion: "policy-1",
+		RuleID:        "default",
+		Chain:         chain,
+		RemindAt:      deadline.Add(-5 * time.Minute),
+		RemindBefore:  min5,
+		Stamp:         Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 }
 
 // policyOffered is a handoff recorded under policy-1's default rule, due at deadline.
 func policyOffered(id, to string, deadline time.Time, chain ...string) HandoffOffered {
-	return HandoffOffered{HandoffID: id, From: "police", To: to, Summary: "malware on the hospital system", Deadline: deadline,
-		By: by.PoliceCoord, At: incEarlier, PolicyVersion: "policy-1", RuleID: "default", Chain: chain,
-		RemindAt: deadline.Add(-5 * time.Minute), RemindBefore: min5}
+	return HandoffOffered{
+		HandoffID:     id,
+		From:          "police",
+		To:            to,
+		Summary:       "malware on the hospital system",
+		Deadline:      deadline,
+		PolicyVersion: "policy-1",
+		RuleID:        "default",
+		Chain:         chain,
+		RemindAt:      deadline.Add(-5 * time.Minute),
+		RemindBefore:  min5,
+		Stamp:         Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 }
 
 func TestEscalateRecordsPolicy(t *testing.T) {
 	cfg := policyConfig(t)
 	esc := Escalate{EscalationID: "e1", ToOrg: "subcommittee", Reason: "possibly serious"}
 	want := func(to string, within time.Duration, rule string, chain ...ChainStep) []Event {
-		e := IncidentEscalated{EscalationID: "e1", From: "police", To: to, Reason: "possibly serious", Deadline: incNow.Add(within),
-			By: by.PoliceResp, At: incNow, PolicyVersion: "policy-1", RuleID: rule, Chain: chain, RemindBefore: min5}
+		e := IncidentEscalated{
+			EscalationID:  "e1",
+			From:          "police",
+			To:            to,
+			Reason:        "possibly serious",
+			Deadline:      incNow.Add(within),
+			PolicyVersion: "policy-1",
+			RuleID:        rule,
+			Chain:         chain,
+			RemindBefore:  min5,
+			Stamp:         Stamp{By: by.PoliceResp, At: incNow},
+		}
 		if within > 5*time.Minute {
 			e.RemindAt = incNow.Add(within - 5*time.Minute)
 		}
@@ -110,14 +140,32 @@ func TestAutoEscalate(t *testing.T) {
 	cfg := policyConfig(t)
 	root := AutoEscalationID("inc-1", "serious")
 	auto := func(id, from, to string, ack Duration, chain ...ChainStep) IncidentEscalated {
-		return IncidentEscalated{EscalationID: id, From: from, To: to, Reason: "policy policy-1, rule " + "serious",
-			Deadline: incNow.Add(time.Duration(ack)), By: system, At: incNow, PolicyVersion: "policy-1", RuleID: "serious",
-			Chain: chain, Auto: true, RemindAt: incNow.Add(time.Duration(ack) - 5*time.Minute), RemindBefore: min5}
+		return IncidentEscalated{
+			EscalationID:  id,
+			From:          from,
+			To:            to,
+			Reason:        "policy policy-1, rule " + "serious",
+			Deadline:      incNow.Add(time.Duration(ack)),
+			PolicyVersion: "policy-1",
+			RuleID:        "serious",
+			Chain:         chain,
+			Auto:          true,
+			RemindAt:      incNow.Add(time.Duration(ack) - 5*time.Minute),
+			RemindBefore:  min5,
+			Stamp:         Stamp{By: system, At: incNow},
+		}
 	}
 	secretAuto := auto(AutoEscalationID("inc-1", "state-secret"), "police", "military", min15, ChainStep{"subcommittee", min30})
 	secretAuto.Reason, secretAuto.RuleID = "policy policy-1, rule state-secret", "state-secret"
-	reclassified := IncidentClassified{Type: "MALWARE", RSITClass: "Malicious Code", RSITType: "Infected System",
-		Severity: SeverityCritical, Tier: TierSerious, Sector: "HEALTH", By: by.PoliceCoord, At: incEarlier}
+	reclassified := IncidentClassified{
+		Type:      "MALWARE",
+		RSITClass: "Malicious Code",
+		RSITType:  "Infected System",
+		Severity:  SeverityCritical,
+		Tier:      TierSerious,
+		Sector:    "HEALTH",
+		Stamp:     Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 	ordinaryAgain := reclassified
 	ordinaryAgain.Tier = TierOrdinary
 	runIncidentCases(t, []incidentCase{
@@ -147,9 +195,13 @@ func TestAutoEscalate(t *testing.T) {
 			}()},
 			by: system, when: autoEscalate{}, code: ECONFLICT},
 		{name: "TLP:RED: blocked, once", cfg: cfg, given: []Event{opened(serious, atTLP(TLPRed))}, by: system, when: autoEscalate{},
-			then: []Event{EscalationChainBlocked{EscalationID: root, RuleID: "serious",
-				Reason:  "the incident is TLP:RED, which is for named recipients only",
-				Pending: []string{"police", "subcommittee", "vncert"}, By: system, At: incNow}},
+			then: []Event{EscalationChainBlocked{
+				EscalationID: root,
+				RuleID:       "serious",
+				Reason:       "the incident is TLP:RED, which is for named recipients only",
+				Pending:      []string{"police", "subcommittee", "vncert"},
+				Stamp:        Stamp{By: system, At: incNow},
+			}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.AutoRules, []string{"serious"})                                                          // marked done
 				is.Equal(ErrorCode(i.AutoEscalate(Invocation{Actor: system, Now: incNow, Config: cfg})), ECONFLICT) // not twice
@@ -169,11 +221,23 @@ func isKind(kind string) func(PendingDeadline) bool {
 func TestMissEscalationDeadline(t *testing.T) {
 	cfg := policyConfig(t)
 	miss := MissEscalationDeadline{EscalationID: "e1"}
-	missed := EscalationDeadlineMissed{EscalationID: "e1", To: "subcommittee", Deadline: incNow, By: system, At: incNow}
+	missed := EscalationDeadlineMissed{EscalationID: "e1", To: "subcommittee", Deadline: incNow, Stamp: Stamp{By: system, At: incNow}}
 	next := func(org string, ack Duration, chain ...ChainStep) IncidentEscalated {
-		return IncidentEscalated{EscalationID: "e1/" + org, From: "police", To: org, Reason: "beyond our capability",
-			Deadline: incNow.Add(time.Duration(ack)), By: system, At: incNow, PolicyVersion: "policy-1", RuleID: "default",
-			Chain: chain, Auto: true, RemindAt: incNow.Add(time.Duration(ack) - 5*time.Minute), RemindBefore: min5, Follows: "e1"}
+		return IncidentEscalated{
+			EscalationID:  "e1/" + org,
+			From:          "police",
+			To:            org,
+			Reason:        "beyond our capability",
+			Deadline:      incNow.Add(time.Duration(ack)),
+			PolicyVersion: "policy-1",
+			RuleID:        "default",
+			Chain:         chain,
+			Auto:          true,
+			RemindAt:      incNow.Add(time.Duration(ack) - 5*time.Minute),
+			RemindBefore:  min5,
+			Follows:       "e1",
+			Stamp:         Stamp{By: system, At: incNow},
+		}
 	}
 	withSkipped := func(e IncidentEscalated, orgs ...string) IncidentEscalated { e.Skipped = orgs; return e }
 	// policy-2 changed the default chain; escalations recorded under policy-1 keep theirs.
@@ -200,23 +264,26 @@ func TestMissEscalationDeadline(t *testing.T) {
 			given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow, ChainStep{"vncert", hour1})}, by: system, when: miss,
 			then: []Event{missed, next("vncert", hour1)}},
 		{name: "chain exhausted", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow)}, by: system, when: miss,
-			then: []Event{missed, EscalationChainExhausted{EscalationID: "e1", By: system, At: incNow}}},
+			then: []Event{missed, EscalationChainExhausted{EscalationID: "e1", Stamp: Stamp{By: system, At: incNow}}}},
 		{name: "state secret: a non-force step is skipped", cfg: cfg,
 			given: []Event{opened(stateSecret), policyEscalated("e1", "subcommittee", incNow, ChainStep{"vncert", hour1}, ChainStep{"military", min15})},
 			by:    system, when: miss, then: []Event{missed, withSkipped(next("military", min15), "vncert")}},
 		{name: "state secret: every step skipped", cfg: cfg,
 			given: []Event{opened(stateSecret), policyEscalated("e1", "subcommittee", incNow, ChainStep{"vncert", hour1})}, by: system, when: miss,
-			then: []Event{missed, EscalationChainExhausted{EscalationID: "e1", Skipped: []string{"vncert"}, By: system, At: incNow}}},
+			then: []Event{missed, EscalationChainExhausted{EscalationID: "e1", Skipped: []string{"vncert"}, Stamp: Stamp{By: system, At: incNow}}}},
 		{name: "a step already asked is passed over", cfg: cfg,
 			given: []Event{opened(), policyEscalated("e0", "dic", incNow.Add(time.Hour)),
 				policyEscalated("e1", "subcommittee", incNow, ChainStep{"dic", min15}, ChainStep{"vncert", hour1})},
 			by: system, when: miss, then: []Event{missed, next("vncert", hour1)}},
 		{name: "TLP:AMBER+STRICT since: blocked", cfg: cfg,
 			given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow, ChainStep{"vncert", hour1}),
-				TLPChanged{From: TLPAmber, To: TLPAmberStrict, By: by.PoliceCoord, At: incEarlier}},
-			by: system, when: miss, then: []Event{missed, EscalationChainBlocked{EscalationID: "e1",
-				Reason:  "the incident is TLP:AMBER+STRICT, which keeps it in its own organisations",
-				Pending: []string{"vncert"}, By: system, At: incNow}}},
+				TLPChanged{From: TLPAmber, To: TLPAmberStrict, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}},
+			by: system, when: miss, then: []Event{missed, EscalationChainBlocked{
+				EscalationID: "e1",
+				Reason:       "the incident is TLP:AMBER+STRICT, which keeps it in its own organisations",
+				Pending:      []string{"vncert"},
+				Stamp:        Stamp{By: system, At: incNow},
+			}}},
 		{name: "recorded without a policy: the miss only", cfg: cfg, given: []Event{opened(), legacy}, by: system, when: miss, then: []Event{missed}},
 		{name: "not due: 1 ms early", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow.Add(time.Millisecond))},
 			by: system, when: miss, code: EINVALID, msg: "not due until"},
@@ -226,7 +293,7 @@ func TestMissEscalationDeadline(t *testing.T) {
 		{name: "already missed", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow), missed},
 			by: system, when: miss, code: ECONFLICT},
 		{name: "resolved", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow),
-			EscalationResolved{EscalationID: "e1", Resolution: "x", By: by.PoliceCoord, At: incEarlier}}, by: system, when: miss, code: ECONFLICT},
+			EscalationResolved{EscalationID: "e1", Resolution: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}}, by: system, when: miss, code: ECONFLICT},
 		{name: "closed", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow), closed()}, by: system, when: miss, code: ECONFLICT},
 		{name: "unknown escalation", cfg: cfg, given: []Event{opened()}, by: system, when: miss, code: ENOTFOUND},
 		{name: "a person may not", cfg: cfg, given: []Event{opened(), policyEscalated("e1", "subcommittee", incNow)}, by: by.PoliceCoord, when: miss, code: EFORBIDDEN},
@@ -242,7 +309,7 @@ func TestAcknowledgeMissedEscalation(t *testing.T) {
 	is.NoErr(i.MissEscalationDeadline(Invocation{Actor: system, Now: at, Config: cfg}, MissEscalationDeadline{EscalationID: "e1"})) // missed
 	i.ClearChanges()
 	is.NoErr(i.AcknowledgeEscalation(Invocation{Actor: by.SubReviewer, Now: incNow, Config: cfg}, AcknowledgeEscalation{EscalationID: "e1"})) // late
-	is.Equal(i.Changes(), []Event{EscalationAcknowledged{EscalationID: "e1", Late: true, By: by.SubReviewer, At: incNow}})                    // late acknowledgement
+	is.Equal(i.Changes(), []Event{EscalationAcknowledged{EscalationID: "e1", Late: true, Stamp: Stamp{By: by.SubReviewer, At: incNow}}})      // late acknowledgement
 	is.Equal(i.Escalation("e1").Status, EscalationStatusAcknowledged)                                                                         // acknowledged
 	is.True(i.Escalation("e1").Late)                                                                                                          // late
 	is.Equal(i.Escalation("e1/vncert").Status, EscalationStatusPending)                                                                       // the chain moved on regardless
@@ -258,10 +325,10 @@ func TestRemindEscalation(t *testing.T) {
 	noReminder.RemindAt = time.Time{}
 	runIncidentCases(t, []incidentCase{
 		{name: "due", cfg: cfg, given: []Event{opened(), pending}, by: system, when: rem,
-			then:  []Event{EscalationReminderDue{EscalationID: "e1", To: "subcommittee", Deadline: incNow.Add(5 * time.Minute), By: system, At: incNow}},
+			then:  []Event{EscalationReminderDue{EscalationID: "e1", To: "subcommittee", Deadline: incNow.Add(5 * time.Minute), Stamp: Stamp{By: system, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.True(i.Escalation("e1").Reminded) }}, // reminded
 		{name: "not due", cfg: cfg, now: incNow.Add(-time.Millisecond), given: []Event{opened(), pending}, by: system, when: rem, code: EINVALID},
-		{name: "once", cfg: cfg, given: []Event{opened(), pending, EscalationReminderDue{EscalationID: "e1", To: "subcommittee", By: system, At: incNow}},
+		{name: "once", cfg: cfg, given: []Event{opened(), pending, EscalationReminderDue{EscalationID: "e1", To: "subcommittee", Stamp: Stamp{By: system, At: incNow}}},
 			by: system, when: rem, code: ECONFLICT, msg: "already reminded"},
 		{name: "no reminder", cfg: cfg, given: []Event{opened(), noReminder}, by: system, when: rem, code: ECONFLICT},
 		{name: "acknowledged", cfg: cfg, given: []Event{opened(), pending, acknowledged("e1", by.SubCoord)}, by: system, when: rem, code: ECONFLICT},
@@ -274,9 +341,20 @@ func TestOfferHandoffRecordsPolicy(t *testing.T) {
 	cfg := policyConfig(t)
 	offer := OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "malware on the hospital system"}
 	want := func(to string, chain ...string) []Event {
-		return []Event{HandoffOffered{HandoffID: "h1", From: "police", To: to, Summary: "malware on the hospital system", TLP: TLPAmber,
-			Deadline: incNow.Add(4 * time.Hour), By: by.PoliceCoord, At: incNow, PolicyVersion: "policy-1", RuleID: "default",
-			Chain: chain, RemindAt: incNow.Add(4*time.Hour - 5*time.Minute), RemindBefore: min5}}
+		return []Event{HandoffOffered{
+			HandoffID:     "h1",
+			From:          "police",
+			To:            to,
+			Summary:       "malware on the hospital system",
+			TLP:           TLPAmber,
+			Deadline:      incNow.Add(4 * time.Hour),
+			PolicyVersion: "policy-1",
+			RuleID:        "default",
+			Chain:         chain,
+			RemindAt:      incNow.Add(4*time.Hour - 5*time.Minute),
+			RemindBefore:  min5,
+			Stamp:         Stamp{By: by.PoliceCoord, At: incNow},
+		}}
 	}
 	noSector := func(e *IncidentOpened) { e.Sector = "" }
 	runIncidentCases(t, []incidentCase{
@@ -298,12 +376,25 @@ func TestOfferHandoffRecordsPolicy(t *testing.T) {
 func TestHandoffChain(t *testing.T) {
 	cfg := policyConfig(t)
 	nextOffer := func(from, org string, chain ...string) HandoffOffered {
-		return HandoffOffered{HandoffID: from + "/" + org, From: "police", To: org, Summary: "malware on the hospital system", TLP: TLPAmber,
-			Deadline: incNow.Add(4 * time.Hour), By: system, At: incNow, PolicyVersion: "policy-1", RuleID: "default", Chain: chain,
-			Auto: true, RemindAt: incNow.Add(4*time.Hour - 5*time.Minute), RemindBefore: min5, Follows: from}
+		return HandoffOffered{
+			HandoffID:     from + "/" + org,
+			From:          "police",
+			To:            org,
+			Summary:       "malware on the hospital system",
+			TLP:           TLPAmber,
+			Deadline:      incNow.Add(4 * time.Hour),
+			PolicyVersion: "policy-1",
+			RuleID:        "default",
+			Chain:         chain,
+			Auto:          true,
+			RemindAt:      incNow.Add(4*time.Hour - 5*time.Minute),
+			RemindBefore:  min5,
+			Follows:       from,
+			Stamp:         Stamp{By: system, At: incNow},
+		}
 	}
-	declined := HandoffDeclined{HandoffID: "h1", Reason: "outside our sector", By: by.HealthCERTPartner, At: incNow}
-	expired := HandoffDeadlineMissed{HandoffID: "h1", To: "cert-health", Deadline: incNow, By: system, At: incNow}
+	declined := HandoffDeclined{HandoffID: "h1", Reason: "outside our sector", Stamp: Stamp{By: by.HealthCERTPartner, At: incNow}}
+	expired := HandoffDeadlineMissed{HandoffID: "h1", To: "cert-health", Deadline: incNow, Stamp: Stamp{By: system, At: incNow}}
 	dec := DeclineHandoff{HandoffID: "h1", Reason: "outside our sector"}
 	miss := MissHandoffDeadline{HandoffID: "h1"}
 	runIncidentCases(t, []incidentCase{
@@ -318,14 +409,19 @@ func TestHandoffChain(t *testing.T) {
 			}},
 		{name: "declined, chain exhausted: ownership stays", cfg: cfg,
 			given: []Event{opened(), policyOffered("h1", "cert-health", incNow.Add(time.Hour))}, by: by.HealthCERTPartner, when: dec,
-			then: []Event{declined, HandoffChainExhausted{HandoffID: "h1", Owner: "police", By: system, At: incNow}}},
+			then: []Event{declined, HandoffChainExhausted{HandoffID: "h1", Owner: "police", Stamp: Stamp{By: system, At: incNow}}}},
 		{name: "declined at TLP:RED: blocked", cfg: cfg,
 			given: []Event{opened(), policyOffered("h1", "cert-health", incNow.Add(time.Hour), "vncert"),
-				TLPChanged{From: TLPAmber, To: TLPRed, By: by.PoliceCoord, At: incEarlier},
-				RecipientsNamed{Users: []string{"cert-health/nam"}, By: by.PoliceCoord, At: incEarlier}},
+				TLPChanged{From: TLPAmber, To: TLPRed, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}},
+				RecipientsNamed{Users: []string{"cert-health/nam"}, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}},
 			by: by.HealthCERTPartner, when: dec,
-			then: []Event{declined, HandoffChainBlocked{HandoffID: "h1", Owner: "police", Reason: "the incident is TLP:RED, which is for named recipients only",
-				Pending: []string{"vncert"}, By: system, At: incNow}}},
+			then: []Event{declined, HandoffChainBlocked{
+				HandoffID: "h1",
+				Owner:     "police",
+				Reason:    "the incident is TLP:RED, which is for named recipients only",
+				Pending:   []string{"vncert"},
+				Stamp:     Stamp{By: system, At: incNow},
+			}}},
 		{name: "unanswered: expired and offered to the next", cfg: cfg,
 			given: []Event{opened(), policyOffered("h1", "cert-health", incNow, "provincial-cert", "vncert")}, by: system, when: miss,
 			then: []Event{expired, nextOffer("h1", "provincial-cert", "vncert")},
@@ -335,10 +431,10 @@ func TestHandoffChain(t *testing.T) {
 				is.Equal(ErrorCode(err), ENOTFOUND) // too late: like a declined one, the offer no longer lets it read the incident
 			}},
 		{name: "unanswered, chain exhausted", cfg: cfg, given: []Event{opened(), policyOffered("h1", "cert-health", incNow)}, by: system, when: miss,
-			then: []Event{expired, HandoffChainExhausted{HandoffID: "h1", Owner: "police", By: system, At: incNow}}},
+			then: []Event{expired, HandoffChainExhausted{HandoffID: "h1", Owner: "police", Stamp: Stamp{By: system, At: incNow}}}},
 		{name: "state secret: non-forces skipped", cfg: cfg,
 			given: []Event{opened(stateSecret), policyOffered("h1", "military", incNow, "vncert", "subcommittee")}, by: system, when: miss,
-			then: []Event{HandoffDeadlineMissed{HandoffID: "h1", To: "military", Deadline: incNow, By: system, At: incNow},
+			then: []Event{HandoffDeadlineMissed{HandoffID: "h1", To: "military", Deadline: incNow, Stamp: Stamp{By: system, At: incNow}},
 				func() HandoffOffered {
 					e := nextOffer("h1", "subcommittee")
 					e.Skipped = []string{"vncert"}
@@ -359,12 +455,12 @@ func TestRemindHandoff(t *testing.T) {
 	pending := policyOffered("h1", "cert-health", incNow.Add(5*time.Minute))
 	runIncidentCases(t, []incidentCase{
 		{name: "due", cfg: cfg, given: []Event{opened(), pending}, by: system, when: rem,
-			then:  []Event{HandoffReminderDue{HandoffID: "h1", To: "cert-health", Deadline: incNow.Add(5 * time.Minute), By: system, At: incNow}},
+			then:  []Event{HandoffReminderDue{HandoffID: "h1", To: "cert-health", Deadline: incNow.Add(5 * time.Minute), Stamp: Stamp{By: system, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.True(i.Handoff("h1").Reminded) }}, // reminded
 		{name: "not due", cfg: cfg, now: incNow.Add(-time.Millisecond), given: []Event{opened(), pending}, by: system, when: rem, code: EINVALID},
-		{name: "once", cfg: cfg, given: []Event{opened(), pending, HandoffReminderDue{HandoffID: "h1", By: system, At: incNow}}, by: system, when: rem, code: ECONFLICT},
+		{name: "once", cfg: cfg, given: []Event{opened(), pending, HandoffReminderDue{HandoffID: "h1", Stamp: Stamp{By: system, At: incNow}}}, by: system, when: rem, code: ECONFLICT},
 		{name: "answered", cfg: cfg, given: []Event{opened(), pending, accepted("h1", by.HealthCERTPartner)}, by: system, when: rem, code: ECONFLICT},
-		{name: "acknowledged", cfg: cfg, given: []Event{opened(), pending, HandoffAcknowledged{HandoffID: "h1", By: by.HealthCERTPartner, At: incEarlier}},
+		{name: "acknowledged", cfg: cfg, given: []Event{opened(), pending, HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.HealthCERTPartner, At: incEarlier}}},
 			by: system, when: rem, code: ECONFLICT, msg: "no reminder is needed"},
 	})
 }
@@ -376,7 +472,7 @@ func TestAcknowledgedHandoffNeedsNoReminder(t *testing.T) {
 	pending := policyOffered("h1", "cert-health", incNow.Add(time.Hour))
 	runIncidentCases(t, []incidentCase{
 		{name: "acknowledged before the reminder", cfg: cfg, given: []Event{opened(), pending}, by: by.HealthCERTPartner,
-			when: AcknowledgeHandoff{HandoffID: "h1"}, then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.HealthCERTPartner, At: incNow}},
+			when: AcknowledgeHandoff{HandoffID: "h1"}, then: []Event{HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.HealthCERTPartner, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				ds := i.PendingDeadlines(cfg)
 				is.True(!slices.ContainsFunc(ds, isKind(DeadlineHandoffReminder))) // no reminder pending
@@ -399,29 +495,29 @@ func TestNotification(t *testing.T) {
 	cfg := policyConfig(t)
 	due := incNow.Add(-2 * time.Hour).Add(120 * time.Hour) // detected two hours before incNow, 5 days to notify
 	missNotif := missNotification{}
-	notified := NotificationRecorded{Orgs: []string{"dept-health", "vncert"}, Channel: "official letter", Reference: "CV 12/CAT", By: by.PoliceResp, At: incEarlier}
+	notified := NotificationRecorded{Orgs: []string{"dept-health", "vncert"}, Channel: "official letter", Reference: "CV 12/CAT", Stamp: Stamp{By: by.PoliceResp, At: incEarlier}}
 	drill := func(e *IncidentOpened) { e.Drill = true }
 	runIncidentCases(t, []incidentCase{
 		{name: "due: owner and VNCERT missing", cfg: cfg, now: due, given: []Event{opened(ownedBy("dept-health"))}, by: system, when: missNotif,
-			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert", "dept-health"}, PolicyVersion: "policy-1", RuleID: "default", By: system, At: due}},
+			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert", "dept-health"}, PolicyVersion: "policy-1", RuleID: "default", Stamp: Stamp{By: system, At: due}}},
 			check: func(is *is.I, i *Incident) {
 				is.True(!slices.ContainsFunc(i.PendingDeadlines(cfg), isKind(DeadlineNotification))) // no longer pending
 			}},
 		{name: "drill: recorded, marked as a drill", cfg: cfg, now: due, given: []Event{opened(drill)}, by: system, when: missNotif,
-			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", Drill: true, By: system, At: due}}},
+			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", Drill: true, Stamp: Stamp{By: system, At: due}}}},
 		{name: "owner a participant, VNCERT missing", cfg: cfg, now: due, given: []Event{opened(ownedBy("dept-health")), shared("dept-health")}, by: system, when: missNotif,
-			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", By: system, At: due}}},
+			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", Stamp: Stamp{By: system, At: due}}}},
 		{name: "not due", cfg: cfg, now: due.Add(-time.Millisecond), given: []Event{opened()}, by: system, when: missNotif, code: EINVALID},
 		{name: "escalated to VNCERT and shared with the owner", cfg: cfg, now: due,
 			given: []Event{opened(ownedBy("dept-health")), escalated("e1", "vncert"), shared("dept-health")}, by: system, when: missNotif, code: ECONFLICT},
 		{name: "handed to VNCERT, no owner", cfg: cfg, now: due, given: []Event{opened(), offered("h1", "vncert")}, by: system, when: missNotif, code: ECONFLICT},
 		{name: "notified outside the service", cfg: cfg, now: due, given: []Event{opened(ownedBy("dept-health")), notified}, by: system, when: missNotif, code: ECONFLICT},
-		{name: "once", cfg: cfg, now: due, given: []Event{opened(), NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, By: system, At: due}},
+		{name: "once", cfg: cfg, now: due, given: []Event{opened(), NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, Stamp: Stamp{By: system, At: due}}},
 			by: system, when: missNotif, code: ECONFLICT},
 		{name: "closed as a false positive", cfg: cfg, now: due,
-			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", By: by.PoliceCoord, At: incEarlier}}, by: system, when: missNotif, code: ECONFLICT},
+			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}}, by: system, when: missNotif, code: ECONFLICT},
 		{name: "closed as resolved: still owed", cfg: cfg, now: due, given: []Event{opened(), closed()}, by: system, when: missNotif,
-			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", By: system, At: due}}},
+			then: []Event{NotificationDeadlineMissed{Due: due, Missing: []string{"vncert"}, PolicyVersion: "policy-1", RuleID: "default", Stamp: Stamp{By: system, At: due}}}},
 		{name: "state secret: not required", cfg: cfg, now: due, given: []Event{opened(stateSecret)}, by: system, when: missNotif, code: ECONFLICT},
 		{name: "no policy", now: due, given: []Event{opened()}, by: system, when: missNotif, code: ECONFLICT},
 		{name: "a person may not", cfg: cfg, now: due, given: []Event{opened()}, by: by.PoliceCoord, when: missNotif, code: EFORBIDDEN},
@@ -433,7 +529,7 @@ func TestRecordNotification(t *testing.T) {
 	rec := RecordNotification{Orgs: []string{"vncert", " dept-health", "vncert"}, Channel: " official letter ", Reference: "CV 12/CAT"}
 	runIncidentCases(t, []incidentCase{
 		{name: "recorded", cfg: cfg, given: []Event{opened(ownedBy("dept-health"))}, by: by.PoliceResp, when: rec,
-			then: []Event{NotificationRecorded{Orgs: []string{"dept-health", "vncert"}, Channel: "official letter", Reference: "CV 12/CAT", By: by.PoliceResp, At: incNow}},
+			then: []Event{NotificationRecorded{Orgs: []string{"dept-health", "vncert"}, Channel: "official letter", Reference: "CV 12/CAT", Stamp: Stamp{By: by.PoliceResp, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Notified, []string{"dept-health", "vncert"})                              // notified
 				is.True(!slices.ContainsFunc(i.PendingDeadlines(cfg), isKind(DeadlineNotification))) // satisfied
@@ -441,7 +537,7 @@ func TestRecordNotification(t *testing.T) {
 			}},
 		{name: "on a closed drill", cfg: cfg, given: []Event{opened(func(e *IncidentOpened) { e.Drill = true }), closed()}, by: by.PoliceCoord,
 			when: RecordNotification{Orgs: []string{"vncert"}, Channel: "email"},
-			then: []Event{NotificationRecorded{Orgs: []string{"vncert"}, Channel: "email", Drill: true, By: by.PoliceCoord, At: incNow}}},
+			then: []Event{NotificationRecorded{Orgs: []string{"vncert"}, Channel: "email", Drill: true, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "no organisation", cfg: cfg, given: []Event{opened()}, by: by.PoliceResp, when: RecordNotification{Channel: "email"}, code: EINVALID},
 		{name: "unknown organisation", cfg: cfg, given: []Event{opened()}, by: by.PoliceResp, when: RecordNotification{Orgs: []string{"nowhere"}, Channel: "email"}, code: ENOTFOUND},
 		{name: "channel missing", cfg: cfg, given: []Event{opened()}, by: by.PoliceResp, when: RecordNotification{Orgs: []string{"vncert"}}, code: EINVALID},
@@ -452,10 +548,10 @@ func TestRecordNotification(t *testing.T) {
 func TestClosingReport(t *testing.T) {
 	cfg := policyConfig(t)
 	due := incEarlier.Add(720 * time.Hour)
-	closedDue := IncidentClosed{Resolution: ResolutionResolved, Summary: "cleaned up", By: by.PoliceCoord, At: incEarlier, ReportDue: due}
-	overdue := ClosingReportOverdue{Due: due, Owner: "police", By: system, At: due}
+	closedDue := IncidentClosed{Resolution: ResolutionResolved, Summary: "cleaned up", ReportDue: due, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}
+	overdue := ClosingReportOverdue{Due: due, Owner: "police", Stamp: Stamp{By: system, At: due}}
 	mau04 := SubmitReport{Form: ReportFormClosing, Reference: "BC 45/CAT", Summary: " Đã gỡ bỏ mã độc. "}
-	submitted := ReportSubmitted{Form: ReportFormClosing, Reference: "BC 45/CAT", Summary: "Đã gỡ bỏ mã độc.", By: by.PoliceCoord, At: incNow}
+	submitted := ReportSubmitted{Form: ReportFormClosing, Reference: "BC 45/CAT", Summary: "Đã gỡ bỏ mã độc.", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}
 	runIncidentCases(t, []incidentCase{
 		{name: "closing report submitted", cfg: cfg, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: mau04, then: []Event{submitted},
 			check: func(is *is.I, i *Incident) {
@@ -463,10 +559,10 @@ func TestClosingReport(t *testing.T) {
 				is.True(!slices.ContainsFunc(i.PendingDeadlines(cfg), isKind(DeadlineClosingReport))) // no longer due
 			}},
 		{name: "closing report late", cfg: cfg, now: due.Add(time.Hour), given: []Event{opened(), closedDue, overdue}, by: by.PoliceCoord, when: mau04,
-			then: []Event{ReportSubmitted{Form: ReportFormClosing, Reference: "BC 45/CAT", Summary: "Đã gỡ bỏ mã độc.", Late: true, By: by.PoliceCoord, At: due.Add(time.Hour)}}},
+			then: []Event{ReportSubmitted{Form: ReportFormClosing, Reference: "BC 45/CAT", Summary: "Đã gỡ bỏ mã độc.", Late: true, Stamp: Stamp{By: by.PoliceCoord, At: due.Add(time.Hour)}}}},
 		{name: "initial report while open", cfg: cfg, given: []Event{opened(func(e *IncidentOpened) { e.Drill = true })}, by: by.PoliceCoord,
 			when: SubmitReport{Form: ReportFormInitial, Summary: "Báo cáo ban đầu"},
-			then: []Event{ReportSubmitted{Form: ReportFormInitial, Summary: "Báo cáo ban đầu", Drill: true, By: by.PoliceCoord, At: incNow}}},
+			then: []Event{ReportSubmitted{Form: ReportFormInitial, Summary: "Báo cáo ban đầu", Drill: true, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "closing report while open", cfg: cfg, given: []Event{opened()}, by: by.PoliceCoord, when: mau04, code: ECONFLICT},
 		{name: "unknown form", cfg: cfg, given: []Event{opened()}, by: by.PoliceCoord, when: SubmitReport{Form: "MAU_05", Summary: "x"}, code: EINVALID},
 		{name: "summary missing", cfg: cfg, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: SubmitReport{Form: ReportFormClosing}, code: EINVALID},
@@ -476,13 +572,13 @@ func TestClosingReport(t *testing.T) {
 		{name: "not due", cfg: cfg, now: due.Add(-time.Millisecond), given: []Event{opened(), closedDue}, by: system, when: missClosingReport{}, code: EINVALID},
 		{name: "submitted in time", cfg: cfg, now: due, given: []Event{opened(), closedDue, submitted}, by: system, when: missClosingReport{}, code: ECONFLICT},
 		{name: "once", cfg: cfg, now: due, given: []Event{opened(), closedDue, overdue}, by: system, when: missClosingReport{}, code: ECONFLICT},
-		{name: "reopened: cancelled", cfg: cfg, now: due, given: []Event{opened(), closedDue, IncidentReopened{Reason: "x", By: by.PoliceCoord, At: incEarlier}},
+		{name: "reopened: cancelled", cfg: cfg, now: due, given: []Event{opened(), closedDue, IncidentReopened{Reason: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}},
 			by: system, when: missClosingReport{}, code: ECONFLICT},
 		{name: "closed again: due again, not already submitted", cfg: cfg, now: due,
-			given: []Event{opened(), closedDue, submitted, IncidentReopened{Reason: "x", By: by.PoliceCoord, At: incEarlier}, closedDue},
+			given: []Event{opened(), closedDue, submitted, IncidentReopened{Reason: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}, closedDue},
 			by:    system, when: missClosingReport{}, then: []Event{overdue}},
 		{name: "none owed (false positive)", cfg: cfg, now: due,
-			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", By: by.PoliceCoord, At: incEarlier}}, by: system, when: missClosingReport{}, code: ECONFLICT},
+			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}}, by: system, when: missClosingReport{}, code: ECONFLICT},
 		{name: "a person may not", cfg: cfg, now: due, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: missClosingReport{}, code: EFORBIDDEN},
 	})
 }
@@ -557,7 +653,7 @@ func TestPendingDeadlinesFireRoundTrip(t *testing.T) {
 	is.Equal(tick(incNow.Add(45*time.Minute)), []string{"ESCALATION_ACK " + root + "/subcommittee"}) // on to VNCERT
 	// The scheduler was down: the reminder of the VNCERT step comes after its deadline and is not sent.
 	is.Equal(tick(incNow.Add(2*time.Hour)), []string{"ESCALATION_ACK " + root + "/subcommittee/vncert"})
-	is.Equal(log[len(log)-1], Event(EscalationChainExhausted{EscalationID: root + "/subcommittee/vncert", By: system, At: incNow.Add(2 * time.Hour)})) // nobody left
+	is.Equal(log[len(log)-1], Event(EscalationChainExhausted{EscalationID: root + "/subcommittee/vncert", Stamp: Stamp{By: system, At: incNow.Add(2 * time.Hour)}})) // nobody left
 	// Escalating to VNCERT counts as notifying it; the owner is still missing.
 	due := incNow.Add(-time.Hour).Add(120 * time.Hour)
 	is.Equal(load().PendingDeadlines(cfg), []PendingDeadline{{Kind: DeadlineNotification, RefID: "inc-1", At: due, OwedBy: "dic"}})

@@ -10,6 +10,8 @@ import (
 // returned by EventType is stored with every event and must never change.
 type Event interface {
 	EventType() string
+	// EventStamp says who recorded the event and when (events embed Stamp).
+	EventStamp() Stamp
 }
 
 // Upcaster turns the JSON payload of an event stored under schema version N into the payload of
@@ -18,9 +20,19 @@ type Upcaster func(payload []byte) ([]byte, error)
 
 type eventKind struct {
 	version   int
-	decode    func([]byte) (Event, error)
+	decode    func(payload []byte, unmarshal func([]byte, any) error) (Event, error)
 	upcasters map[int]Upcaster // from version -> to version+1
 }
+
+// Codec writes and reads event payloads as JSON. The event store gives the library it stores
+// commits with; the domain itself, and its tests, use StdJSON.
+type Codec struct {
+	Marshal   func(v any) ([]byte, error)
+	Unmarshal func(data []byte, v any) error
+}
+
+// StdJSON is the standard library's encoding/json as a Codec.
+var StdJSON = Codec{Marshal: json.Marshal, Unmarshal: json.Unmarshal}
 
 var eventKinds = map[string]eventKind{}
 
@@ -31,9 +43,9 @@ func registerEvent[T Event](version int, upcasters map[int]Upcaster) {
 	eventKinds[zero.EventType()] = eventKind{
 		version:   version,
 		upcasters: upcasters,
-		decode: func(b []byte) (Event, error) {
+		decode: func(b []byte, unmarshal func([]byte, any) error) (Event, error) {
 			var v T
-			if err := json.Unmarshal(b, &v); err != nil {
+			if err := unmarshal(b, &v); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -41,20 +53,29 @@ func registerEvent[T Event](version int, upcasters map[int]Upcaster) {
 	}
 }
 
-// EncodeEvent returns the stored form of e: its type, current schema version and JSON payload.
-func EncodeEvent(e Event) (typ string, version int, payload []byte, err error) {
+// EncodeEvent is StdJSON.Encode.
+func EncodeEvent(e Event) (typ string, version int, payload []byte, err error) { return StdJSON.Encode(e) }
+
+// DecodeEvent is StdJSON.Decode.
+func DecodeEvent(typ string, version int, payload []byte) (Event, error) {
+	return StdJSON.Decode(typ, version, payload)
+}
+
+// Encode returns the stored form of e: its type, current schema version and JSON payload.
+func (c Codec) Encode(e Event) (typ string, version int, payload []byte, err error) {
 	typ = e.EventType()
 	k, ok := eventKinds[typ]
 	if !ok {
 		return "", 0, nil, Errorf(EINTERNAL, "event type %q is not registered", typ)
 	}
-	payload, err = json.Marshal(e)
+	payload, err = c.Marshal(e)
 	return typ, k.version, payload, err
 }
 
-// DecodeEvent reads a stored event, lifting older schema versions through the upcasters. An unknown
-// type or a version newer than this build knows is an error, never a panic.
-func DecodeEvent(typ string, version int, payload []byte) (Event, error) {
+// Decode reads a stored event, lifting older schema versions through the upcasters (which work
+// on JSON with the standard library). An unknown type or a version newer than this build knows
+// is an error, never a panic.
+func (c Codec) Decode(typ string, version int, payload []byte) (Event, error) {
 	k, ok := eventKinds[typ]
 	if !ok {
 		return nil, Errorf(EINVALID, "unknown event type %q (a newer release may have written it)", typ)
@@ -75,7 +96,7 @@ func DecodeEvent(typ string, version int, payload []byte) (Event, error) {
 			return nil, Errorf(EINVALID, "event type %q: upcasting from schema version %d: %v", typ, v, err)
 		}
 	}
-	e, err := k.decode(payload)
+	e, err := k.decode(payload, c.Unmarshal)
 	if err != nil {
 		return nil, Errorf(EINVALID, "event type %q version %d: payload does not decode: %v", typ, version, err)
 	}

@@ -559,8 +559,7 @@ type IncidentOpened struct {
 	Source         IncidentSource  `json:"source"`
 	AlertIDs       []string        `json:"alertIds,omitempty"`
 	DetectedAt     time.Time       `json:"detectedAt"`
-	By             Actor           `json:"by"`
-	At             time.Time       `json:"at"`
+	Stamp
 }
 
 // IncidentClassified records the complete classification after a change.
@@ -572,34 +571,30 @@ type IncidentClassified struct {
 	Tier           Tier            `json:"tier"`
 	Sector         string          `json:"sector,omitempty"`
 	AffectedSystem *AffectedSystem `json:"affectedSystem,omitempty"`
-	By             Actor           `json:"by"`
-	At             time.Time       `json:"at"`
+	Stamp
 }
 
 // LeadAssigned records a new lead organisation.
 type LeadAssigned struct {
-	Org      string    `json:"org"`
-	Previous string    `json:"previous"`
-	By       Actor     `json:"by"`
-	At       time.Time `json:"at"`
+	Org      string `json:"org"`
+	Previous string `json:"previous"`
+	Stamp
 }
 
 // PhaseChanged records a move between phases.
 type PhaseChanged struct {
-	From   Phase     `json:"from"`
-	To     Phase     `json:"to"`
-	Reason string    `json:"reason,omitempty"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	From   Phase  `json:"from"`
+	To     Phase  `json:"to"`
+	Reason string `json:"reason,omitempty"`
+	Stamp
 }
 
 // NoteAdded records a note. Schema version 2; version 1 named the text "body".
 type NoteAdded struct {
-	NoteID string    `json:"noteId"`
-	Text   string    `json:"text"`
-	TLP    TLP       `json:"tlp"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	NoteID string `json:"noteId"`
+	Text   string `json:"text"`
+	TLP    TLP    `json:"tlp"`
+	Stamp
 }
 
 // IndicatorAdded records an indicator of compromise with its normalised value.
@@ -608,31 +603,27 @@ type IndicatorAdded struct {
 	Type        IndicatorType `json:"type"`
 	Value       string        `json:"value"`
 	TLP         TLP           `json:"tlp"`
-	By          Actor         `json:"by"`
-	At          time.Time     `json:"at"`
+	Stamp
 }
 
 // IncidentShared records the organisations newly given access.
 type IncidentShared struct {
-	Orgs []string  `json:"orgs"`
-	By   Actor     `json:"by"`
-	At   time.Time `json:"at"`
+	Orgs []string `json:"orgs"`
+	Stamp
 }
 
 // RecipientsNamed records the users ("org/user") newly named as TLP:RED recipients.
 type RecipientsNamed struct {
-	Users []string  `json:"users"`
-	By    Actor     `json:"by"`
-	At    time.Time `json:"at"`
+	Users []string `json:"users"`
+	Stamp
 }
 
 // TLPChanged records a new TLP; a change to RED makes By a named recipient.
 type TLPChanged struct {
-	From   TLP       `json:"from"`
-	To     TLP       `json:"to"`
-	Reason string    `json:"reason,omitempty"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	From   TLP    `json:"from"`
+	To     TLP    `json:"to"`
+	Reason string `json:"reason,omitempty"`
+	Stamp
 }
 
 // IncidentEscalated records an escalation from By's organisation (or, when the system escalates
@@ -644,8 +635,6 @@ type IncidentEscalated struct {
 	To           string    `json:"to"`
 	Reason       string    `json:"reason"`
 	Deadline     time.Time `json:"deadline"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
 
 	PolicyVersion string      `json:"policyVersion,omitempty"` // configuration version whose policy applied
 	RuleID        string      `json:"ruleId,omitempty"`
@@ -655,22 +644,21 @@ type IncidentEscalated struct {
 	RemindBefore  Duration    `json:"remindBefore,omitempty"` // carried to the next steps of the chain
 	Follows       string      `json:"follows,omitempty"`      // the missed escalation this step follows
 	Skipped       []string    `json:"skipped,omitempty"`      // chain steps passed over (not allowed to receive it)
+	Stamp
 }
 
 // EscalationAcknowledged records the addressee's acknowledgement; Late when after the deadline.
 type EscalationAcknowledged struct {
-	EscalationID string    `json:"escalationId"`
-	Late         bool      `json:"late,omitempty"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	EscalationID string `json:"escalationId"`
+	Late         bool   `json:"late,omitempty"`
+	Stamp
 }
 
 // EscalationResolved records the end of an escalation.
 type EscalationResolved struct {
-	EscalationID string    `json:"escalationId"`
-	Resolution   string    `json:"resolution"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	EscalationID string `json:"escalationId"`
+	Resolution   string `json:"resolution"`
+	Stamp
 }
 
 // HandoffOffered records an offer of ownership from the current owner; By is SystemActor when
@@ -687,8 +675,6 @@ type HandoffOffered struct {
 	TLP             TLP       `json:"tlp,omitempty"`
 	ReleaseOnAccept bool      `json:"releaseOnAccept,omitempty"`
 	Deadline        time.Time `json:"deadline"`
-	By              Actor     `json:"by"`
-	At              time.Time `json:"at"`
 
 	PolicyVersion string    `json:"policyVersion,omitempty"`
 	RuleID        string    `json:"ruleId,omitempty"`
@@ -698,48 +684,44 @@ type HandoffOffered struct {
 	RemindBefore  Duration  `json:"remindBefore,omitempty"`
 	Follows       string    `json:"follows,omitempty"`
 	Skipped       []string  `json:"skipped,omitempty"`
+	Stamp
 }
 
 // HandoffAcknowledged records that the addressee confirmed receipt of an offer; the answer
 // deadline stays, the reminder is no longer sent.
 type HandoffAcknowledged struct {
-	HandoffID string    `json:"handoffId"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string `json:"handoffId"`
+	Stamp
 }
 
 // HandoffAccepted records that the addressee took ownership. OriginReleased: the offer was made
 // with ReleaseOnAccept, so the originating organisation stops holding the incident (it keeps
 // what it has as lead, by sharing or escalation).
 type HandoffAccepted struct {
-	HandoffID      string    `json:"handoffId"`
-	OriginReleased bool      `json:"originReleased,omitempty"`
-	By             Actor     `json:"by"`
-	At             time.Time `json:"at"`
+	HandoffID      string `json:"handoffId"`
+	OriginReleased bool   `json:"originReleased,omitempty"`
+	Stamp
 }
 
 // HandoffDeclined records that the addressee refused ownership.
 type HandoffDeclined struct {
-	HandoffID string    `json:"handoffId"`
-	Reason    string    `json:"reason"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string `json:"handoffId"`
+	Reason    string `json:"reason"`
+	Stamp
 }
 
 // HandoffReturned records that ownership went back to the organisation that offered it.
 type HandoffReturned struct {
-	HandoffID string    `json:"handoffId"`
-	Reason    string    `json:"reason"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string `json:"handoffId"`
+	Reason    string `json:"reason"`
+	Stamp
 }
 
 // HandoffWithdrawn records that the offer was taken back before an answer.
 type HandoffWithdrawn struct {
-	HandoffID string    `json:"handoffId"`
-	Reason    string    `json:"reason"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	HandoffID string `json:"handoffId"`
+	Reason    string `json:"reason"`
+	Stamp
 }
 
 // IncidentClosed records the end of the response. ReportDue is when the closing report (Mẫu 04)
@@ -747,16 +729,14 @@ type HandoffWithdrawn struct {
 type IncidentClosed struct {
 	Resolution Resolution `json:"resolution"`
 	Summary    string     `json:"summary"`
-	By         Actor      `json:"by"`
-	At         time.Time  `json:"at"`
 	ReportDue  time.Time  `json:"reportDue,omitzero"`
+	Stamp
 }
 
 // IncidentReopened records that a closed incident is being handled again.
 type IncidentReopened struct {
-	Reason string    `json:"reason"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	Reason string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -1085,8 +1065,16 @@ func (i *Incident) Open(in Invocation, c OpenIncident) error {
 	if in.Actor.User == "" {
 		return Errorf(EFORBIDDEN, "your credentials name no user; sign in again")
 	}
-	e := IncidentOpened{ID: i.ID, Severity: c.Severity, Tier: c.Tier, TLP: c.TLP, PAP: c.PAP, Drill: c.Drill,
-		Source: c.Source, By: in.Actor, At: now}
+	e := IncidentOpened{
+		ID:       i.ID,
+		Severity: c.Severity,
+		Tier:     c.Tier,
+		TLP:      c.TLP,
+		PAP:      c.PAP,
+		Drill:    c.Drill,
+		Source:   c.Source,
+		Stamp:    Stamp{By: in.Actor, At: now},
+	}
 	var err error
 	if e.Title, err = textField("title", c.Title, 4*300, true); err != nil {
 		return err
@@ -1171,8 +1159,16 @@ func (i *Incident) Classify(in Invocation, c Classify) error {
 		return err
 	}
 	cfg := in.Config
-	e := IncidentClassified{Type: i.Type, RSITClass: i.RSITClass, RSITType: i.RSITType, Severity: i.Severity,
-		Tier: i.Tier, Sector: i.Sector, AffectedSystem: i.AffectedSystem.clone(), By: in.Actor, At: in.Now.UTC()}
+	e := IncidentClassified{
+		Type:           i.Type,
+		RSITClass:      i.RSITClass,
+		RSITType:       i.RSITType,
+		Severity:       i.Severity,
+		Tier:           i.Tier,
+		Sector:         i.Sector,
+		AffectedSystem: i.AffectedSystem.clone(),
+		Stamp:          Stamp{By: in.Actor, At: in.Now.UTC()},
+	}
 	if c.Type != "" {
 		t, ok := cfg.IncidentType(c.Type)
 		if !ok {
@@ -1240,7 +1236,7 @@ func (i *Incident) AssignLead(in Invocation, c AssignLead) error {
 	if err := i.secretAllows(c.Org, in.Config); err != nil {
 		return err
 	}
-	i.record(LeadAssigned{Org: c.Org, Previous: i.Lead, By: in.Actor, At: in.Now.UTC()})
+	i.record(LeadAssigned{Org: c.Org, Previous: i.Lead, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1265,7 +1261,7 @@ func (i *Incident) ChangePhase(in Invocation, c ChangePhase) error {
 	if reason == "" && c.Phase.Rank() < i.Phase.Rank() {
 		return Errorf(EINVALID, "moving back from %s to %s needs a reason", i.Phase, c.Phase)
 	}
-	i.record(PhaseChanged{From: i.Phase, To: c.Phase, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(PhaseChanged{From: i.Phase, To: c.Phase, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1294,7 +1290,7 @@ func (i *Incident) AddNote(in Invocation, c AddNote) error {
 			return err
 		}
 	}
-	e := NoteAdded{By: in.Actor, At: in.Now.UTC()}
+	e := NoteAdded{Stamp: in.Stamp()}
 	var err error
 	if e.NoteID, err = textField("note id", c.NoteID, 200, true); err != nil {
 		return err
@@ -1320,7 +1316,7 @@ func (i *Incident) AddIndicator(in Invocation, c AddIndicator) error {
 	if err := i.needWrite(in); err != nil {
 		return err
 	}
-	e := IndicatorAdded{Type: c.Type, By: in.Actor, At: in.Now.UTC()}
+	e := IndicatorAdded{Type: c.Type, Stamp: in.Stamp()}
 	var err error
 	if e.IndicatorID, err = textField("indicator id", c.IndicatorID, 200, true); err != nil {
 		return err
@@ -1376,7 +1372,7 @@ func (i *Incident) Share(in Invocation, c Share) error {
 	if len(orgs) == 0 {
 		return Errorf(EINVALID, "the incident is already shared with every organisation named")
 	}
-	i.record(IncidentShared{Orgs: unionSorted(nil, orgs...), By: in.Actor, At: in.Now.UTC()})
+	i.record(IncidentShared{Orgs: unionSorted(nil, orgs...), Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1416,7 +1412,7 @@ func (i *Incident) NameRecipients(in Invocation, c NameRecipients) error {
 	if len(users) == 0 {
 		return Errorf(EINVALID, "every user named is already a recipient")
 	}
-	i.record(RecipientsNamed{Users: unionSorted(nil, users...), By: in.Actor, At: in.Now.UTC()})
+	i.record(RecipientsNamed{Users: unionSorted(nil, users...), Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1442,7 +1438,7 @@ func (i *Incident) ChangeTLP(in Invocation, c ChangeTLP) error {
 	if err != nil {
 		return err
 	}
-	i.record(TLPChanged{From: i.TLP, To: c.TLP, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(TLPChanged{From: i.TLP, To: c.TLP, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1502,8 +1498,14 @@ func (i *Incident) Escalate(in Invocation, c Escalate) error {
 		}
 	}
 	now := in.Now.UTC()
-	e := IncidentEscalated{EscalationID: id, From: in.Actor.Org, To: c.ToOrg, Reason: reason,
-		Deadline: now.Add(d), By: in.Actor, At: now}
+	e := IncidentEscalated{
+		EscalationID: id,
+		From:         in.Actor.Org,
+		To:           c.ToOrg,
+		Reason:       reason,
+		Deadline:     now.Add(d),
+		Stamp:        Stamp{By: in.Actor, At: now},
+	}
 	if rule := in.Config.PolicyFor(i); rule != nil {
 		e.PolicyVersion, e.RuleID = in.Config.Version, rule.ID
 		e.Chain = i.manualChain(in.Config, rule, c.ToOrg, in.Actor.Org)
@@ -1531,7 +1533,7 @@ func (i *Incident) AcknowledgeEscalation(in Invocation, c AcknowledgeEscalation)
 		return Errorf(ECONFLICT, "escalation %q is already %s", x.ID, x.Status)
 	}
 	now := in.Now.UTC()
-	i.record(EscalationAcknowledged{EscalationID: x.ID, Late: now.After(x.Deadline), By: in.Actor, At: now})
+	i.record(EscalationAcknowledged{EscalationID: x.ID, Late: now.After(x.Deadline), Stamp: Stamp{By: in.Actor, At: now}})
 	return nil
 }
 
@@ -1553,7 +1555,7 @@ func (i *Incident) ResolveEscalation(in Invocation, c ResolveEscalation) error {
 	if err != nil {
 		return err
 	}
-	i.record(EscalationResolved{EscalationID: x.ID, Resolution: res, By: in.Actor, At: in.Now.UTC()})
+	i.record(EscalationResolved{EscalationID: x.ID, Resolution: res, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1618,8 +1620,17 @@ func (i *Incident) OfferHandoff(in Invocation, c OfferHandoff) error {
 		return Errorf(ECONFLICT, "handoff %q to %s is still waiting for an answer; withdraw it first", h.ID, h.To)
 	}
 	now := in.Now.UTC()
-	e := HandoffOffered{HandoffID: id, From: i.Owner, To: c.ToOrg, Summary: summary, RequestedAction: action,
-		TLP: tlp, ReleaseOnAccept: c.ReleaseOnAccept, Deadline: now.Add(d), By: in.Actor, At: now}
+	e := HandoffOffered{
+		HandoffID:       id,
+		From:            i.Owner,
+		To:              c.ToOrg,
+		Summary:         summary,
+		RequestedAction: action,
+		TLP:             tlp,
+		ReleaseOnAccept: c.ReleaseOnAccept,
+		Deadline:        now.Add(d),
+		Stamp:           Stamp{By: in.Actor, At: now},
+	}
 	if rule := cfg.PolicyFor(i); rule != nil {
 		e.PolicyVersion, e.RuleID = cfg.Version, rule.ID
 		e.Chain = i.resolveHandoffChain(cfg, rule.HandoffChain, c.ToOrg)
@@ -1664,7 +1675,7 @@ func (i *Incident) AcknowledgeHandoff(in Invocation, c AcknowledgeHandoff) error
 	case h.AcknowledgedBy != nil:
 		return Errorf(ECONFLICT, "handoff %q was already acknowledged at %s by %s", h.ID, h.AcknowledgedAt.Format(time.RFC3339), h.AcknowledgedBy.User)
 	}
-	i.record(HandoffAcknowledged{HandoffID: h.ID, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffAcknowledged{HandoffID: h.ID, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1675,8 +1686,11 @@ func (i *Incident) AcceptHandoff(in Invocation, c AcceptHandoff) error {
 	if err != nil {
 		return err
 	}
-	i.record(HandoffAccepted{HandoffID: h.ID, OriginReleased: h.ReleaseOnAccept && h.From == i.Origin,
-		By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffAccepted{
+		HandoffID:      h.ID,
+		OriginReleased: h.ReleaseOnAccept && h.From == i.Origin,
+		Stamp:          Stamp{By: in.Actor, At: in.Now.UTC()},
+	})
 	return nil
 }
 
@@ -1690,7 +1704,7 @@ func (i *Incident) DeclineHandoff(in Invocation, c DeclineHandoff) error {
 	if err != nil {
 		return err
 	}
-	i.record(HandoffDeclined{HandoffID: h.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffDeclined{HandoffID: h.ID, Reason: reason, Stamp: in.Stamp()})
 	i.offerNext(in, h) // same commit: the decline and the next offer are one fact
 	return nil
 }
@@ -1708,7 +1722,7 @@ func (i *Incident) ReturnHandoff(in Invocation, c ReturnHandoff) error {
 	if err != nil {
 		return err
 	}
-	i.record(HandoffReturned{HandoffID: h.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffReturned{HandoffID: h.ID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1730,7 +1744,7 @@ func (i *Incident) WithdrawHandoff(in Invocation, c WithdrawHandoff) error {
 	if err != nil {
 		return err
 	}
-	i.record(HandoffWithdrawn{HandoffID: h.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(HandoffWithdrawn{HandoffID: h.ID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -1753,7 +1767,7 @@ func (i *Incident) Close(in Invocation, c CloseIncident) error {
 		return Errorf(ECONFLICT, "answer or withdraw handoff %q to %s first", h.ID, h.To)
 	}
 	now := in.Now.UTC()
-	e := IncidentClosed{Resolution: c.Resolution, Summary: summary, By: in.Actor, At: now}
+	e := IncidentClosed{Resolution: c.Resolution, Summary: summary, Stamp: Stamp{By: in.Actor, At: now}}
 	if owesClosingReport(c.Resolution) {
 		e.ReportDue = now.Add(time.Duration(in.Config.Deadlines.ClosingReport))
 	}
@@ -1776,6 +1790,6 @@ func (i *Incident) Reopen(in Invocation, c ReopenIncident) error {
 	if err != nil {
 		return err
 	}
-	i.record(IncidentReopened{Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(IncidentReopened{Reason: reason, Stamp: in.Stamp()})
 	return nil
 }

@@ -3,7 +3,6 @@ package domain
 import (
 	"slices"
 	"strings"
-	"time"
 )
 
 func init() {
@@ -25,9 +24,8 @@ type DetachAlert struct {
 
 // IncidentAlertsMerged records alerts joining the incident (on its timeline).
 type IncidentAlertsMerged struct {
-	Alerts []string  `json:"alerts"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	Alerts []string `json:"alerts"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -35,10 +33,9 @@ func (IncidentAlertsMerged) EventType() string { return "IncidentAlertsMerged" }
 
 // IncidentAlertDetached records an alert taken out of the incident (the undo of a merge).
 type IncidentAlertDetached struct {
-	Alert  string    `json:"alert"`
-	Reason string    `json:"reason"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	Alert  string `json:"alert"`
+	Reason string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -68,7 +65,7 @@ func (i *Incident) MergeAlerts(in Invocation, c MergeAlerts) error {
 	if len(add) == 0 {
 		return nil
 	}
-	i.record(IncidentAlertsMerged{Alerts: add, By: in.Actor, At: in.Now.UTC()})
+	i.record(IncidentAlertsMerged{Alerts: add, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -87,7 +84,7 @@ func (i *Incident) DetachAlert(in Invocation, c DetachAlert) error {
 	if err != nil {
 		return err
 	}
-	i.record(IncidentAlertDetached{Alert: c.AlertID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	i.record(IncidentAlertDetached{Alert: c.AlertID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 

@@ -47,10 +47,21 @@ var by = struct {
 
 // opened is the IncidentOpened every case starts from: police opened it at TLP:AMBER.
 func opened(mods ...func(*IncidentOpened)) IncidentOpened {
-	e := IncidentOpened{ID: "inc-1", Title: "Mã độc trên máy chủ Sở Y tế", Type: "MALWARE",
-		RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityHigh, Tier: TierOrdinary,
-		Sector: "HEALTH", TLP: TLPAmber, PAP: PAPAmber, Source: SourceReport,
-		DetectedAt: incNow.Add(-2 * time.Hour), By: by.PoliceCoord, At: incEarlier}
+	e := IncidentOpened{
+		ID:         "inc-1",
+		Title:      "Mã độc trên máy chủ Sở Y tế",
+		Type:       "MALWARE",
+		RSITClass:  "Malicious Code",
+		RSITType:   "Infected System",
+		Severity:   SeverityHigh,
+		Tier:       TierOrdinary,
+		Sector:     "HEALTH",
+		TLP:        TLPAmber,
+		PAP:        PAPAmber,
+		Source:     SourceReport,
+		DetectedAt: incNow.Add(-2 * time.Hour),
+		Stamp:      Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 	for _, m := range mods {
 		m(&e)
 	}
@@ -66,21 +77,33 @@ func stateSecret(e *IncidentOpened) {
 func openedBy(a Actor) func(*IncidentOpened) { return func(e *IncidentOpened) { e.By = a } }
 
 func shared(orgs ...string) IncidentShared {
-	return IncidentShared{Orgs: orgs, By: by.PoliceCoord, At: incEarlier}
+	return IncidentShared{Orgs: orgs, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}
 }
 
 func escalated(id, to string) IncidentEscalated {
-	return IncidentEscalated{EscalationID: id, From: "police", To: to, Reason: "beyond our capability",
-		Deadline: incNow.Add(10 * time.Minute), By: by.PoliceCoord, At: incEarlier}
+	return IncidentEscalated{
+		EscalationID: id,
+		From:         "police",
+		To:           to,
+		Reason:       "beyond our capability",
+		Deadline:     incNow.Add(10 * time.Minute),
+		Stamp:        Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 }
 
 func acknowledged(id string, a Actor) EscalationAcknowledged {
-	return EscalationAcknowledged{EscalationID: id, By: a, At: incEarlier}
+	return EscalationAcknowledged{EscalationID: id, Stamp: Stamp{By: a, At: incEarlier}}
 }
 
 func offered(id, to string) HandoffOffered {
-	return HandoffOffered{HandoffID: id, From: "police", To: to, Summary: "malware on the hospital system",
-		Deadline: incNow.Add(3 * time.Hour), By: by.PoliceCoord, At: incEarlier}
+	return HandoffOffered{
+		HandoffID: id,
+		From:      "police",
+		To:        to,
+		Summary:   "malware on the hospital system",
+		Deadline:  incNow.Add(3 * time.Hour),
+		Stamp:     Stamp{By: by.PoliceCoord, At: incEarlier},
+	}
 }
 
 // releasing is an offer made with ReleaseOnAccept.
@@ -91,11 +114,11 @@ func releasing(id, to string) HandoffOffered {
 }
 
 func accepted(id string, a Actor) HandoffAccepted {
-	return HandoffAccepted{HandoffID: id, By: a, At: incEarlier}
+	return HandoffAccepted{HandoffID: id, Stamp: Stamp{By: a, At: incEarlier}}
 }
 
 func closed() IncidentClosed {
-	return IncidentClosed{Resolution: ResolutionResolved, Summary: "cleaned up", By: by.PoliceCoord, At: incEarlier}
+	return IncidentClosed{Resolution: ResolutionResolved, Summary: "cleaned up", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}
 }
 
 // incidentCase is one "given events, when command, then events or error code" case.
@@ -262,12 +285,25 @@ func TestIncidentOpen(t *testing.T) {
 				is.Equal(i.OpenedAt, incNow)                                                          // opened now
 			}},
 		{name: "responder opens from alerts with every field", by: by.PoliceResp, when: full,
-			then: []Event{IncidentOpened{ID: "inc-1", Title: "Ransomware", Description: "Máy chủ HIS bị mã hóa",
-				Type: "RANSOMWARE", RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityCritical,
-				Tier: TierSerious, TLP: TLPGreen, PAP: PAPRed, Drill: true, Source: SourceAlerts, AlertIDs: []string{"a1", "a2"},
+			then: []Event{IncidentOpened{
+				ID:          "inc-1",
+				Title:       "Ransomware",
+				Description: "Máy chủ HIS bị mã hóa",
+				Type:        "RANSOMWARE",
+				RSITClass:   "Malicious Code",
+				RSITType:    "Infected System",
+				Severity:    SeverityCritical,
+				Tier:        TierSerious,
+				TLP:         TLPGreen,
+				PAP:         PAPRed,
+				Drill:       true,
+				Source:      SourceAlerts,
+				AlertIDs:    []string{"a1", "a2"},
 				AffectedSystem: &AffectedSystem{Name: "HIS", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: InfoPersonal,
 					ProtectionLayers: []string{"in-house", "monitoring"}},
-				DetectedAt: incNow.Add(-time.Hour), By: by.PoliceResp, At: incNow}},
+				DetectedAt: incNow.Add(-time.Hour),
+				Stamp:      Stamp{By: by.PoliceResp, At: incNow},
+			}},
 			check: func(is *is.I, i *Incident) {
 				is.True(i.Drill)                                // drill flag kept
 				is.Equal(i.Recipients, []string{"police/binh"}) // opener is a recipient
@@ -316,8 +352,15 @@ func TestIncidentOpen(t *testing.T) {
 
 func TestIncidentClassify(t *testing.T) {
 	classified := func(m func(*IncidentClassified)) []Event {
-		e := IncidentClassified{Type: "MALWARE", RSITClass: "Malicious Code", RSITType: "Infected System",
-			Severity: SeverityHigh, Tier: TierOrdinary, Sector: "HEALTH", By: by.PoliceCoord, At: incNow}
+		e := IncidentClassified{
+			Type:      "MALWARE",
+			RSITClass: "Malicious Code",
+			RSITType:  "Infected System",
+			Severity:  SeverityHigh,
+			Tier:      TierOrdinary,
+			Sector:    "HEALTH",
+			Stamp:     Stamp{By: by.PoliceCoord, At: incNow},
+		}
 		m(&e)
 		return []Event{e}
 	}
@@ -374,13 +417,13 @@ func TestIncidentClassify(t *testing.T) {
 func TestIncidentAssignLead(t *testing.T) {
 	runIncidentCases(t, []incidentCase{
 		{name: "lead to another force", given: []Event{opened()}, by: by.PoliceCoord, when: AssignLead{Org: "dic"},
-			then: []Event{LeadAssigned{Org: "dic", Previous: "police", By: by.PoliceCoord, At: incNow}},
+			then: []Event{LeadAssigned{Org: "dic", Previous: "police", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Lead, "dic")                                      // new lead
 				is.True(CanManage(by.DICCoord, i.Audience(), testConfig(t))) // lead manages
 			}},
 		{name: "state secret lead to a force", given: []Event{opened(stateSecret)}, by: by.PoliceCoord, when: AssignLead{Org: "military"},
-			then: []Event{LeadAssigned{Org: "military", Previous: "police", By: by.PoliceCoord, At: incNow}}},
+			then: []Event{LeadAssigned{Org: "military", Previous: "police", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "unknown organisation", given: []Event{opened()}, by: by.PoliceCoord, when: AssignLead{Org: "nowhere"}, code: ENOTFOUND},
 		{name: "already the lead", given: []Event{opened()}, by: by.PoliceCoord, when: AssignLead{Org: "police"}, code: EINVALID},
 		{name: "TLP:AMBER_STRICT", given: []Event{opened(atTLP(TLPAmberStrict))}, by: by.PoliceCoord, when: AssignLead{Org: "dic"}, code: EFORBIDDEN},
@@ -394,16 +437,16 @@ func TestIncidentAssignLead(t *testing.T) {
 }
 
 func TestIncidentChangePhase(t *testing.T) {
-	inRecovery := PhaseChanged{From: PhaseDetected, To: PhaseRecovery, By: by.PoliceResp, At: incEarlier}
+	inRecovery := PhaseChanged{From: PhaseDetected, To: PhaseRecovery, Stamp: Stamp{By: by.PoliceResp, At: incEarlier}}
 	runIncidentCases(t, []incidentCase{
 		{name: "forward, skipping phases", given: []Event{opened()}, by: by.PoliceResp, when: ChangePhase{Phase: PhaseContainment},
-			then:  []Event{PhaseChanged{From: PhaseDetected, To: PhaseContainment, By: by.PoliceResp, At: incNow}},
+			then:  []Event{PhaseChanged{From: PhaseDetected, To: PhaseContainment, Stamp: Stamp{By: by.PoliceResp, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.Equal(i.Phase.NIST(), "containment-eradication-recovery") }}, // NIST phase
 		{name: "back with a reason", given: []Event{opened(), inRecovery}, by: by.PoliceResp,
 			when: ChangePhase{Phase: PhaseTriage, Reason: "reinfection found"},
-			then: []Event{PhaseChanged{From: PhaseRecovery, To: PhaseTriage, Reason: "reinfection found", By: by.PoliceResp, At: incNow}}},
+			then: []Event{PhaseChanged{From: PhaseRecovery, To: PhaseTriage, Reason: "reinfection found", Stamp: Stamp{By: by.PoliceResp, At: incNow}}}},
 		{name: "partner of a shared CERT", given: []Event{opened(), shared("vncert")}, by: by.VNCERTPartner, when: ChangePhase{Phase: PhaseTriage},
-			then: []Event{PhaseChanged{From: PhaseDetected, To: PhaseTriage, By: by.VNCERTPartner, At: incNow}}},
+			then: []Event{PhaseChanged{From: PhaseDetected, To: PhaseTriage, Stamp: Stamp{By: by.VNCERTPartner, At: incNow}}}},
 		{name: "back without a reason", given: []Event{opened(), inRecovery}, by: by.PoliceResp, when: ChangePhase{Phase: PhaseTriage}, code: EINVALID, msg: "reason"},
 		{name: "unknown phase", given: []Event{opened()}, by: by.PoliceResp, when: ChangePhase{Phase: "PANIC"}, code: EINVALID},
 		{name: "same phase", given: []Event{opened()}, by: by.PoliceResp, when: ChangePhase{Phase: PhaseDetected}, code: EINVALID},
@@ -419,7 +462,7 @@ func TestIncidentAddNote(t *testing.T) {
 	note := AddNote{NoteID: "n1", Text: " Đã cô lập máy chủ. "}
 	withTLP := func(t TLP) AddNote { n := note; n.TLP = t; return n }
 	added := func(a Actor, t TLP) []Event {
-		return []Event{NoteAdded{NoteID: "n1", Text: "Đã cô lập máy chủ.", TLP: t, By: a, At: incNow}}
+		return []Event{NoteAdded{NoteID: "n1", Text: "Đã cô lập máy chủ.", TLP: t, Stamp: Stamp{By: a, At: incNow}}}
 	}
 	runIncidentCases(t, []incidentCase{
 		{name: "responder, incident TLP by default", given: []Event{opened()}, by: by.PoliceResp, when: note, then: added(by.PoliceResp, TLPAmber),
@@ -433,7 +476,7 @@ func TestIncidentAddNote(t *testing.T) {
 		{name: "less restricted than the incident", given: []Event{opened()}, by: by.PoliceResp, when: withTLP(TLPGreen), code: EINVALID, msg: "AMBER"},
 		{name: "unknown TLP", given: []Event{opened()}, by: by.PoliceResp, when: withTLP("PINK"), code: EINVALID},
 		{name: "id missing", given: []Event{opened()}, by: by.PoliceResp, when: AddNote{Text: "x"}, code: EINVALID},
-		{name: "id taken", given: []Event{opened(), NoteAdded{NoteID: "n1", Text: "x", TLP: TLPAmber, By: by.PoliceResp, At: incEarlier}},
+		{name: "id taken", given: []Event{opened(), NoteAdded{NoteID: "n1", Text: "x", TLP: TLPAmber, Stamp: Stamp{By: by.PoliceResp, At: incEarlier}}},
 			by: by.PoliceResp, when: note, code: ECONFLICT},
 		{name: "text missing", given: []Event{opened()}, by: by.PoliceResp, when: AddNote{NoteID: "n1", Text: " "}, code: EINVALID},
 		{name: "text too long", given: []Event{opened()}, by: by.PoliceResp, when: AddNote{NoteID: "n1", Text: strings.Repeat("x", 20001)}, code: ETOOLARGE},
@@ -445,14 +488,14 @@ func TestIncidentAddNote(t *testing.T) {
 
 func TestIncidentAddIndicator(t *testing.T) {
 	ioc := AddIndicator{IndicatorID: "i1", Type: IndicatorDomain, Value: "Evil.EXAMPLE.com."}
-	known := IndicatorAdded{IndicatorID: "i1", Type: IndicatorDomain, Value: "evil.example.com", TLP: TLPAmber, By: by.PoliceResp, At: incEarlier}
+	known := IndicatorAdded{IndicatorID: "i1", Type: IndicatorDomain, Value: "evil.example.com", TLP: TLPAmber, Stamp: Stamp{By: by.PoliceResp, At: incEarlier}}
 	runIncidentCases(t, []incidentCase{
 		{name: "normalised domain", given: []Event{opened()}, by: by.PoliceResp, when: ioc,
-			then:  []Event{IndicatorAdded{IndicatorID: "i1", Type: IndicatorDomain, Value: "evil.example.com", TLP: TLPAmber, By: by.PoliceResp, At: incNow}},
+			then:  []Event{IndicatorAdded{IndicatorID: "i1", Type: IndicatorDomain, Value: "evil.example.com", TLP: TLPAmber, Stamp: Stamp{By: by.PoliceResp, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.Equal(i.Indicators[0].Value, "evil.example.com") }}, // stored normalised
 		{name: "stricter TLP", given: []Event{opened()}, by: by.PoliceResp,
 			when: AddIndicator{IndicatorID: "i2", Type: IndicatorIPv4, Value: "203.0.113.7", TLP: TLPAmberStrict},
-			then: []Event{IndicatorAdded{IndicatorID: "i2", Type: IndicatorIPv4, Value: "203.0.113.7", TLP: TLPAmberStrict, By: by.PoliceResp, At: incNow}}},
+			then: []Event{IndicatorAdded{IndicatorID: "i2", Type: IndicatorIPv4, Value: "203.0.113.7", TLP: TLPAmberStrict, Stamp: Stamp{By: by.PoliceResp, At: incNow}}}},
 		{name: "malformed value", given: []Event{opened()}, by: by.PoliceResp, when: AddIndicator{IndicatorID: "i1", Type: IndicatorIPv4, Value: "300.1.1.1"}, code: EINVALID},
 		{name: "unknown type", given: []Event{opened()}, by: by.PoliceResp, when: AddIndicator{IndicatorID: "i1", Type: "YARA", Value: "rule x"}, code: EINVALID},
 		{name: "same value in another spelling", given: []Event{opened(), known}, by: by.PoliceResp,
@@ -475,12 +518,12 @@ func TestIncidentShare(t *testing.T) {
 	runIncidentCases(t, []incidentCase{
 		{name: "only new organisations, sorted", given: []Event{opened(), shared("dic")}, by: by.PoliceCoord,
 			when:  Share{Orgs: []string{"vncert", "dic", "police", "military", "vncert"}},
-			then:  []Event{IncidentShared{Orgs: []string{"military", "vncert"}, By: by.PoliceCoord, At: incNow}},
+			then:  []Event{IncidentShared{Orgs: []string{"military", "vncert"}, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.Equal(i.Shared, []string{"dic", "military", "vncert"}) }}, // sorted union
 		{name: "GREEN incident", given: []Event{opened(atTLP(TLPGreen))}, by: by.PoliceCoord, when: Share{Orgs: []string{"dept-health"}},
-			then: []Event{IncidentShared{Orgs: []string{"dept-health"}, By: by.PoliceCoord, At: incNow}}},
+			then: []Event{IncidentShared{Orgs: []string{"dept-health"}, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "state secret with forces", given: []Event{opened(stateSecret)}, by: by.PoliceCoord, when: Share{Orgs: []string{"military", "subcommittee"}},
-			then: []Event{IncidentShared{Orgs: []string{"military", "subcommittee"}, By: by.PoliceCoord, At: incNow}}},
+			then: []Event{IncidentShared{Orgs: []string{"military", "subcommittee"}, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "nothing new", given: []Event{opened(), shared("dic")}, by: by.PoliceCoord, when: Share{Orgs: []string{"dic", "police"}}, code: EINVALID},
 		{name: "no organisation", given: []Event{opened()}, by: by.PoliceCoord, when: Share{}, code: EINVALID},
 		{name: "more than 100", given: []Event{opened()}, by: by.PoliceCoord, when: Share{Orgs: many}, code: ETOOLARGE},
@@ -502,13 +545,13 @@ func TestIncidentNameRecipients(t *testing.T) {
 	runIncidentCases(t, []incidentCase{
 		{name: "only new users, sorted", given: []Event{opened()}, by: by.PoliceCoord,
 			when: NameRecipients{Users: []string{"military/dung", "dic/giang", "police/an"}},
-			then: []Event{RecipientsNamed{Users: []string{"dic/giang", "military/dung"}, By: by.PoliceCoord, At: incNow}},
+			then: []Event{RecipientsNamed{Users: []string{"dic/giang", "military/dung"}, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Recipients, []string{"dic/giang", "military/dung", "police/an"}) // sorted union
 			}},
 		{name: "state secret, force users", given: []Event{opened(stateSecret)}, by: by.PoliceCoord,
 			when: NameRecipients{Users: []string{"military/dung"}},
-			then: []Event{RecipientsNamed{Users: []string{"military/dung"}, By: by.PoliceCoord, At: incNow}}},
+			then: []Event{RecipientsNamed{Users: []string{"military/dung"}, Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "not org/user", given: []Event{opened()}, by: by.PoliceCoord, when: NameRecipients{Users: []string{"giang"}}, code: EINVALID, msg: "org/user"},
 		{name: "user missing", given: []Event{opened()}, by: by.PoliceCoord, when: NameRecipients{Users: []string{"dic/"}}, code: EINVALID},
 		{name: "user with a slash", given: []Event{opened()}, by: by.PoliceCoord, when: NameRecipients{Users: []string{"dic/a/b"}}, code: EINVALID},
@@ -526,15 +569,15 @@ func TestIncidentChangeTLP(t *testing.T) {
 	runIncidentCases(t, []incidentCase{
 		{name: "responder raises to RED and becomes a recipient", given: []Event{opened()}, by: by.PoliceResp,
 			when: ChangeTLP{TLP: TLPRed, Reason: "named suspects"},
-			then: []Event{TLPChanged{From: TLPAmber, To: TLPRed, Reason: "named suspects", By: by.PoliceResp, At: incNow}},
+			then: []Event{TLPChanged{From: TLPAmber, To: TLPRed, Reason: "named suspects", Stamp: Stamp{By: by.PoliceResp, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Recipients, []string{"police/an", "police/binh"})    // raiser keeps access
 				is.True(!CanRead(by.PoliceCoord2, i.Audience(), testConfig(t))) // other colleagues lose it
 			}},
 		{name: "shared responder raises", given: []Event{opened(), shared("dic")}, by: by.DICResp, when: ChangeTLP{TLP: TLPAmberStrict},
-			then: []Event{TLPChanged{From: TLPAmber, To: TLPAmberStrict, By: by.DICResp, At: incNow}}},
+			then: []Event{TLPChanged{From: TLPAmber, To: TLPAmberStrict, Stamp: Stamp{By: by.DICResp, At: incNow}}}},
 		{name: "origin coordinator lowers", given: []Event{opened()}, by: by.PoliceCoord2, when: ChangeTLP{TLP: TLPGreen, Reason: "published"},
-			then: []Event{TLPChanged{From: TLPAmber, To: TLPGreen, Reason: "published", By: by.PoliceCoord2, At: incNow}}},
+			then: []Event{TLPChanged{From: TLPAmber, To: TLPGreen, Reason: "published", Stamp: Stamp{By: by.PoliceCoord2, At: incNow}}}},
 		{name: "responder may not lower", given: []Event{opened()}, by: by.PoliceResp, when: ChangeTLP{TLP: TLPGreen}, code: EFORBIDDEN, msg: "originating organisation"},
 		{name: "lead coordinator may not lower", given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}}, by: by.DICCoord,
 			when: ChangeTLP{TLP: TLPGreen}, code: EFORBIDDEN, msg: "originating organisation"},
@@ -552,8 +595,14 @@ func TestIncidentEscalate(t *testing.T) {
 	esc := Escalate{EscalationID: "e1", ToOrg: "subcommittee", Reason: " possibly serious "}
 	with := func(m func(*Escalate)) Escalate { c := esc; m(&c); return c }
 	escalatedNow := func(a Actor, from string, within time.Duration) []Event {
-		return []Event{IncidentEscalated{EscalationID: "e1", From: from, To: "subcommittee", Reason: "possibly serious",
-			Deadline: incNow.Add(within), By: a, At: incNow}}
+		return []Event{IncidentEscalated{
+			EscalationID: "e1",
+			From:         from,
+			To:           "subcommittee",
+			Reason:       "possibly serious",
+			Deadline:     incNow.Add(within),
+			Stamp:        Stamp{By: a, At: incNow},
+		}}
 	}
 	runIncidentCases(t, []incidentCase{
 		{name: "configured deadline", given: []Event{opened()}, by: by.PoliceResp, when: esc, then: escalatedNow(by.PoliceResp, "police", 15*time.Minute),
@@ -592,7 +641,7 @@ func TestIncidentAcknowledgeEscalation(t *testing.T) {
 	ack := AcknowledgeEscalation{EscalationID: "e1"}
 	runIncidentCases(t, []incidentCase{
 		{name: "on time", given: []Event{opened(), escalated("e1", "subcommittee")}, by: by.SubReviewer, when: ack,
-			then: []Event{EscalationAcknowledged{EscalationID: "e1", By: by.SubReviewer, At: incNow}},
+			then: []Event{EscalationAcknowledged{EscalationID: "e1", Stamp: Stamp{By: by.SubReviewer, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				x := i.Escalation("e1")
 				is.Equal(x.Status, EscalationStatusAcknowledged) // acknowledged
@@ -600,7 +649,7 @@ func TestIncidentAcknowledgeEscalation(t *testing.T) {
 				is.True(!x.Late)                                 // on time
 			}},
 		{name: "late is still accepted", given: []Event{opened(), overdue}, by: by.SubCoord, when: ack,
-			then:  []Event{EscalationAcknowledged{EscalationID: "e1", Late: true, By: by.SubCoord, At: incNow}},
+			then:  []Event{EscalationAcknowledged{EscalationID: "e1", Late: true, Stamp: Stamp{By: by.SubCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.True(i.Escalation("e1").Late) }}, // marked late
 		{name: "another organisation", given: []Event{opened(), escalated("e1", "subcommittee")}, by: by.PoliceCoord, when: ack, code: EFORBIDDEN, msg: "only subcommittee"},
 		{name: "unknown escalation", given: []Event{opened(), escalated("e1", "subcommittee")}, by: by.SubReviewer,
@@ -608,7 +657,7 @@ func TestIncidentAcknowledgeEscalation(t *testing.T) {
 		{name: "already acknowledged", given: []Event{opened(), escalated("e1", "subcommittee"), acknowledged("e1", by.SubCoord)},
 			by: by.SubReviewer, when: ack, code: ECONFLICT, msg: "already acknowledged"},
 		{name: "already resolved", given: []Event{opened(), escalated("e1", "subcommittee"),
-			EscalationResolved{EscalationID: "e1", Resolution: "handled", By: by.PoliceCoord, At: incEarlier}},
+			EscalationResolved{EscalationID: "e1", Resolution: "handled", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}},
 			by: by.SubReviewer, when: ack, code: ECONFLICT},
 		{name: "admin may not", given: []Event{opened(), escalated("e1", "subcommittee")}, by: Actor{User: "root", Org: "subcommittee", Role: RoleAdmin}, when: ack, code: EFORBIDDEN},
 		{name: "closed", given: []Event{opened(), escalated("e1", "subcommittee"), closed()}, by: by.SubReviewer, when: ack, code: ECONFLICT},
@@ -620,12 +669,12 @@ func TestIncidentResolveEscalation(t *testing.T) {
 	res := ResolveEscalation{EscalationID: "e1", Resolution: " subcommittee convened "}
 	runIncidentCases(t, []incidentCase{
 		{name: "by the addressee", given: given, by: by.SubCoord, when: res,
-			then:  []Event{EscalationResolved{EscalationID: "e1", Resolution: "subcommittee convened", By: by.SubCoord, At: incNow}},
+			then:  []Event{EscalationResolved{EscalationID: "e1", Resolution: "subcommittee convened", Stamp: Stamp{By: by.SubCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.Equal(i.Escalation("e1").Status, EscalationStatusResolved) }}, // resolved
 		{name: "by the escalating organisation", given: given, by: by.PoliceResp, when: res,
-			then: []Event{EscalationResolved{EscalationID: "e1", Resolution: "subcommittee convened", By: by.PoliceResp, At: incNow}}},
+			then: []Event{EscalationResolved{EscalationID: "e1", Resolution: "subcommittee convened", Stamp: Stamp{By: by.PoliceResp, At: incNow}}}},
 		{name: "by a third organisation", given: given, by: by.DICCoord, when: res, code: EFORBIDDEN},
-		{name: "already resolved", given: append(given[:3:3], EscalationResolved{EscalationID: "e1", Resolution: "x", By: by.SubCoord, At: incEarlier}),
+		{name: "already resolved", given: append(given[:3:3], EscalationResolved{EscalationID: "e1", Resolution: "x", Stamp: Stamp{By: by.SubCoord, At: incEarlier}}),
 			by: by.SubCoord, when: res, code: ECONFLICT},
 		{name: "unknown escalation", given: given, by: by.SubCoord, when: ResolveEscalation{EscalationID: "e9", Resolution: "x"}, code: ENOTFOUND},
 		{name: "resolution missing", given: given, by: by.SubCoord, when: ResolveEscalation{EscalationID: "e1"}, code: EINVALID},
@@ -637,8 +686,16 @@ func TestIncidentOfferHandoff(t *testing.T) {
 	offer := OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "malware on the hospital system", RequestedAction: "clean up"}
 	with := func(m func(*OfferHandoff)) OfferHandoff { c := offer; m(&c); return c }
 	offeredNow := func(to string, within time.Duration) []Event {
-		return []Event{HandoffOffered{HandoffID: "h1", From: "police", To: to, Summary: "malware on the hospital system",
-			RequestedAction: "clean up", TLP: TLPAmber, Deadline: incNow.Add(within), By: by.PoliceCoord, At: incNow}}
+		return []Event{HandoffOffered{
+			HandoffID:       "h1",
+			From:            "police",
+			To:              to,
+			Summary:         "malware on the hospital system",
+			RequestedAction: "clean up",
+			TLP:             TLPAmber,
+			Deadline:        incNow.Add(within),
+			Stamp:           Stamp{By: by.PoliceCoord, At: incNow},
+		}}
 	}
 	runIncidentCases(t, []incidentCase{
 		{name: "to a CERT with the configured deadline", given: []Event{opened()}, by: by.PoliceCoord, when: offer,
@@ -703,10 +760,10 @@ func TestIncidentOfferHandoff(t *testing.T) {
 func TestIncidentAcknowledgeHandoff(t *testing.T) {
 	given := []Event{opened(), offered("h1", "provincial-cert")}
 	ack := AcknowledgeHandoff{HandoffID: "h1"}
-	acked := HandoffAcknowledged{HandoffID: "h1", By: by.CertResp, At: incEarlier}
+	acked := HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.CertResp, At: incEarlier}}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator of the addressee", given: given, by: by.CertCoord, when: ack,
-			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertCoord, At: incNow}},
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				h := i.Handoff("h1")
 				is.Equal(h.Status, HandoffStatusOffered)      // still waiting for an answer
@@ -716,11 +773,11 @@ func TestIncidentAcknowledgeHandoff(t *testing.T) {
 				is.Equal(i.Owner, "police")                   // ownership has not moved
 			}},
 		{name: "responder of the addressee", given: given, by: by.CertResp, when: ack,
-			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertResp, At: incNow}}},
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.CertResp, At: incNow}}}},
 		{name: "partner of the addressee", given: given, by: by.CertPartner, when: ack,
-			then: []Event{HandoffAcknowledged{HandoffID: "h1", By: by.CertPartner, At: incNow}}},
+			then: []Event{HandoffAcknowledged{HandoffID: "h1", Stamp: Stamp{By: by.CertPartner, At: incNow}}}},
 		{name: "then accepted", given: append(given[:2:2], acked), by: by.CertCoord, when: AcceptHandoff{HandoffID: "h1"},
-			then: []Event{HandoffAccepted{HandoffID: "h1", By: by.CertCoord, At: incNow}}},
+			then: []Event{HandoffAccepted{HandoffID: "h1", Stamp: Stamp{By: by.CertCoord, At: incNow}}}},
 		{name: "twice", given: append(given[:2:2], acked), by: by.CertCoord, when: ack, code: ECONFLICT, msg: "already acknowledged"},
 		{name: "another organisation", given: given, by: by.PoliceCoord, when: ack, code: EFORBIDDEN, msg: "only provincial-cert"},
 		{name: "reviewer of the addressee", given: given, by: Actor{User: "q", Org: "provincial-cert", Role: RoleReviewer}, when: ack, code: EFORBIDDEN},
@@ -738,7 +795,7 @@ func TestIncidentAcceptHandoff(t *testing.T) {
 	acc := AcceptHandoff{HandoffID: "h1"}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator of the addressee", given: given, by: by.CertCoord, when: acc,
-			then: []Event{HandoffAccepted{HandoffID: "h1", By: by.CertCoord, At: incNow}},
+			then: []Event{HandoffAccepted{HandoffID: "h1", Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Owner, "provincial-cert")                            // ownership moved
 				is.Equal(i.Handoff("h1").Status, HandoffStatusAccepted)         // accepted
@@ -746,9 +803,9 @@ func TestIncidentAcceptHandoff(t *testing.T) {
 				is.True(CanManage(by.PoliceCoord, i.Audience(), testConfig(t))) // origin still manages
 			}},
 		{name: "partner of the addressee", given: given, by: by.CertPartner, when: acc,
-			then: []Event{HandoffAccepted{HandoffID: "h1", By: by.CertPartner, At: incNow}}},
+			then: []Event{HandoffAccepted{HandoffID: "h1", Stamp: Stamp{By: by.CertPartner, At: incNow}}}},
 		{name: "offered with release: the origin lets go", given: releasedGiven, by: by.CertCoord, when: acc,
-			then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incNow}},
+			then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				cfg := testConfig(t)
 				is.True(i.OriginReleased)                                // recorded in state
@@ -761,8 +818,8 @@ func TestIncidentAcceptHandoff(t *testing.T) {
 				is.True(!i.Audience().participates("police"))            // the origin no longer takes part
 			}},
 		{name: "offered with release, the origin escalated to: still takes part", given: append(releasedGiven[:3:3],
-			IncidentEscalated{EscalationID: "e1", From: "dic", To: "police", Reason: "keep police informed", Deadline: incNow, By: by.DICCoord, At: incEarlier}),
-			by: by.CertCoord, when: acc, then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incNow}},
+			IncidentEscalated{EscalationID: "e1", From: "dic", To: "police", Reason: "keep police informed", Deadline: incNow, Stamp: Stamp{By: by.DICCoord, At: incEarlier}}),
+			by: by.CertCoord, when: acc, then: []Event{HandoffAccepted{HandoffID: "h1", OriginReleased: true, Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(access(by.PoliceCoord, i.Audience(), testConfig(t)), "rw") // reads and writes as an escalation addressee, no longer manages
 			}},
@@ -770,9 +827,9 @@ func TestIncidentAcceptHandoff(t *testing.T) {
 		{name: "responder of the addressee", given: given, by: by.CertResp, when: acc, code: EFORBIDDEN},
 		{name: "unknown handoff", given: given, by: by.CertCoord, when: AcceptHandoff{HandoffID: "h9"}, code: ENOTFOUND},
 		{name: "already accepted", given: append(given[:2:2], accepted("h1", by.CertCoord)), by: by.CertPartner, when: acc, code: ECONFLICT},
-		{name: "declined", given: []Event{opened(atTLP(TLPGreen)), offered("h1", "provincial-cert"), HandoffDeclined{HandoffID: "h1", Reason: "x", By: by.CertCoord}},
+		{name: "declined", given: []Event{opened(atTLP(TLPGreen)), offered("h1", "provincial-cert"), HandoffDeclined{HandoffID: "h1", Reason: "x", Stamp: Stamp{By: by.CertCoord}}},
 			by: by.CertCoord, when: acc, code: ECONFLICT},
-		{name: "declined offer hides a TLP:AMBER incident again", given: append(given[:2:2], HandoffDeclined{HandoffID: "h1", Reason: "x", By: by.CertCoord}),
+		{name: "declined offer hides a TLP:AMBER incident again", given: append(given[:2:2], HandoffDeclined{HandoffID: "h1", Reason: "x", Stamp: Stamp{By: by.CertCoord}}),
 			by: by.CertCoord, when: acc, code: ENOTFOUND},
 		{name: "closed", given: append(given[:2:2], HandoffWithdrawn{HandoffID: "h1", Reason: "x"}, closed()), by: by.PoliceCoord, when: acc, code: ECONFLICT},
 	})
@@ -783,7 +840,7 @@ func TestIncidentDeclineHandoff(t *testing.T) {
 	dec := DeclineHandoff{HandoffID: "h1", Reason: "outside our sector"}
 	runIncidentCases(t, []incidentCase{
 		{name: "addressee declines", given: given, by: by.CertCoord, when: dec,
-			then: []Event{HandoffDeclined{HandoffID: "h1", Reason: "outside our sector", By: by.CertCoord, At: incNow}},
+			then: []Event{HandoffDeclined{HandoffID: "h1", Reason: "outside our sector", Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Handoff("h1").Status, HandoffStatusDeclined) // declined
 				is.Equal(i.Owner, "police")                             // owner unchanged
@@ -801,19 +858,19 @@ func TestIncidentReturnHandoff(t *testing.T) {
 	given := []Event{opened(), offered("h1", "provincial-cert"), accepted("h1", by.CertCoord)}
 	ret := ReturnHandoff{HandoffID: "h1", Reason: "needs the police"}
 	movedOn := append(given[:3:3],
-		HandoffOffered{HandoffID: "h2", From: "provincial-cert", To: "vncert", Summary: "s", Deadline: incNow, By: by.CertCoord, At: incEarlier},
+		HandoffOffered{HandoffID: "h2", From: "provincial-cert", To: "vncert", Summary: "s", Deadline: incNow, Stamp: Stamp{By: by.CertCoord, At: incEarlier}},
 		accepted("h2", by.VNCERTPartner))
 	runIncidentCases(t, []incidentCase{
 		{name: "addressee returns", given: given, by: by.CertPartner, when: ret,
-			then: []Event{HandoffReturned{HandoffID: "h1", Reason: "needs the police", By: by.CertPartner, At: incNow}},
+			then: []Event{HandoffReturned{HandoffID: "h1", Reason: "needs the police", Stamp: Stamp{By: by.CertPartner, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Owner, "police")                             // owner back
 				is.Equal(i.Handoff("h1").Status, HandoffStatusReturned) // returned
 			}},
 		{name: "returned after a release: the origin holds it again",
 			given: []Event{opened(), LeadAssigned{Org: "dic", Previous: "police"}, releasing("h1", "provincial-cert"),
-				HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incEarlier}},
-			by: by.CertCoord, when: ret, then: []Event{HandoffReturned{HandoffID: "h1", Reason: "needs the police", By: by.CertCoord, At: incNow}},
+				HandoffAccepted{HandoffID: "h1", OriginReleased: true, Stamp: Stamp{By: by.CertCoord, At: incEarlier}}},
+			by: by.CertCoord, when: ret, then: []Event{HandoffReturned{HandoffID: "h1", Reason: "needs the police", Stamp: Stamp{By: by.CertCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Owner, "police")                                     // owner back
 				is.True(!i.OriginReleased)                                      // no longer released
@@ -832,7 +889,7 @@ func TestIncidentWithdrawHandoff(t *testing.T) {
 	wd := WithdrawHandoff{HandoffID: "h1", Reason: "wrong team"}
 	runIncidentCases(t, []incidentCase{
 		{name: "offering owner withdraws", given: given, by: by.PoliceCoord, when: wd,
-			then:  []Event{HandoffWithdrawn{HandoffID: "h1", Reason: "wrong team", By: by.PoliceCoord, At: incNow}},
+			then:  []Event{HandoffWithdrawn{HandoffID: "h1", Reason: "wrong team", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) { is.Equal(i.Handoff("h1").Status, HandoffStatusWithdrawn) }}, // withdrawn
 		{name: "addressee may not", given: given, by: by.CertCoord, when: wd, code: EFORBIDDEN},
 		{name: "lead organisation may not", given: append(given[:2:2], LeadAssigned{Org: "dic", Previous: "police"}), by: by.DICCoord, when: wd, code: EFORBIDDEN},
@@ -848,8 +905,12 @@ func TestIncidentClose(t *testing.T) {
 	cl := CloseIncident{Resolution: ResolutionResolved, Summary: " Đã khắc phục. "}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator closes", given: []Event{opened()}, by: by.PoliceCoord, when: cl,
-			then: []Event{IncidentClosed{Resolution: ResolutionResolved, Summary: "Đã khắc phục.", By: by.PoliceCoord, At: incNow,
-				ReportDue: incNow.Add(720 * time.Hour)}},
+			then: []Event{IncidentClosed{
+				Resolution: ResolutionResolved,
+				Summary:    "Đã khắc phục.",
+				ReportDue:  incNow.Add(720 * time.Hour),
+				Stamp:      Stamp{By: by.PoliceCoord, At: incNow},
+			}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Status, IncidentStatusClosed)         // closed
 				is.Equal(i.ClosedAt, incNow)                     // when
@@ -857,7 +918,7 @@ func TestIncidentClose(t *testing.T) {
 			}},
 		{name: "false positive after a declined handoff", given: []Event{opened(), offered("h1", "vncert"), HandoffDeclined{HandoffID: "h1", Reason: "x"}},
 			by: by.PoliceCoord, when: CloseIncident{Resolution: ResolutionFalsePositive, Summary: "benign"},
-			then: []Event{IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "benign", By: by.PoliceCoord, At: incNow}}},
+			then: []Event{IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "benign", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}}},
 		{name: "unknown resolution", given: []Event{opened()}, by: by.PoliceCoord, when: CloseIncident{Resolution: "DONE", Summary: "x"}, code: EINVALID},
 		{name: "summary missing", given: []Event{opened()}, by: by.PoliceCoord, when: CloseIncident{Resolution: ResolutionResolved}, code: EINVALID},
 		{name: "summary too long", given: []Event{opened()}, by: by.PoliceCoord,
@@ -873,7 +934,7 @@ func TestIncidentReopen(t *testing.T) {
 	re := ReopenIncident{Reason: "new evidence"}
 	runIncidentCases(t, []incidentCase{
 		{name: "coordinator reopens", given: []Event{opened(), closed()}, by: by.PoliceCoord, when: re,
-			then: []Event{IncidentReopened{Reason: "new evidence", By: by.PoliceCoord, At: incNow}},
+			then: []Event{IncidentReopened{Reason: "new evidence", Stamp: Stamp{By: by.PoliceCoord, At: incNow}}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.Status, IncidentStatusOpen) // open again
 				is.Equal(i.Reopened, 1)                // counted
@@ -1030,8 +1091,8 @@ func TestNoteAddedSchemaVersions(t *testing.T) {
 	t.Run("version 1 stored the text as body", func(t *testing.T) {
 		is := is.New(t)
 		e, err := DecodeEvent("NoteAdded", 1, []byte(`{"noteId":"n1","body":"Đã cô lập","tlp":"AMBER","by":{"user":"an","org":"police","role":"coordinator"},"at":"2025-06-02T07:00:00Z"}`))
-		is.NoErr(err)                                                                                              // version 1 decodes
-		is.Equal(e, NoteAdded{NoteID: "n1", Text: "Đã cô lập", TLP: TLPAmber, By: by.PoliceCoord, At: incEarlier}) // body became text
+		is.NoErr(err)                                                                                                            // version 1 decodes
+		is.Equal(e, NoteAdded{NoteID: "n1", Text: "Đã cô lập", TLP: TLPAmber, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}) // body became text
 	})
 	t.Run("current version is 2", func(t *testing.T) {
 		is := is.New(t)
@@ -1111,7 +1172,7 @@ func TestHandoffEventsStoredBeforeTLPAndRelease(t *testing.T) {
 	a, err := DecodeEvent("HandoffAccepted", 1, []byte(`{"handoffId":"h1","by":{"user":"khanh","org":"provincial-cert","role":"coordinator"},"at":"2025-06-02T07:30:00Z"}`))
 	is.NoErr(err)                                // an old acceptance decodes
 	is.True(!a.(HandoffAccepted).OriginReleased) // without a release
-	i := MustReplay(t, opened(atTLP(TLPGreen)), off, TLPChanged{From: TLPGreen, To: TLPAmber, By: by.PoliceCoord, At: incEarlier}, a)
+	i := MustReplay(t, opened(atTLP(TLPGreen)), off, TLPChanged{From: TLPGreen, To: TLPAmber, Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}, a)
 	is.Equal(i.Handoff("h1").TLP, TLPGreen)                         // the incident's TLP when offered, not today's
 	is.True(!i.OriginReleased)                                      // the origin was not released
 	is.True(CanManage(by.PoliceCoord, i.Audience(), testConfig(t))) // and still holds the incident
@@ -1123,8 +1184,8 @@ func TestOriginReleasedUntilItOwnsAgain(t *testing.T) {
 	is := is.New(t)
 	cfg := testConfig(t)
 	i := MustReplay(t, opened(), LeadAssigned{Org: "dic", Previous: "police"}, releasing("h1", "provincial-cert"),
-		HandoffAccepted{HandoffID: "h1", OriginReleased: true, By: by.CertCoord, At: incEarlier},
-		HandoffOffered{HandoffID: "h2", From: "provincial-cert", To: "military", Summary: "s", TLP: TLPAmber, Deadline: incNow.Add(time.Hour), By: by.CertCoord, At: incEarlier},
+		HandoffAccepted{HandoffID: "h1", OriginReleased: true, Stamp: Stamp{By: by.CertCoord, At: incEarlier}},
+		HandoffOffered{HandoffID: "h2", From: "provincial-cert", To: "military", Summary: "s", TLP: TLPAmber, Deadline: incNow.Add(time.Hour), Stamp: Stamp{By: by.CertCoord, At: incEarlier}},
 		accepted("h2", by.MilitaryCoord))
 	is.True(i.OriginReleased)                            // a later handoff does not restore the origin
 	is.True(!CanRead(by.PoliceCoord, i.Audience(), cfg)) // still out

@@ -66,8 +66,7 @@ type FocalPointsSet struct {
 	Org     string      `json:"org"`
 	Primary *FocalPoint `json:"primary"`
 	Backup  *FocalPoint `json:"backup,omitempty"`
-	At      time.Time   `json:"at"`
-	By      Actor       `json:"by"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -110,7 +109,7 @@ func (p *OrgProfile) SetFocalPoints(in Invocation, c SetFocalPoints) error {
 	if equalFocalPoint(p.Primary, &primary) && equalFocalPoint(p.Backup, backup) {
 		return Errorf(EINVALID, "the focal points are already set to these values; nothing to change")
 	}
-	p.record(FocalPointsSet{Org: p.Slug, Primary: &primary, Backup: backup, At: in.Now, By: in.Actor})
+	p.record(FocalPointsSet{Org: p.Slug, Primary: &primary, Backup: backup, Stamp: Stamp{By: in.Actor, At: in.Now}})
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestOrgProfileSetFocalPoints(t *testing.T) {
 		}
 	}
 	recorded := func(a Actor, primary, backup *FocalPoint) FocalPointsSet {
-		return FocalPointsSet{Org: "dic", Primary: primary, Backup: backup, At: orgTestNow, By: a}
+		return FocalPointsSet{Org: "dic", Primary: primary, Backup: backup, Stamp: Stamp{By: a, At: orgTestNow}}
 	}
 	withBoth := []Event{recorded(orgTestAdmin, lan, minh)}
 	with := func(f func(*FocalPoint)) *FocalPoint { c := *lan; f(&c); return &c }

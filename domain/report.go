@@ -117,8 +117,7 @@ type PeriodicReportSubmitted struct {
 	Reference string               `json:"reference,omitempty"`
 	Summary   string               `json:"summary,omitempty"`
 	Lines     []PeriodicReportLine `json:"lines,omitempty"`
-	By        Actor                `json:"by"`
-	At        time.Time            `json:"at"`
+	Stamp
 }
 
 // PeriodicReportOverdue records that the report was not submitted by Due.
@@ -127,8 +126,7 @@ type PeriodicReportOverdue struct {
 	Period string    `json:"period"`
 	Year   int       `json:"year"`
 	Due    time.Time `json:"due"`
-	By     Actor     `json:"by"`
-	At     time.Time `json:"at"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -188,7 +186,7 @@ func (r *PeriodicReport) SubmitPeriodicReport(in Invocation, c SubmitPeriodicRep
 	if now.Before(time.Date(r.Year, 1, 1, 0, 0, 0, 0, vietnam())) {
 		return Errorf(EINVALID, "report %s covers %d, which has not begun", r.ID, r.Year)
 	}
-	e := PeriodicReportSubmitted{Org: r.Org, Period: r.Period, Year: r.Year, Due: due, Late: !now.Before(due), By: in.Actor, At: now}
+	e := PeriodicReportSubmitted{Org: r.Org, Period: r.Period, Year: r.Year, Due: due, Late: !now.Before(due), Stamp: Stamp{By: in.Actor, At: now}}
 	if e.Reference, err = textField("reference", c.Reference, 500, false); err != nil {
 		return err
 	}
@@ -239,7 +237,7 @@ func (r *PeriodicReport) MissPeriodicReport(in Invocation) error {
 	case in.Now.Before(due):
 		return Errorf(EINVALID, "report %s is not due until %s", r.ID, due.Format(time.RFC3339))
 	}
-	r.record(PeriodicReportOverdue{Org: r.Org, Period: r.Period, Year: r.Year, Due: due, By: in.Actor, At: in.Now.UTC()})
+	r.record(PeriodicReportOverdue{Org: r.Org, Period: r.Period, Year: r.Year, Due: due, Stamp: in.Stamp()})
 	return nil
 }
 

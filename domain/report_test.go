@@ -89,14 +89,20 @@ func TestSubmitPeriodicReport(t *testing.T) {
 		code  string
 	}{
 		{name: "on time", id: "dic/H1-2026", by: by.DICCoord, now: before, cmd: sub,
-			then: []Event{PeriodicReportSubmitted{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, Reference: "BC 17/SKHCN",
-				Lines: []PeriodicReportLine{{Type: "MALWARE", Count: 4, HandledAlone: 3, DomesticHelp: 1, EstimatedDamage: "20 triệu đồng"}},
-				By:    by.DICCoord, At: before}}},
+			then: []Event{PeriodicReportSubmitted{
+				Org:       "dic",
+				Period:    "H1",
+				Year:      2026,
+				Due:       h1Due2026,
+				Reference: "BC 17/SKHCN",
+				Lines:     []PeriodicReportLine{{Type: "MALWARE", Count: 4, HandledAlone: 3, DomesticHelp: 1, EstimatedDamage: "20 triệu đồng"}},
+				Stamp:     Stamp{By: by.DICCoord, At: before},
+			}}},
 		{name: "late, by an admin, nothing to report", id: "dic/H1-2026", by: dicAdmin, now: h1Due2026, cmd: SubmitPeriodicReport{},
-			given: []Event{PeriodicReportOverdue{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, By: system, At: h1Due2026}},
-			then:  []Event{PeriodicReportSubmitted{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, Late: true, By: dicAdmin, At: h1Due2026}}},
+			given: []Event{PeriodicReportOverdue{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, Stamp: Stamp{By: system, At: h1Due2026}}},
+			then:  []Event{PeriodicReportSubmitted{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, Late: true, Stamp: Stamp{By: dicAdmin, At: h1Due2026}}}},
 		{name: "twice", id: "dic/H1-2026", by: by.DICCoord, now: before, cmd: sub,
-			given: []Event{PeriodicReportSubmitted{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, By: by.DICCoord, At: before}}, code: ECONFLICT},
+			given: []Event{PeriodicReportSubmitted{Org: "dic", Period: "H1", Year: 2026, Due: h1Due2026, Stamp: Stamp{By: by.DICCoord, At: before}}}, code: ECONFLICT},
 		{name: "another organisation", id: "dic/H1-2026", by: by.PoliceCoord, now: before, cmd: sub, code: EFORBIDDEN},
 		{name: "a responder", id: "dic/H1-2026", by: by.DICResp, now: before, cmd: sub, code: EFORBIDDEN},
 		{name: "an organisation that owes none", id: "police/H1-2026", by: by.PoliceCoord, now: before, cmd: sub, code: ECONFLICT},
@@ -137,7 +143,7 @@ func TestSubmitPeriodicReport(t *testing.T) {
 
 func TestMissPeriodicReport(t *testing.T) {
 	cfg := policyConfig(t)
-	overdue := PeriodicReportOverdue{Org: "dept-health", Period: "YEAR", Year: 2026, Due: time.Date(2026, 12, 14, 17, 0, 0, 0, time.UTC), By: system}
+	overdue := PeriodicReportOverdue{Org: "dept-health", Period: "YEAR", Year: 2026, Due: time.Date(2026, 12, 14, 17, 0, 0, 0, time.UTC), Stamp: Stamp{By: system}}
 	for _, tc := range []struct {
 		name  string
 		given []Event
@@ -148,7 +154,7 @@ func TestMissPeriodicReport(t *testing.T) {
 		{name: "at the due instant", by: system, now: overdue.Due},
 		{name: "a millisecond before", by: system, now: overdue.Due.Add(-time.Millisecond), code: EINVALID},
 		{name: "once", given: []Event{overdue}, by: system, now: overdue.Due.Add(time.Hour), code: ECONFLICT},
-		{name: "submitted", given: []Event{PeriodicReportSubmitted{Org: "dept-health", Period: "YEAR", Year: 2026, By: by.AgencyCoord}},
+		{name: "submitted", given: []Event{PeriodicReportSubmitted{Org: "dept-health", Period: "YEAR", Year: 2026, Stamp: Stamp{By: by.AgencyCoord}}},
 			by: system, now: overdue.Due, code: ECONFLICT},
 		{name: "a person may not", by: by.AgencyCoord, now: overdue.Due, code: EFORBIDDEN},
 	} {

@@ -108,7 +108,7 @@ type TokenIssued struct {
 	Role      Role      `json:"role"`
 	IssuedAt  time.Time `json:"issuedAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
-	By        Actor     `json:"by"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -116,10 +116,9 @@ func (TokenIssued) EventType() string { return "TokenIssued" }
 
 // TokenRevoked records that a token may no longer be used.
 type TokenRevoked struct {
-	TokenID string    `json:"tokenId"`
-	Reason  string    `json:"reason"`
-	By      Actor     `json:"by"`
-	At      time.Time `json:"at"`
+	TokenID string `json:"tokenId"`
+	Reason  string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -175,7 +174,7 @@ func (t *Token) Issue(in Invocation, c IssueToken) (Claims, error) {
 		return Claims{}, Errorf(EINVALID, "token lifetime must be between 1 minute and %s", MaxTokenTTL)
 	}
 	now := in.Now.UTC().Truncate(time.Second)
-	t.record(TokenIssued{TokenID: t.ID, Org: c.Org, User: c.User, Role: c.Role, IssuedAt: now, ExpiresAt: now.Add(ttl), By: in.Actor})
+	t.record(TokenIssued{TokenID: t.ID, Org: c.Org, User: c.User, Role: c.Role, IssuedAt: now, ExpiresAt: now.Add(ttl), Stamp: Stamp{By: in.Actor, At: now}})
 	return Claims{TokenID: t.ID, Org: c.Org, User: c.User, Role: c.Role, IssuedAt: now.Unix(), ExpiresAt: now.Add(ttl).Unix()}, nil
 }
 
@@ -199,6 +198,6 @@ func (t *Token) Revoke(in Invocation, c RevokeToken) error {
 	if err != nil {
 		return err
 	}
-	t.record(TokenRevoked{TokenID: t.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	t.record(TokenRevoked{TokenID: t.ID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }

@@ -78,13 +78,12 @@ func (u *User) record(e Event) {
 
 // UserRegistered records a new account.
 type UserRegistered struct {
-	User        string    `json:"user"` // UserID(org, name)
-	Org         string    `json:"org"`
-	Name        string    `json:"name"`
-	DisplayName string    `json:"displayName"`
-	Roles       []Role    `json:"roles"`
-	At          time.Time `json:"at"`
-	By          Actor     `json:"by"`
+	User        string `json:"user"` // UserID(org, name)
+	Org         string `json:"org"`
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+	Roles       []Role `json:"roles"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -92,9 +91,8 @@ func (UserRegistered) EventType() string { return "UserRegistered" }
 
 // RoleGranted records that a user may now take a role.
 type RoleGranted struct {
-	Role Role      `json:"role"`
-	At   time.Time `json:"at"`
-	By   Actor     `json:"by"`
+	Role Role `json:"role"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -102,9 +100,8 @@ func (RoleGranted) EventType() string { return "RoleGranted" }
 
 // RoleRevoked records that a user may no longer take a role.
 type RoleRevoked struct {
-	Role Role      `json:"role"`
-	At   time.Time `json:"at"`
-	By   Actor     `json:"by"`
+	Role Role `json:"role"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -112,9 +109,8 @@ func (RoleRevoked) EventType() string { return "RoleRevoked" }
 
 // UserDisabled records that an account may no longer sign in or act. It is final.
 type UserDisabled struct {
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
-	By     Actor     `json:"by"`
+	Reason string `json:"reason"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -171,7 +167,7 @@ func (u *User) Register(in Invocation, c RegisterUser) error {
 			roles = append(roles, r)
 		}
 	}
-	u.record(UserRegistered{User: id, Org: c.Org, Name: c.Name, DisplayName: display, Roles: roles, At: in.Now, By: in.Actor})
+	u.record(UserRegistered{User: id, Org: c.Org, Name: c.Name, DisplayName: display, Roles: roles, Stamp: Stamp{By: in.Actor, At: in.Now}})
 	return nil
 }
 
@@ -186,7 +182,7 @@ func (u *User) GrantRole(in Invocation, c GrantRole) error {
 	if slices.Contains(u.Roles, c.Role) {
 		return Errorf(ECONFLICT, "user %s already holds role %s", u.ID, c.Role)
 	}
-	u.record(RoleGranted{Role: c.Role, At: in.Now, By: in.Actor})
+	u.record(RoleGranted{Role: c.Role, Stamp: Stamp{By: in.Actor, At: in.Now}})
 	return nil
 }
 
@@ -201,7 +197,7 @@ func (u *User) RevokeRole(in Invocation, c RevokeRole) error {
 	if !slices.Contains(u.Roles, c.Role) {
 		return Errorf(ECONFLICT, "user %s does not hold role %s", u.ID, c.Role)
 	}
-	u.record(RoleRevoked{Role: c.Role, At: in.Now, By: in.Actor})
+	u.record(RoleRevoked{Role: c.Role, Stamp: Stamp{By: in.Actor, At: in.Now}})
 	return nil
 }
 
@@ -217,7 +213,7 @@ func (u *User) Disable(in Invocation, c DisableUser) error {
 	if utf8.RuneCountInString(reason) > 1000 {
 		return Errorf(EINVALID, "the reason is longer than 1000 characters")
 	}
-	u.record(UserDisabled{Reason: reason, At: in.Now, By: in.Actor})
+	u.record(UserDisabled{Reason: reason, Stamp: Stamp{By: in.Actor, At: in.Now}})
 	return nil
 }
 

@@ -32,8 +32,14 @@ func TestUserRegister(t *testing.T) {
 		return func(u *User) error { return u.Register(userInv(a), c) }
 	}
 	ok := RegisterUser{Org: "dic", Name: "lan", DisplayName: " Nguyễn Thị Lan ", Roles: []Role{RoleResponder, RoleCoordinator, RoleResponder}}
-	registered := UserRegistered{User: "dic/lan", Org: "dic", Name: "lan", DisplayName: "Nguyễn Thị Lan",
-		Roles: []Role{RoleResponder, RoleCoordinator}, At: userTestNow, By: userTestAdmin}
+	registered := UserRegistered{
+		User:        "dic/lan",
+		Org:         "dic",
+		Name:        "lan",
+		DisplayName: "Nguyễn Thị Lan",
+		Roles:       []Role{RoleResponder, RoleCoordinator},
+		Stamp:       Stamp{By: userTestAdmin, At: userTestNow},
+	}
 	with := func(f func(*RegisterUser)) RegisterUser { c := ok; f(&c); return c }
 
 	runCommandCases(t, func() *User { return NewUser("dic/lan") }, []commandCase[*User]{
@@ -60,8 +66,8 @@ func TestUserRegister(t *testing.T) {
 }
 
 func TestUserRoles(t *testing.T) {
-	registered := UserRegistered{User: "dic/lan", Org: "dic", Name: "lan", Roles: []Role{RoleResponder}, At: userTestNow, By: userTestAdmin}
-	disabled := UserDisabled{Reason: "left the department", At: userTestNow, By: userTestAdmin}
+	registered := UserRegistered{User: "dic/lan", Org: "dic", Name: "lan", Roles: []Role{RoleResponder}, Stamp: Stamp{By: userTestAdmin, At: userTestNow}}
+	disabled := UserDisabled{Reason: "left the department", Stamp: Stamp{By: userTestAdmin, At: userTestNow}}
 	grant := func(a Actor, r Role) func(*User) error {
 		return func(u *User) error { return u.GrantRole(userInv(a), GrantRole{Role: r}) }
 	}
@@ -75,7 +81,7 @@ func TestUserRoles(t *testing.T) {
 
 	runCommandCases(t, func() *User { return NewUser("dic/lan") }, []commandCase[*User]{
 		{name: "grant", given: given, when: grant(userTestAdmin, RoleCoordinator),
-			then: []Event{RoleGranted{Role: RoleCoordinator, At: userTestNow, By: userTestAdmin}}},
+			then: []Event{RoleGranted{Role: RoleCoordinator, Stamp: Stamp{By: userTestAdmin, At: userTestNow}}}},
 		{name: "grant to unregistered user", when: grant(userTestAdmin, RoleCoordinator), code: ENOTFOUND},
 		{name: "grant by coordinator", given: given, when: grant(userTestCoord, RoleCoordinator), code: EFORBIDDEN},
 		{name: "grant by admin of another org", given: given, when: grant(userTestOutsid, RoleCoordinator), code: EFORBIDDEN},
@@ -84,9 +90,9 @@ func TestUserRoles(t *testing.T) {
 		{name: "grant to disabled user", given: []Event{registered, disabled}, when: grant(userTestAdmin, RoleCoordinator), code: ECONFLICT},
 
 		{name: "revoke", given: given, when: revoke(userTestAdmin, RoleResponder),
-			then: []Event{RoleRevoked{Role: RoleResponder, At: userTestNow, By: userTestAdmin}}},
+			then: []Event{RoleRevoked{Role: RoleResponder, Stamp: Stamp{By: userTestAdmin, At: userTestNow}}}},
 		{name: "revoke a granted role", given: []Event{registered, RoleGranted{Role: RoleAdmin}}, when: revoke(userTestAdmin, RoleAdmin),
-			then: []Event{RoleRevoked{Role: RoleAdmin, At: userTestNow, By: userTestAdmin}}},
+			then: []Event{RoleRevoked{Role: RoleAdmin, Stamp: Stamp{By: userTestAdmin, At: userTestNow}}}},
 		{name: "revoke absent role", given: given, when: revoke(userTestAdmin, RoleAdmin), code: ECONFLICT},
 		{name: "revoke a revoked role", given: []Event{registered, RoleRevoked{Role: RoleResponder}}, when: revoke(userTestAdmin, RoleResponder), code: ECONFLICT},
 		{name: "revoke invalid role", given: given, when: revoke(userTestAdmin, ""), code: EINVALID},

@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -53,13 +52,12 @@ func (w *Webhook) Replay(e Event) { w.apply(e) }
 
 // WebhookRegistered records a new webhook.
 type WebhookRegistered struct {
-	WebhookID    string    `json:"webhookId"`
-	Org          string    `json:"org"`
-	URL          string    `json:"url"`
-	Description  string    `json:"description,omitempty"`
-	FromSequence uint64    `json:"fromSequence"`
-	By           Actor     `json:"by"`
-	At           time.Time `json:"at"`
+	WebhookID    string `json:"webhookId"`
+	Org          string `json:"org"`
+	URL          string `json:"url"`
+	Description  string `json:"description,omitempty"`
+	FromSequence uint64 `json:"fromSequence"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -67,10 +65,9 @@ func (WebhookRegistered) EventType() string { return "WebhookRegistered" }
 
 // WebhookDisabled records that a webhook receives nothing more.
 type WebhookDisabled struct {
-	WebhookID string    `json:"webhookId"`
-	Reason    string    `json:"reason,omitempty"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	WebhookID string `json:"webhookId"`
+	Reason    string `json:"reason,omitempty"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -79,13 +76,12 @@ func (WebhookDisabled) EventType() string { return "WebhookDisabled" }
 // WebhookDeliveryFailed records a change that could not be delivered after every allowed
 // attempt: an entry of the webhook's dead-letter list.
 type WebhookDeliveryFailed struct {
-	WebhookID string    `json:"webhookId"`
-	Sequence  uint64    `json:"sequence"`
-	Attempts  int       `json:"attempts"`
-	Status    int       `json:"status,omitempty"` // HTTP status of the last attempt; 0 when there was no answer
-	Error     string    `json:"error"`
-	By        Actor     `json:"by"`
-	At        time.Time `json:"at"`
+	WebhookID string `json:"webhookId"`
+	Sequence  uint64 `json:"sequence"`
+	Attempts  int    `json:"attempts"`
+	Status    int    `json:"status,omitempty"` // HTTP status of the last attempt; 0 when there was no answer
+	Error     string `json:"error"`
+	Stamp
 }
 
 // EventType implements Event.
@@ -142,8 +138,14 @@ func (w *Webhook) Register(in Invocation, c RegisterWebhook) error {
 	if err != nil {
 		return err
 	}
-	w.record(WebhookRegistered{WebhookID: w.ID, Org: in.Actor.Org, URL: u, Description: desc, FromSequence: c.FromSequence,
-		By: in.Actor, At: in.Now.UTC()})
+	w.record(WebhookRegistered{
+		WebhookID:    w.ID,
+		Org:          in.Actor.Org,
+		URL:          u,
+		Description:  desc,
+		FromSequence: c.FromSequence,
+		Stamp:        Stamp{By: in.Actor, At: in.Now.UTC()},
+	})
 	return nil
 }
 
@@ -211,7 +213,7 @@ func (w *Webhook) Disable(in Invocation, c DisableWebhook) error {
 	if err != nil {
 		return err
 	}
-	w.record(WebhookDisabled{WebhookID: w.ID, Reason: reason, By: in.Actor, At: in.Now.UTC()})
+	w.record(WebhookDisabled{WebhookID: w.ID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 
@@ -246,7 +248,13 @@ func (w *Webhook) RecordFailure(in Invocation, c RecordDeliveryFailure) error {
 		}
 		msg = msg[:cut] + "…"
 	}
-	w.record(WebhookDeliveryFailed{WebhookID: w.ID, Sequence: c.Sequence, Attempts: c.Attempts, Status: c.Status, Error: msg,
-		By: in.Actor, At: in.Now.UTC()})
+	w.record(WebhookDeliveryFailed{
+		WebhookID: w.ID,
+		Sequence:  c.Sequence,
+		Attempts:  c.Attempts,
+		Status:    c.Status,
+		Error:     msg,
+		Stamp:     Stamp{By: in.Actor, At: in.Now.UTC()},
+	})
 	return nil
 }

@@ -14,8 +14,14 @@ var (
 	hookTestResponder = Actor{User: "hoa", Org: "vncert", Role: RoleResponder}
 	hookTestPartner   = Actor{User: "khoa", Org: "vncert", Role: RolePartner}
 	hookTestOther     = Actor{User: "an", Org: "police", Role: RoleCoordinator}
-	hookRegistered    = WebhookRegistered{WebhookID: "wh-1", Org: "vncert", URL: "https://cert.example.vn/hook", Description: "SOC relay",
-		FromSequence: 41, By: hookTestCoord, At: hookTestNow}
+	hookRegistered    = WebhookRegistered{
+		WebhookID:    "wh-1",
+		Org:          "vncert",
+		URL:          "https://cert.example.vn/hook",
+		Description:  "SOC relay",
+		FromSequence: 41,
+		Stamp:        Stamp{By: hookTestCoord, At: hookTestNow},
+	}
 )
 
 func hookInv(a Actor) Invocation { return Invocation{Actor: a, Now: hookTestNow, Config: hookTestCfg} }
@@ -56,7 +62,7 @@ func TestWebhookDisable(t *testing.T) {
 		return func(w *Webhook) error { return w.Disable(hookInv(a), DisableWebhook{Reason: "moved"}) }
 	}
 	disabled := func(a Actor) WebhookDisabled {
-		return WebhookDisabled{WebhookID: "wh-1", Reason: "moved", By: a, At: hookTestNow}
+		return WebhookDisabled{WebhookID: "wh-1", Reason: "moved", Stamp: Stamp{By: a, At: hookTestNow}}
 	}
 	runCommandCases(t, func() *Webhook { return NewWebhook("wh-1") }, []commandCase[*Webhook]{
 		{name: "coordinator", given: []Event{hookRegistered}, when: disable(hookTestCoord), then: []Event{disabled(hookTestCoord)}},
@@ -74,8 +80,14 @@ func TestWebhookRecordFailure(t *testing.T) {
 		return func(w *Webhook) error { return w.RecordFailure(hookInv(a), c) }
 	}
 	c := RecordDeliveryFailure{Sequence: 57, Attempts: 10, Status: 503, Error: "HTTP 503 Service Unavailable"}
-	failed := WebhookDeliveryFailed{WebhookID: "wh-1", Sequence: 57, Attempts: 10, Status: 503, Error: "HTTP 503 Service Unavailable",
-		By: SystemActor, At: hookTestNow}
+	failed := WebhookDeliveryFailed{
+		WebhookID: "wh-1",
+		Sequence:  57,
+		Attempts:  10,
+		Status:    503,
+		Error:     "HTTP 503 Service Unavailable",
+		Stamp:     Stamp{By: SystemActor, At: hookTestNow},
+	}
 	long := c
 	long.Error = strings.Repeat("ố", 1000)
 	runCommandCases(t, func() *Webhook { return NewWebhook("wh-1") }, []commandCase[*Webhook]{

@@ -31,12 +31,13 @@ type counter struct {
 type Added struct {
 	Amount int    `json:"amount"`
 	Note   string `json:"note,omitempty"`
+	domain.Stamp
 }
 
 func (Added) EventType() string { return "TestAdded" }
 
 // Reset is a second test event type.
-type Reset struct{}
+type Reset struct{ domain.Stamp }
 
 func (Reset) EventType() string { return "TestReset" }
 
