@@ -54,7 +54,9 @@ func registerEvent[T Event](version int, upcasters map[int]Upcaster) {
 }
 
 // EncodeEvent is StdJSON.Encode.
-func EncodeEvent(e Event) (typ string, version int, payload []byte, err error) { return StdJSON.Encode(e) }
+func EncodeEvent(e Event) (typ string, version int, payload []byte, err error) {
+	return StdJSON.Encode(e)
+}
 
 // DecodeEvent is StdJSON.Decode.
 func DecodeEvent(typ string, version int, payload []byte) (Event, error) {
