@@ -14,13 +14,17 @@ import (
 )
 
 func init() {
-	registerEvent[AlertReceived](1, nil)
-	registerEvent[AlertRepeated](1, nil)
-	registerEvent[AlertSuppressed](1, nil)
-	registerEvent[AlertCorrelated](1, nil)
-	registerEvent[AlertDismissed](1, nil)
-	registerEvent[AlertPromoted](1, nil)
-	registerEvent[AlertDetached](1, nil)
+	registerEvent[AlertReceived]("alertfp", 1, nil)
+	registerEvent[AlertRepeated]("alertfp", 1, nil)
+	registerEvent[AlertSuppressed]("alertfp", 1, nil)
+	registerEvent[AlertCorrelated]("alertfp", 1, nil)
+	registerEvent[AlertDismissed]("alertfp", 1, nil)
+	registerEvent[AlertPromoted]("alertfp", 1, nil)
+	registerEvent[AlertDetached]("alertfp", 1, nil)
+	registerCommand((*AlertSeries).Ingest)
+	registerCommand((*AlertSeries).Dismiss)
+	registerCommand((*AlertSeries).Promote)
+	registerCommand((*AlertSeries).Detach)
 }
 
 // Limits on what a monitoring source may send with one alert.
@@ -140,7 +144,8 @@ func SeriesOf(alertID string) string {
 	return alertID[:i]
 }
 
-func (s *AlertSeries) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (s *AlertSeries) apply(e Event) bool {
 	switch e := e.(type) {
 	case AlertReceived:
 		s.Alerts = append(s.Alerts, &Alert{ID: e.Alert, Org: e.Org, Source: e.Source, SourceRef: e.SourceRef,
@@ -181,7 +186,10 @@ func (s *AlertSeries) apply(e Event) {
 		if a := s.Alert(e.Alert); a != nil && a.Incident == e.Incident {
 			a.Status, a.Incident = AlertStatusNew, ""
 		}
+	default:
+		return false
 	}
+	return true
 }
 
 func (s *AlertSeries) record(e Event) {
@@ -441,7 +449,7 @@ const (
 	IngestRejected   IngestStatus = "rejected"
 )
 
-// IngestOutcome is the result of Ingest.
+// IngestOutcome is what became of one report (OutcomeOf).
 type IngestOutcome struct {
 	Status       IngestStatus
 	AlertID      string // the new alert (accepted), or the current alert of the fingerprint
@@ -449,14 +457,30 @@ type IngestOutcome struct {
 	SuppressedBy string
 }
 
-// Ingest records one normalised report (NormaliseAlert) of this fingerprint: suppressed when
-// rule is not empty; a repeat of the current alert while now is less than the source's window
-// after that alert's first receipt; otherwise a new alert. For a new alert, correlate (may be
-// nil) returns the open incidents sharing its asset or an indicator and which of the two, which
-// are recorded as a proposal with it.
-func (s *AlertSeries) Ingest(in Invocation, a ReceiveAlert, src *AlertSource, rule string, correlate func() ([]string, string)) (IngestOutcome, error) {
+// IngestAlert records one report of an alert, normalised by NormaliseAlert, on the series of
+// its fingerprint (FingerprintAlert).
+type IngestAlert struct {
+	Alert ReceiveAlert
+	// SuppressedBy is the suppression rule that swallows the report now, if any: the alert
+	// read model knows the rules.
+	SuppressedBy string
+	// Correlate, for a new alert, returns the open incidents sharing its asset or an indicator
+	// and which of the two; nil proposes none. It is not part of the command's JSON form.
+	Correlate func() ([]string, string) `json:"-"`
+}
+
+// CommandName implements Command.
+func (IngestAlert) CommandName() string { return "IngestAlert" }
+
+// Ingest records one normalised report of this fingerprint: suppressed when c.SuppressedBy is
+// set; a repeat of the current alert while now is less than the source's window after that
+// alert's first receipt; otherwise a new alert, with the correlation proposal if there is one.
+// OutcomeOf tells from the recorded events what became of the report.
+func (s *AlertSeries) Ingest(in Invocation, c IngestAlert) error {
+	a, rule := c.Alert, c.SuppressedBy
+	src, _ := in.Config.AlertSource(a.Source)
 	if in.Actor.Role != RoleIngest || src == nil || src.Org != in.Actor.Org {
-		return IngestOutcome{}, Errorf(EFORBIDDEN, "only ingest accounts of the source's organisation may send alerts")
+		return Errorf(EFORBIDDEN, "only ingest accounts of the source's organisation may send alerts")
 	}
 	now := in.Now.UTC()
 	cur := s.Current()
@@ -482,20 +506,35 @@ func (s *AlertSeries) Ingest(in Invocation, a ReceiveAlert, src *AlertSource, ru
 			e.Alert = cur.ID
 		}
 		s.record(e)
-		return IngestOutcome{Status: IngestSuppressed, AlertID: e.Alert, SuppressedBy: rule}, nil
+		return nil
 	}
 	if inWindow {
 		s.record(AlertRepeated{Alert: cur.ID, ObservedAt: a.ObservedAt, Count: cur.Count + 1, Stamp: Stamp{By: in.Actor, At: now}})
-		return IngestOutcome{Status: IngestDuplicate, AlertID: cur.ID, DuplicateOf: cur.ID}, nil
+		return nil
 	}
 	report.Alert = AlertID(s.ID, len(s.Alerts)+1)
 	s.record(report)
-	if correlate != nil {
-		if ids, reason := correlate(); len(ids) > 0 {
+	if c.Correlate != nil {
+		if ids, reason := c.Correlate(); len(ids) > 0 {
 			s.record(AlertCorrelated{Alert: report.Alert, Incidents: unionSorted(nil, ids...), Reason: reason, Stamp: Stamp{By: SystemActor, At: now}})
 		}
 	}
-	return IngestOutcome{Status: IngestAccepted, AlertID: report.Alert}, nil
+	return nil
+}
+
+// OutcomeOf tells what became of a report from the events Ingest recorded for it.
+func OutcomeOf(recorded []Event) IngestOutcome {
+	for _, e := range recorded {
+		switch e := e.(type) {
+		case AlertSuppressed:
+			return IngestOutcome{Status: IngestSuppressed, AlertID: e.Alert, SuppressedBy: e.Rule}
+		case AlertRepeated:
+			return IngestOutcome{Status: IngestDuplicate, AlertID: e.Alert, DuplicateOf: e.Alert}
+		case AlertReceived:
+			return IngestOutcome{Status: IngestAccepted, AlertID: e.Alert}
+		}
+	}
+	return IngestOutcome{}
 }
 
 // AlertAudience is who may triage an alert: its SOC organisation holds it and the source's
@@ -533,55 +572,88 @@ func (s *AlertSeries) triage(in Invocation, id string) (*Alert, error) {
 	return a, nil
 }
 
+// DismissAlert closes a new alert without an incident.
+type DismissAlert struct {
+	AlertID string
+	Reason  string
+}
+
+// CommandName implements Command.
+func (DismissAlert) CommandName() string { return "DismissAlert" }
+
+// PromoteAlert links a new alert to the incident opened from it (Merged false) or an existing
+// incident it joins (Merged true). The incident side is recorded on the incident.
+type PromoteAlert struct {
+	AlertID    string
+	IncidentID string
+	Merged     bool
+}
+
+// CommandName implements Command.
+func (PromoteAlert) CommandName() string { return "PromoteAlert" }
+
+// DetachAlertFromIncident takes an alert out of the incident it was merged or promoted into;
+// it is NEW again.
+type DetachAlertFromIncident struct {
+	AlertID    string
+	IncidentID string
+	Reason     string
+}
+
+// CommandName implements Command.
+func (DetachAlertFromIncident) CommandName() string { return "DetachAlertFromIncident" }
+
 // Dismiss closes a new alert without an incident.
-func (s *AlertSeries) Dismiss(in Invocation, id, reason string) error {
-	a, err := s.triage(in, id)
+func (s *AlertSeries) Dismiss(in Invocation, c DismissAlert) error {
+	a, err := s.triage(in, c.AlertID)
 	if err != nil {
 		return err
 	}
 	if err := a.needNew(); err != nil {
 		return err
 	}
-	if reason, err = textField("reason", reason, 1000, true); err != nil {
-		return err
-	}
-	s.record(AlertDismissed{Alert: id, Reason: reason, Stamp: in.Stamp()})
-	return nil
-}
-
-// Promote links a new alert to the incident opened from it (merged false) or an existing
-// incident it joins (merged true). The incident side is recorded on the incident.
-func (s *AlertSeries) Promote(in Invocation, id, incident string, merged bool) error {
-	a, err := s.triage(in, id)
+	reason, err := textField("reason", c.Reason, 1000, true)
 	if err != nil {
 		return err
 	}
+	s.record(AlertDismissed{Alert: c.AlertID, Reason: reason, Stamp: in.Stamp()})
+	return nil
+}
+
+// Promote links a new alert to an incident.
+func (s *AlertSeries) Promote(in Invocation, c PromoteAlert) error {
+	a, err := s.triage(in, c.AlertID)
+	if err != nil {
+		return err
+	}
+	incident := strings.TrimSpace(c.IncidentID)
 	if a.Status == AlertStatusPromoted && a.Incident == incident {
 		return nil // already there: a retry
 	}
 	if err := a.needNew(); err != nil {
 		return err
 	}
-	if incident = strings.TrimSpace(incident); incident == "" || len(incident) > 128 {
+	if incident == "" || len(incident) > 128 {
 		return Errorf(EINVALID, "give the id of the incident the alert belongs to")
 	}
-	s.record(AlertPromoted{Alert: id, Incident: incident, Merged: merged, Stamp: in.Stamp()})
+	s.record(AlertPromoted{Alert: c.AlertID, Incident: incident, Merged: c.Merged, Stamp: in.Stamp()})
 	return nil
 }
 
-// Detach takes an alert out of the incident it was merged or promoted into; it is NEW again.
-func (s *AlertSeries) Detach(in Invocation, id, incident, reason string) error {
-	a, err := s.triage(in, id)
+// Detach takes an alert out of the incident it was merged or promoted into.
+func (s *AlertSeries) Detach(in Invocation, c DetachAlertFromIncident) error {
+	a, err := s.triage(in, c.AlertID)
 	if err != nil {
 		return err
 	}
-	if a.Status != AlertStatusPromoted || a.Incident != incident {
-		return Errorf(ECONFLICT, "alert %s is not part of incident %s", id, incident)
+	if a.Status != AlertStatusPromoted || a.Incident != c.IncidentID {
+		return Errorf(ECONFLICT, "alert %s is not part of incident %s", c.AlertID, c.IncidentID)
 	}
-	if reason, err = textField("reason", reason, 1000, true); err != nil {
+	reason, err := textField("reason", c.Reason, 1000, true)
+	if err != nil {
 		return err
 	}
-	s.record(AlertDetached{Alert: id, Incident: incident, Reason: reason, Stamp: in.Stamp()})
+	s.record(AlertDetached{Alert: c.AlertID, Incident: c.IncidentID, Reason: reason, Stamp: in.Stamp()})
 	return nil
 }
 

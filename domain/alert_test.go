@@ -90,10 +90,10 @@ func ingestAt(t *testing.T, s *AlertSeries, a ReceiveAlert, rule string, now tim
 	if s.ID == "" {
 		s.ID = FingerprintAlert(src, n)
 	}
-	out, err := s.Ingest(alertInvAt(alertTestIngest, now), n, src, rule, nil)
-	if err != nil {
+	if err := Execute(s, alertInvAt(alertTestIngest, now), IngestAlert{Alert: n, SuppressedBy: rule}); err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
+	out := OutcomeOf(s.Changes())
 	s.ClearChanges()
 	return out
 }
@@ -233,26 +233,26 @@ func TestAlertTriage(t *testing.T) {
 	t.Run("dismiss, promote, detach", func(t *testing.T) {
 		is := is.New(t)
 		s, id := newSeries(t, TLPAmber)
-		is.NoErr(s.Promote(alertInvAt(alertTestResp, alertTestNow), id, "inc-1", true))                          // recipient org merges
+		is.NoErr(s.Promote(alertInvAt(alertTestResp, alertTestNow), PromoteAlert{AlertID: id, IncidentID: "inc-1", Merged: true}))                          // recipient org merges
 		is.Equal(s.Current().Status, AlertStatusPromoted)                                                        // promoted
-		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), id, "noise")), ECONFLICT)         // already merged
-		is.Equal(ErrorCode(s.Detach(alertInvAt(alertTestCoord, alertTestNow), id, "inc-2", "wrong")), ECONFLICT) // not in inc-2
-		is.NoErr(s.Detach(alertInvAt(alertTestCoord, alertTestNow), id, "inc-1", "wrong asset"))                 // undo
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"})), ECONFLICT)         // already merged
+		is.Equal(ErrorCode(s.Detach(alertInvAt(alertTestCoord, alertTestNow), DetachAlertFromIncident{AlertID: id, IncidentID: "inc-2", Reason: "wrong"})), ECONFLICT) // not in inc-2
+		is.NoErr(s.Detach(alertInvAt(alertTestCoord, alertTestNow), DetachAlertFromIncident{AlertID: id, IncidentID: "inc-1", Reason: "wrong asset"}))                 // undo
 		is.Equal(s.Current().Status, AlertStatusNew)                                                             // new again
-		is.NoErr(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), id, "noise"))                               // dismissed
+		is.NoErr(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"}))                               // dismissed
 		is.Equal(s.Current().Status, AlertStatusDismissed)                                                       // dismissed
 	})
 	t.Run("visibility", func(t *testing.T) {
 		is := is.New(t)
 		s, id := newSeries(t, TLPAmber)
-		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestPolice, alertTestNow), id, "x")), ENOTFOUND)  // not a recipient
-		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestIngest, alertTestNow), id, "x")), EFORBIDDEN) // ingest does not triage
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestPolice, alertTestNow), DismissAlert{AlertID: id, Reason: "x"})), ENOTFOUND)  // not a recipient
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestIngest, alertTestNow), DismissAlert{AlertID: id, Reason: "x"})), EFORBIDDEN) // ingest does not triage
 		strict, sid := newSeries(t, TLPAmberStrict)
-		is.Equal(ErrorCode(strict.Dismiss(alertInvAt(alertTestCoord, alertTestNow), sid, "x")), ENOTFOUND) // AMBER+STRICT: SOC only
+		is.Equal(ErrorCode(strict.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: sid, Reason: "x"})), ENOTFOUND) // AMBER+STRICT: SOC only
 		soc := Actor{User: "lan", Org: "soc-dic", Role: RoleCoordinator}
-		is.NoErr(strict.Dismiss(alertInvAt(soc, alertTestNow), sid, "x")) // the SOC's own coordinator
+		is.NoErr(strict.Dismiss(alertInvAt(soc, alertTestNow), DismissAlert{AlertID: sid, Reason: "x"})) // the SOC's own coordinator
 		green, gid := newSeries(t, TLPGreen)
-		is.NoErr(green.Dismiss(alertInvAt(alertTestPolice, alertTestNow), gid, "x")) // GREEN: community
+		is.NoErr(green.Dismiss(alertInvAt(alertTestPolice, alertTestNow), DismissAlert{AlertID: gid, Reason: "x"})) // GREEN: community
 	})
 }
 

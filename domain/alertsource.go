@@ -8,8 +8,10 @@ import (
 )
 
 func init() {
-	registerEvent[SuppressionSet](1, nil)
-	registerEvent[SuppressionRemoved](1, nil)
+	registerEvent[SuppressionSet]("suppression", 1, nil)
+	registerEvent[SuppressionRemoved]("suppression", 1, nil)
+	registerCommand((*Suppression).Set)
+	registerCommand((*Suppression).Remove)
 }
 
 // Defaults and bounds of alert source configuration.
@@ -139,7 +141,8 @@ func (s *Suppression) AggregateID() string { return s.ID }
 // Replay implements Aggregate.
 func (s *Suppression) Replay(e Event) { s.apply(e) }
 
-func (s *Suppression) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (s *Suppression) apply(e Event) bool {
 	switch e := e.(type) {
 	case SuppressionSet:
 		s.Source, s.Asset, s.RuleID, s.From, s.Until, s.Reason, s.SetBy = e.Source, e.Asset, e.RuleID, e.From, e.Until, e.Reason, e.By
@@ -150,7 +153,10 @@ func (s *Suppression) apply(e Event) {
 	case SuppressionRemoved:
 		by := e.By
 		s.Removed, s.RemovedBy, s.RemoveReason = true, &by, e.Reason
+	default:
+		return false
 	}
+	return true
 }
 
 // Active reports whether the rule suppresses at now.
@@ -184,6 +190,9 @@ type SetSuppression struct {
 	Until     time.Time
 	Reason    string
 }
+
+// CommandName implements Command.
+func (SetSuppression) CommandName() string { return "SetSuppression" }
 
 // SuppressionSet records a rule with who set it and why.
 type SuppressionSet struct {
@@ -260,8 +269,14 @@ func (s *Suppression) Set(in Invocation, c SetSuppression) error {
 	return nil
 }
 
+// RemoveSuppression lifts a suppression rule before its end.
+type RemoveSuppression struct{ Reason string }
+
+// CommandName implements Command.
+func (RemoveSuppression) CommandName() string { return "RemoveSuppression" }
+
 // Remove lifts the rule.
-func (s *Suppression) Remove(in Invocation, reason string) error {
+func (s *Suppression) Remove(in Invocation, c RemoveSuppression) error {
 	src, ok := in.Config.AlertSource(s.Source)
 	if s.SetBy.Org == "" || !ok || !canSuppress(in.Actor, src) {
 		if in.Actor.Role != RoleCoordinator {
@@ -272,7 +287,7 @@ func (s *Suppression) Remove(in Invocation, reason string) error {
 	if s.Removed {
 		return Errorf(ECONFLICT, "suppression rule %s was already removed", s.ID)
 	}
-	r, err := textField("reason", reason, 1000, true)
+	r, err := textField("reason", c.Reason, 1000, true)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ func TestDecodeCommand(t *testing.T) {
 	is := is.New(t)
 	v, err := DecodeCommand(CmdOpenIncident, []byte(`{"title":"Defacement of the portal","type":"DEFACEMENT","severity":"HIGH","tlp":"GREEN","detectedAt":"2026-11-20T08:00:00+07:00","drill":true}`))
 	is.NoErr(err) // a well-formed command
-	c := v.(*OpenIncident)
+	c := v.(OpenIncident)
 	is.Equal(c.Title, "Defacement of the portal")
 	is.Equal(c.TLP, TLPGreen)
 	is.True(c.DetectedAt.Equal(time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)))
@@ -44,7 +44,7 @@ func TestDecodeCommand(t *testing.T) {
 	v, err = DecodeCommand(CmdOpenIncident, []byte(`{"type":"DEFACEMENT","severity":"SEVERE","tlp":"GREEN","detectedAt":"2026-11-20T08:00:00+07:00"}`))
 	is.NoErr(err)
 	inc := NewIncident("i1")
-	err = inc.Open(Invocation{Actor: Actor{User: "an", Org: "dic", Role: RoleCoordinator}, Now: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), Config: testConfig(t)}, *v.(*OpenIncident))
+	err = inc.Open(Invocation{Actor: Actor{User: "an", Org: "dic", Role: RoleCoordinator}, Now: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), Config: testConfig(t)}, v.(OpenIncident))
 	is.Equal(ErrorCode(err), EINVALID) // empty title
 	is.Equal(len(inc.Changes()), 0)    // nothing recorded
 }

@@ -9,13 +9,6 @@ import (
 	"github.com/matryer/is"
 )
 
-// Commands without arguments, as execute knows them.
-type (
-	autoEscalate      struct{}
-	missNotification  struct{}
-	missClosingReport struct{}
-)
-
 const (
 	min15 = Duration(15 * time.Minute)
 	min30 = Duration(30 * time.Minute)
@@ -169,32 +162,32 @@ func TestAutoEscalate(t *testing.T) {
 	ordinaryAgain := reclassified
 	ordinaryAgain.Tier = TierOrdinary
 	runIncidentCases(t, []incidentCase{
-		{name: "serious incident: first step of the chain", cfg: cfg, given: []Event{opened(serious, openedBy(by.DICCoord))}, by: system, when: autoEscalate{},
+		{name: "serious incident: first step of the chain", cfg: cfg, given: []Event{opened(serious, openedBy(by.DICCoord))}, by: system, when: AutoEscalate{},
 			then: []Event{auto(root, "dic", "police", min15, ChainStep{"subcommittee", min30}, ChainStep{"vncert", min30})},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.AutoRules, []string{"serious"})                                             // rule done
 				is.Equal(i.Escalation(root).Status, EscalationStatusPending)                           // pending
 				is.True(!slices.ContainsFunc(i.PendingDeadlines(cfg), isKind(DeadlineAutoEscalation))) // no longer pending
 			}},
-		{name: "the origin is passed over", cfg: cfg, given: []Event{opened(serious)}, by: system, when: autoEscalate{},
+		{name: "the origin is passed over", cfg: cfg, given: []Event{opened(serious)}, by: system, when: AutoEscalate{},
 			then: []Event{auto(root, "police", "subcommittee", min30, ChainStep{"vncert", min30})}},
 		{name: "state secret: chain of forces, origin passed over", cfg: cfg, given: []Event{opened(stateSecret, serious)}, by: system,
-			when: autoEscalate{}, then: []Event{secretAuto}},
+			when: AutoEscalate{}, then: []Event{secretAuto}},
 		{name: "reclassified to serious later: once", cfg: cfg,
 			given: []Event{opened(openedBy(by.DICCoord)), policyEscalated("e0", "subcommittee", incNow), reclassified},
-			by:    system, when: autoEscalate{},
+			by:    system, when: AutoEscalate{},
 			then: []Event{auto(root, "dic", "police", min15, ChainStep{"subcommittee", min30}, ChainStep{"vncert", min30})}},
 		{name: "serious again after a downgrade: not twice", cfg: cfg,
 			given: []Event{opened(serious), auto(root, "police", "subcommittee", min30), ordinaryAgain, reclassified},
-			by:    system, when: autoEscalate{}, code: ECONFLICT},
+			by:    system, when: AutoEscalate{}, code: ECONFLICT},
 		{name: "already started by a person along the chain", cfg: cfg,
 			given: []Event{opened(serious), func() Event {
 				e := policyEscalated("e0", "subcommittee", incNow)
 				e.RuleID = "serious"
 				return e
 			}()},
-			by: system, when: autoEscalate{}, code: ECONFLICT},
-		{name: "TLP:RED: blocked, once", cfg: cfg, given: []Event{opened(serious, atTLP(TLPRed))}, by: system, when: autoEscalate{},
+			by: system, when: AutoEscalate{}, code: ECONFLICT},
+		{name: "TLP:RED: blocked, once", cfg: cfg, given: []Event{opened(serious, atTLP(TLPRed))}, by: system, when: AutoEscalate{},
 			then: []Event{EscalationChainBlocked{
 				EscalationID: root,
 				RuleID:       "serious",
@@ -204,13 +197,13 @@ func TestAutoEscalate(t *testing.T) {
 			}},
 			check: func(is *is.I, i *Incident) {
 				is.Equal(i.AutoRules, []string{"serious"})                                                          // marked done
-				is.Equal(ErrorCode(i.AutoEscalate(Invocation{Actor: system, Now: incNow, Config: cfg})), ECONFLICT) // not twice
+				is.Equal(ErrorCode(i.AutoEscalate(Invocation{Actor: system, Now: incNow, Config: cfg}, AutoEscalate{})), ECONFLICT) // not twice
 			}},
-		{name: "rule does not escalate automatically", cfg: cfg, given: []Event{opened()}, by: system, when: autoEscalate{}, code: EINVALID},
-		{name: "no policy", given: []Event{opened(serious)}, by: system, when: autoEscalate{}, code: ECONFLICT},
-		{name: "closed", cfg: cfg, given: []Event{opened(serious), closed()}, by: system, when: autoEscalate{}, code: ECONFLICT},
-		{name: "a person may not", cfg: cfg, given: []Event{opened(serious)}, by: by.PoliceCoord, when: autoEscalate{}, code: EFORBIDDEN},
-		{name: "unopened", cfg: cfg, by: system, when: autoEscalate{}, code: ENOTFOUND},
+		{name: "rule does not escalate automatically", cfg: cfg, given: []Event{opened()}, by: system, when: AutoEscalate{}, code: EINVALID},
+		{name: "no policy", given: []Event{opened(serious)}, by: system, when: AutoEscalate{}, code: ECONFLICT},
+		{name: "closed", cfg: cfg, given: []Event{opened(serious), closed()}, by: system, when: AutoEscalate{}, code: ECONFLICT},
+		{name: "a person may not", cfg: cfg, given: []Event{opened(serious)}, by: by.PoliceCoord, when: AutoEscalate{}, code: EFORBIDDEN},
+		{name: "unopened", cfg: cfg, by: system, when: AutoEscalate{}, code: ENOTFOUND},
 	})
 }
 
@@ -494,7 +487,7 @@ func TestAcknowledgedHandoffNeedsNoReminder(t *testing.T) {
 func TestNotification(t *testing.T) {
 	cfg := policyConfig(t)
 	due := incNow.Add(-2 * time.Hour).Add(120 * time.Hour) // detected two hours before incNow, 5 days to notify
-	missNotif := missNotification{}
+	missNotif := MissNotificationDeadline{}
 	notified := NotificationRecorded{Orgs: []string{"dept-health", "vncert"}, Channel: "official letter", Reference: "CV 12/CAT", Stamp: Stamp{By: by.PoliceResp, At: incEarlier}}
 	drill := func(e *IncidentOpened) { e.Drill = true }
 	runIncidentCases(t, []incidentCase{
@@ -568,18 +561,18 @@ func TestClosingReport(t *testing.T) {
 		{name: "summary missing", cfg: cfg, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: SubmitReport{Form: ReportFormClosing}, code: EINVALID},
 		{name: "responder may not", cfg: cfg, given: []Event{opened(), closedDue}, by: by.PoliceResp, when: mau04, code: EFORBIDDEN},
 
-		{name: "overdue", cfg: cfg, now: due, given: []Event{opened(), closedDue}, by: system, when: missClosingReport{}, then: []Event{overdue}},
-		{name: "not due", cfg: cfg, now: due.Add(-time.Millisecond), given: []Event{opened(), closedDue}, by: system, when: missClosingReport{}, code: EINVALID},
-		{name: "submitted in time", cfg: cfg, now: due, given: []Event{opened(), closedDue, submitted}, by: system, when: missClosingReport{}, code: ECONFLICT},
-		{name: "once", cfg: cfg, now: due, given: []Event{opened(), closedDue, overdue}, by: system, when: missClosingReport{}, code: ECONFLICT},
+		{name: "overdue", cfg: cfg, now: due, given: []Event{opened(), closedDue}, by: system, when: MissClosingReport{}, then: []Event{overdue}},
+		{name: "not due", cfg: cfg, now: due.Add(-time.Millisecond), given: []Event{opened(), closedDue}, by: system, when: MissClosingReport{}, code: EINVALID},
+		{name: "submitted in time", cfg: cfg, now: due, given: []Event{opened(), closedDue, submitted}, by: system, when: MissClosingReport{}, code: ECONFLICT},
+		{name: "once", cfg: cfg, now: due, given: []Event{opened(), closedDue, overdue}, by: system, when: MissClosingReport{}, code: ECONFLICT},
 		{name: "reopened: cancelled", cfg: cfg, now: due, given: []Event{opened(), closedDue, IncidentReopened{Reason: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}},
-			by: system, when: missClosingReport{}, code: ECONFLICT},
+			by: system, when: MissClosingReport{}, code: ECONFLICT},
 		{name: "closed again: due again, not already submitted", cfg: cfg, now: due,
 			given: []Event{opened(), closedDue, submitted, IncidentReopened{Reason: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}, closedDue},
-			by:    system, when: missClosingReport{}, then: []Event{overdue}},
+			by:    system, when: MissClosingReport{}, then: []Event{overdue}},
 		{name: "none owed (false positive)", cfg: cfg, now: due,
-			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}}, by: system, when: missClosingReport{}, code: ECONFLICT},
-		{name: "a person may not", cfg: cfg, now: due, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: missClosingReport{}, code: EFORBIDDEN},
+			given: []Event{opened(), IncidentClosed{Resolution: ResolutionFalsePositive, Summary: "x", Stamp: Stamp{By: by.PoliceCoord, At: incEarlier}}}, by: system, when: MissClosingReport{}, code: ECONFLICT},
+		{name: "a person may not", cfg: cfg, now: due, given: []Event{opened(), closedDue}, by: by.PoliceCoord, when: MissClosingReport{}, code: EFORBIDDEN},
 	})
 }
 
@@ -760,11 +753,11 @@ func TestDecodeDeadlineCommands(t *testing.T) {
 	is := is.New(t)
 	v, err := DecodeCommand(CmdRecordNotification, []byte(`{"orgs":["vncert"],"channel":"email","reference":"CV 1"}`))
 	is.NoErr(err) // RecordNotification decodes
-	is.Equal(*v.(*RecordNotification), RecordNotification{Orgs: []string{"vncert"}, Channel: "email", Reference: "CV 1"})
+	is.Equal(v.(RecordNotification), RecordNotification{Orgs: []string{"vncert"}, Channel: "email", Reference: "CV 1"})
 	v, err = DecodeCommand(CmdSubmitReport, []byte(`{"form":"MAU_04","summary":"x"}`))
 	is.NoErr(err) // SubmitReport decodes
-	is.Equal(v.(*SubmitReport).Form, ReportFormClosing)
+	is.Equal(v.(SubmitReport).Form, ReportFormClosing)
 	v, err = DecodeCommand("SubmitPeriodicReport", []byte(`{"lines":[{"type":"DOS","count":2,"handledAlone":2}]}`))
 	is.NoErr(err) // SubmitPeriodicReport decodes
-	is.Equal(v.(*SubmitPeriodicReport).Lines, []PeriodicReportLine{{Type: "DOS", Count: 2, HandledAlone: 2}})
+	is.Equal(v.(SubmitPeriodicReport).Lines, []PeriodicReportLine{{Type: "DOS", Count: 2, HandledAlone: 2}})
 }

@@ -19,6 +19,8 @@ type Event interface {
 type Upcaster func(payload []byte) ([]byte, error)
 
 type eventKind struct {
+	aggregate string // AggregateType of the aggregate that records it; "" for adapters' test events
+	zero      Event
 	version   int
 	decode    func(payload []byte, unmarshal func([]byte, any) error) (Event, error)
 	upcasters map[int]Upcaster // from version -> to version+1
@@ -36,11 +38,16 @@ var StdJSON = Codec{Marshal: json.Marshal, Unmarshal: json.Unmarshal}
 
 var eventKinds = map[string]eventKind{}
 
-// registerEvent makes an event type known to the codec at its current schema version. upcasters
-// maps an older version to the function that lifts it one version up.
-func registerEvent[T Event](version int, upcasters map[int]Upcaster) {
+// registerEvent makes an event type of an aggregate type known to the codec at its current schema
+// version. upcasters maps an older version to the function that lifts it one version up.
+func registerEvent[T Event](aggregate string, version int, upcasters map[int]Upcaster) {
 	var zero T
+	if _, dup := eventKinds[zero.EventType()]; dup {
+		panic("domain: event " + zero.EventType() + " registered twice")
+	}
 	eventKinds[zero.EventType()] = eventKind{
+		aggregate: aggregate,
+		zero:      zero,
 		version:   version,
 		upcasters: upcasters,
 		decode: func(b []byte, unmarshal func([]byte, any) error) (Event, error) {
@@ -118,5 +125,5 @@ func EventTypes() []string {
 // RegisterEvent makes an event type known at its current schema version, with upcasters from
 // older versions. Domain files register theirs in init; tests of adapters may register their own.
 func RegisterEvent[T Event](version int, upcasters map[int]Upcaster) {
-	registerEvent[T](version, upcasters)
+	registerEvent[T]("", version, upcasters)
 }

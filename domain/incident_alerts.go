@@ -6,8 +6,10 @@ import (
 )
 
 func init() {
-	registerEvent[IncidentAlertsMerged](1, nil)
-	registerEvent[IncidentAlertDetached](1, nil)
+	registerEvent[IncidentAlertsMerged]("incident", 1, nil)
+	registerEvent[IncidentAlertDetached]("incident", 1, nil)
+	registerCommand((*Incident).MergeAlerts)
+	registerCommand((*Incident).DetachAlert)
 }
 
 // MaxMergeAlerts bounds the alerts one command merges into an incident.
@@ -16,11 +18,17 @@ const MaxMergeAlerts = 1000
 // MergeAlerts adds alerts to an existing incident.
 type MergeAlerts struct{ AlertIDs []string }
 
+// CommandName implements Command.
+func (MergeAlerts) CommandName() string { return "MergeAlerts" }
+
 // DetachAlert takes a wrongly merged alert out of the incident.
 type DetachAlert struct {
 	AlertID string
 	Reason  string
 }
+
+// CommandName implements Command.
+func (DetachAlert) CommandName() string { return "DetachAlert" }
 
 // IncidentAlertsMerged records alerts joining the incident (on its timeline).
 type IncidentAlertsMerged struct {

@@ -145,72 +145,17 @@ func MustReplay(tb testing.TB, events ...Event) *Incident {
 	return i
 }
 
-// execute runs cmd, whichever command it is, on i.
+// execute runs cmd through the command registry, as the application does; a PendingDeadline
+// runs the command that handles it, as the scheduler does.
 func execute(tb testing.TB, i *Incident, in Invocation, cmd any) error {
 	tb.Helper()
 	switch c := cmd.(type) {
-	case OpenIncident:
-		return i.Open(in, c)
-	case Classify:
-		return i.Classify(in, c)
-	case AssignLead:
-		return i.AssignLead(in, c)
-	case ChangePhase:
-		return i.ChangePhase(in, c)
-	case AddNote:
-		return i.AddNote(in, c)
-	case AddIndicator:
-		return i.AddIndicator(in, c)
-	case Share:
-		return i.Share(in, c)
-	case NameRecipients:
-		return i.NameRecipients(in, c)
-	case ChangeTLP:
-		return i.ChangeTLP(in, c)
-	case Escalate:
-		return i.Escalate(in, c)
-	case AcknowledgeEscalation:
-		return i.AcknowledgeEscalation(in, c)
-	case ResolveEscalation:
-		return i.ResolveEscalation(in, c)
-	case OfferHandoff:
-		return i.OfferHandoff(in, c)
-	case AcknowledgeHandoff:
-		return i.AcknowledgeHandoff(in, c)
-	case AcceptHandoff:
-		return i.AcceptHandoff(in, c)
-	case DeclineHandoff:
-		return i.DeclineHandoff(in, c)
-	case ReturnHandoff:
-		return i.ReturnHandoff(in, c)
-	case WithdrawHandoff:
-		return i.WithdrawHandoff(in, c)
-	case CloseIncident:
-		return i.Close(in, c)
-	case ReopenIncident:
-		return i.Reopen(in, c)
-	case RecordNotification:
-		return i.RecordNotification(in, c)
-	case SubmitReport:
-		return i.SubmitReport(in, c)
-	case MissEscalationDeadline:
-		return i.MissEscalationDeadline(in, c)
-	case RemindEscalation:
-		return i.RemindEscalation(in, c)
-	case MissHandoffDeadline:
-		return i.MissHandoffDeadline(in, c)
-	case RemindHandoff:
-		return i.RemindHandoff(in, c)
-	case autoEscalate:
-		return i.AutoEscalate(in)
-	case missNotification:
-		return i.MissNotificationDeadline(in)
-	case missClosingReport:
-		return i.MissClosingReport(in)
 	case PendingDeadline:
 		return i.Fire(in, c)
+	case Command:
+		return Execute(i, in, c)
 	}
-	tb.Fatalf("unknown command %T", cmd)
+	tb.Fatalf("not a command: %T", cmd)
 	return nil
 }
 

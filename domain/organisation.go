@@ -9,7 +9,8 @@ import (
 )
 
 func init() {
-	registerEvent[FocalPointsSet](1, nil)
+	registerEvent[FocalPointsSet]("org", 1, nil)
+	registerCommand((*OrgProfile).SetFocalPoints)
 }
 
 // FocalPoint is a unit's named contact (đầu mối). It is personal data: shown to coordinators who
@@ -48,12 +49,16 @@ func (p *OrgProfile) AggregateID() string { return p.Slug }
 // Replay implements Aggregate.
 func (p *OrgProfile) Replay(e Event) { p.apply(e) }
 
-func (p *OrgProfile) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (p *OrgProfile) apply(e Event) bool {
 	switch e := e.(type) {
 	case FocalPointsSet:
 		p.Primary, p.Backup = cloneFocalPoint(e.Primary), cloneFocalPoint(e.Backup)
 		p.UpdatedAt, p.UpdatedBy = e.At, e.By
+	default:
+		return false
 	}
+	return true
 }
 
 func (p *OrgProfile) record(e Event) {
@@ -78,6 +83,9 @@ type SetFocalPoints struct {
 	Primary *FocalPoint
 	Backup  *FocalPoint
 }
+
+// CommandName implements Command.
+func (SetFocalPoints) CommandName() string { return "SetFocalPoints" }
 
 // SetFocalPoints sets the focal points. Only an admin or a coordinator of the organisation itself
 // may do it.

@@ -153,3 +153,31 @@ var incidentCommandRoles = func() map[string][]Role {
 func RoleMay(r Role, command string) bool {
 	return slices.Contains(incidentCommandRoles[command], r)
 }
+
+// Command names, as RoleMay knows them; each is the name of the command's struct.
+const (
+	CmdOpenIncident          = "OpenIncident"
+	CmdClassify              = "Classify"
+	CmdAssignLead            = "AssignLead"
+	CmdChangePhase           = "ChangePhase"
+	CmdAddNote               = "AddNote"
+	CmdAddIndicator          = "AddIndicator"
+	CmdShare                 = "Share"
+	CmdNameRecipients        = "NameRecipients"
+	CmdChangeTLP             = "ChangeTLP"
+	CmdEscalate              = "Escalate"
+	CmdAcknowledgeEscalation = "AcknowledgeEscalation"
+	CmdResolveEscalation     = "ResolveEscalation"
+	CmdOfferHandoff          = "OfferHandoff"
+	CmdAcceptHandoff         = "AcceptHandoff"
+	CmdAcknowledgeHandoff    = "AcknowledgeHandoff"
+	CmdDeclineHandoff        = "DeclineHandoff"
+	CmdReturnHandoff         = "ReturnHandoff"
+	CmdWithdrawHandoff       = "WithdrawHandoff"
+	CmdCloseIncident         = "CloseIncident"
+	CmdReopenIncident        = "ReopenIncident"
+	CmdRecordNotification    = "RecordNotification"
+	CmdSubmitReport          = "SubmitReport"
+	CmdMergeAlerts           = "MergeAlerts"
+	CmdDetachAlert           = "DetachAlert"
+)

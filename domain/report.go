@@ -9,8 +9,10 @@ import (
 )
 
 func init() {
-	registerEvent[PeriodicReportSubmitted](1, nil)
-	registerEvent[PeriodicReportOverdue](1, nil)
+	registerEvent[PeriodicReportSubmitted]("report", 1, nil)
+	registerEvent[PeriodicReportOverdue]("report", 1, nil)
+	registerCommand((*PeriodicReport).SubmitPeriodicReport)
+	registerCommand((*PeriodicReport).MissPeriodicReport)
 }
 
 // vietnam is Asia/Ho_Chi_Minh from the system's zone database, or a fixed +07:00 zone when the
@@ -76,7 +78,8 @@ func (r *PeriodicReport) Replay(e Event) { r.apply(e) }
 
 func (r *PeriodicReport) record(e Event) { r.apply(e); r.add(e) }
 
-func (r *PeriodicReport) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (r *PeriodicReport) apply(e Event) bool {
 	switch e := e.(type) {
 	case PeriodicReportSubmitted:
 		r.Org, r.Period, r.Year, r.Due = e.Org, e.Period, e.Year, e.Due
@@ -84,7 +87,10 @@ func (r *PeriodicReport) apply(e Event) {
 	case PeriodicReportOverdue:
 		r.Org, r.Period, r.Year, r.Due = e.Org, e.Period, e.Year, e.Due
 		r.Overdue = true
+	default:
+		return false
 	}
+	return true
 }
 
 // PeriodicReportLine is one row of Mẫu 05: the incidents of one type in the period. Drill
@@ -106,6 +112,9 @@ type SubmitPeriodicReport struct {
 	Summary   string
 	Lines     []PeriodicReportLine
 }
+
+// CommandName implements Command.
+func (SubmitPeriodicReport) CommandName() string { return "SubmitPeriodicReport" }
 
 // PeriodicReportSubmitted records a submitted periodic report; Late when after Due.
 type PeriodicReportSubmitted struct {
@@ -217,9 +226,16 @@ func (r *PeriodicReport) SubmitPeriodicReport(in Invocation, c SubmitPeriodicRep
 	return nil
 }
 
+// MissPeriodicReport is the deadline scheduler's command for a periodic report not submitted
+// by its due date.
+type MissPeriodicReport struct{}
+
+// CommandName implements Command.
+func (MissPeriodicReport) CommandName() string { return "MissPeriodicReport" }
+
 // MissPeriodicReport records, once and only from its due time on, that the report was not submitted. Only the
 // deadline scheduler issues it.
-func (r *PeriodicReport) MissPeriodicReport(in Invocation) error {
+func (r *PeriodicReport) MissPeriodicReport(in Invocation, _ MissPeriodicReport) error {
 	if in.Config == nil {
 		return Errorf(EINTERNAL, "no configuration in effect")
 	}

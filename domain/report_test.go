@@ -164,7 +164,7 @@ func TestMissPeriodicReport(t *testing.T) {
 			for _, e := range tc.given {
 				r.Replay(e)
 			}
-			err := r.MissPeriodicReport(Invocation{Actor: tc.by, Now: tc.now, Config: cfg})
+			err := r.MissPeriodicReport(Invocation{Actor: tc.by, Now: tc.now, Config: cfg}, MissPeriodicReport{})
 			if tc.code != "" {
 				is.Equal(ErrorCode(err), tc.code) // error code
 				is.Equal(len(r.Changes()), 0)     // nothing recorded

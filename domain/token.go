@@ -8,6 +8,13 @@ import (
 	"time"
 )
 
+func init() {
+	registerEvent[TokenIssued]("token", 1, nil)
+	registerEvent[TokenRevoked]("token", 1, nil)
+	registerCommand((*Token).Issue)
+	registerCommand((*Token).Revoke)
+}
+
 // SystemActor is the operator acting through the command line on the server's own data
 // directory (for example `dieuphoi token`): whoever holds the keys is the root of trust.
 var SystemActor = Actor{User: "system", Org: "", Role: RoleAdmin}
@@ -124,18 +131,17 @@ type TokenRevoked struct {
 // EventType implements Event.
 func (TokenRevoked) EventType() string { return "TokenRevoked" }
 
-func init() {
-	registerEvent[TokenIssued](1, nil)
-	registerEvent[TokenRevoked](1, nil)
-}
-
-func (t *Token) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (t *Token) apply(e Event) bool {
 	switch e := e.(type) {
 	case TokenIssued:
 		t.Org, t.User, t.Role, t.IssuedAt, t.ExpiresAt = e.Org, e.User, e.Role, e.IssuedAt, e.ExpiresAt
 	case TokenRevoked:
 		t.Revoked = true
+	default:
+		return false
 	}
+	return true
 }
 
 func (t *Token) record(e Event) { t.apply(e); t.add(e) }
@@ -148,38 +154,49 @@ type IssueToken struct {
 	TTL  time.Duration // 0: DefaultTokenTTL
 }
 
+// CommandName implements Command.
+func (IssueToken) CommandName() string { return "IssueToken" }
+
 // Issue records the token; the caller signs Claims() with the token key afterwards. Only the
 // system (the command line holding the keys) or an admin of the same organisation may issue.
-func (t *Token) Issue(in Invocation, c IssueToken) (Claims, error) {
+func (t *Token) Issue(in Invocation, c IssueToken) error {
 	if !t.IssuedAt.IsZero() {
-		return Claims{}, Errorf(ECONFLICT, "token %s was already issued", t.ID)
+		return Errorf(ECONFLICT, "token %s was already issued", t.ID)
 	}
 	if in.Actor != SystemActor && !(in.Actor.Role == RoleAdmin && in.Actor.Org == c.Org) {
-		return Claims{}, Errorf(EFORBIDDEN, "only an admin of %s may issue its tokens", c.Org)
+		return Errorf(EFORBIDDEN, "only an admin of %s may issue its tokens", c.Org)
 	}
 	if _, ok := in.Config.Org(c.Org); !ok {
-		return Claims{}, Errorf(ENOTFOUND, "organisation %q is not in the directory", c.Org)
+		return Errorf(ENOTFOUND, "organisation %q is not in the directory", c.Org)
 	}
 	if !loginRe.MatchString(c.User) {
-		return Claims{}, Errorf(EINVALID, "user %q is not valid: use 1 to 64 of a-z, 0-9, '.', '_' or '-'", c.User)
+		return Errorf(EINVALID, "user %q is not valid: use 1 to 64 of a-z, 0-9, '.', '_' or '-'", c.User)
 	}
 	if !c.Role.Valid() {
-		return Claims{}, Errorf(EINVALID, "unknown role %q (use coordinator, responder, reviewer, partner, admin or ingest)", c.Role)
+		return Errorf(EINVALID, "unknown role %q (use coordinator, responder, reviewer, partner, admin or ingest)", c.Role)
 	}
 	ttl := c.TTL
 	if ttl == 0 {
 		ttl = DefaultTokenTTL
 	}
 	if ttl < time.Minute || ttl > MaxTokenTTL {
-		return Claims{}, Errorf(EINVALID, "token lifetime must be between 1 minute and %s", MaxTokenTTL)
+		return Errorf(EINVALID, "token lifetime must be between 1 minute and %s", MaxTokenTTL)
 	}
 	now := in.Now.UTC().Truncate(time.Second)
 	t.record(TokenIssued{TokenID: t.ID, Org: c.Org, User: c.User, Role: c.Role, IssuedAt: now, ExpiresAt: now.Add(ttl), Stamp: Stamp{By: in.Actor, At: now}})
-	return Claims{TokenID: t.ID, Org: c.Org, User: c.User, Role: c.Role, IssuedAt: now.Unix(), ExpiresAt: now.Add(ttl).Unix()}, nil
+	return nil
+}
+
+// Claims are what a bearer token of this aggregate says, once issued.
+func (t *Token) Claims() Claims {
+	return Claims{TokenID: t.ID, Org: t.Org, User: t.User, Role: t.Role, IssuedAt: t.IssuedAt.Unix(), ExpiresAt: t.ExpiresAt.Unix()}
 }
 
 // RevokeToken ends a token before its expiry.
 type RevokeToken struct{ Reason string }
+
+// CommandName implements Command.
+func (RevokeToken) CommandName() string { return "RevokeToken" }
 
 // Revoke records the revocation. The token's own user, an admin of its organisation or the
 // system may revoke it.

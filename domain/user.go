@@ -9,10 +9,14 @@ import (
 )
 
 func init() {
-	registerEvent[UserRegistered](1, nil)
-	registerEvent[RoleGranted](1, nil)
-	registerEvent[RoleRevoked](1, nil)
-	registerEvent[UserDisabled](1, nil)
+	registerEvent[UserRegistered]("user", 1, nil)
+	registerEvent[RoleGranted]("user", 1, nil)
+	registerEvent[RoleRevoked]("user", 1, nil)
+	registerEvent[UserDisabled]("user", 1, nil)
+	registerCommand((*User).Register)
+	registerCommand((*User).GrantRole)
+	registerCommand((*User).RevokeRole)
+	registerCommand((*User).Disable)
 }
 
 var loginRe = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
@@ -53,7 +57,8 @@ func (u *User) HasRole(r Role) bool {
 // Replay implements Aggregate.
 func (u *User) Replay(e Event) { u.apply(e) }
 
-func (u *User) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (u *User) apply(e Event) bool {
 	switch e := e.(type) {
 	case UserRegistered:
 		u.ID = e.User
@@ -68,7 +73,10 @@ func (u *User) apply(e Event) {
 		u.Roles = slices.DeleteFunc(u.Roles, func(r Role) bool { return r == e.Role })
 	case UserDisabled:
 		u.Disabled, u.DisabledReason = true, e.Reason
+	default:
+		return false
 	}
+	return true
 }
 
 func (u *User) record(e Event) {
@@ -124,14 +132,26 @@ type RegisterUser struct {
 	Roles       []Role
 }
 
+// CommandName implements Command.
+func (RegisterUser) CommandName() string { return "RegisterUser" }
+
 // GrantRole gives a user one more role.
 type GrantRole struct{ Role Role }
+
+// CommandName implements Command.
+func (GrantRole) CommandName() string { return "GrantRole" }
 
 // RevokeRole takes a role from a user.
 type RevokeRole struct{ Role Role }
 
+// CommandName implements Command.
+func (RevokeRole) CommandName() string { return "RevokeRole" }
+
 // DisableUser closes an account for good; Reason is kept for the audit trail.
 type DisableUser struct{ Reason string }
+
+// CommandName implements Command.
+func (DisableUser) CommandName() string { return "DisableUser" }
 
 // Register registers the user. Only an admin of the same organisation may do it.
 func (u *User) Register(in Invocation, c RegisterUser) error {

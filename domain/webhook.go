@@ -7,18 +7,21 @@ import (
 	"unicode/utf8"
 )
 
+func init() {
+	registerEvent[WebhookRegistered]("webhook", 1, nil)
+	registerEvent[WebhookDisabled]("webhook", 1, nil)
+	registerEvent[WebhookDeliveryFailed]("webhook", 1, nil)
+	registerCommand((*Webhook).Register)
+	registerCommand((*Webhook).Disable)
+	registerCommand((*Webhook).RecordFailure)
+}
+
 // Webhook limits.
 const (
 	MaxWebhookURL         = 2048 // bytes
 	maxWebhookDescription = 500  // bytes
 	maxDeliveryError      = 1000 // bytes of a recorded delivery error
 )
-
-func init() {
-	registerEvent[WebhookRegistered](1, nil)
-	registerEvent[WebhookDisabled](1, nil)
-	registerEvent[WebhookDeliveryFailed](1, nil)
-}
 
 // Webhook is an organisation's HTTP endpoint that receives, signed, every incident change the
 // organisation may see: for partners that cannot hold a websocket open. The aggregate id is a
@@ -87,7 +90,8 @@ type WebhookDeliveryFailed struct {
 // EventType implements Event.
 func (WebhookDeliveryFailed) EventType() string { return "WebhookDeliveryFailed" }
 
-func (w *Webhook) apply(e Event) {
+// apply changes state from an event and reports whether it knew the event.
+func (w *Webhook) apply(e Event) bool {
 	switch e := e.(type) {
 	case WebhookRegistered:
 		w.Org, w.URL, w.Description, w.FromSequence, w.Registered = e.Org, e.URL, e.Description, e.FromSequence, true
@@ -98,7 +102,10 @@ func (w *Webhook) apply(e Event) {
 			w.failed = map[uint64]bool{}
 		}
 		w.failed[e.Sequence] = true
+	default:
+		return false
 	}
+	return true
 }
 
 func (w *Webhook) record(e Event) { w.apply(e); w.add(e) }
@@ -111,6 +118,9 @@ type RegisterWebhook struct {
 	// sets it, not the client): changes after it are delivered.
 	FromSequence uint64
 }
+
+// CommandName implements Command.
+func (RegisterWebhook) CommandName() string { return "RegisterWebhook" }
 
 // mayManageWebhooks reports whether a may register and disable its organisation's webhooks.
 func mayManageWebhooks(a Actor, org string) bool {
@@ -197,6 +207,9 @@ func trimText(s string) string {
 // DisableWebhook stops deliveries for good.
 type DisableWebhook struct{ Reason string }
 
+// CommandName implements Command.
+func (DisableWebhook) CommandName() string { return "DisableWebhook" }
+
 // Disable records that the webhook receives nothing more. A coordinator or admin of its
 // organisation (or the system) may disable it; to anyone else it does not exist.
 func (w *Webhook) Disable(in Invocation, c DisableWebhook) error {
@@ -224,6 +237,9 @@ type RecordDeliveryFailure struct {
 	Status   int // HTTP status of the last attempt, 0 when there was none
 	Error    string
 }
+
+// CommandName implements Command.
+func (RecordDeliveryFailure) CommandName() string { return "RecordDeliveryFailure" }
 
 // RecordFailure records a dead letter; only the system (the delivery worker) may. A sequence
 // already on the list records nothing.

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/graph/model"
 	"github.com/dieuphoi/dieuphoi/projections"
@@ -145,17 +144,12 @@ func (s *Server) setSuppression(ctx context.Context, in model.SetSuppressionInpu
 	if err := s.needAlerts(); err != nil {
 		return nil, err
 	}
-	meta, err := s.commandMeta("SetSuppression", a, in.CommandID, nil)
-	if err != nil {
-		return nil, err
-	}
 	c := domain.SetSuppression{Source: in.Source, Asset: deref(in.Asset), RuleID: deref(in.RuleID), Until: in.Until, Reason: in.Reason}
 	if in.Indicator != nil {
 		c.Indicator = &domain.AlertIndicator{Type: in.Indicator.Type, Value: in.Indicator.Value}
 	}
 	id := "sup-" + derivedID(a, in.CommandID, "suppression")
-	inv := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
-	res, err := s.rules.Update(ctx, id, meta, func(r *domain.Suppression) error { return r.Set(inv, c) })
+	res, _, err := s.execute(ctx, command{id: id, commandID: in.CommandID, cmd: c})
 	if err != nil {
 		return nil, err
 	}
@@ -170,15 +164,10 @@ func (s *Server) removeSuppression(ctx context.Context, in model.RemoveSuppressi
 	if err := s.needAlerts(); err != nil {
 		return nil, err
 	}
-	meta, err := s.commandMeta("RemoveSuppression", a, in.CommandID, nil)
-	if err != nil {
-		return nil, err
-	}
 	if !strings.HasPrefix(in.ID, "sup-") {
 		return nil, domain.Errorf(domain.ENOTFOUND, "suppression rule %q not found", in.ID)
 	}
-	inv := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
-	res, err := s.rules.Update(ctx, in.ID, meta, func(r *domain.Suppression) error { return r.Remove(inv, in.Reason) })
+	res, _, err := s.execute(ctx, command{id: in.ID, commandID: in.CommandID, cmd: domain.RemoveSuppression{Reason: in.Reason}})
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +259,7 @@ func (b *bulk) check(ctx context.Context, want func(projections.AlertView) error
 
 // each runs a command on the series of every alert still ok; the command id of each derives
 // from the client's (a retry records nothing twice).
-func (b *bulk) each(ctx context.Context, name string, commandID *string, run func(*domain.AlertSeries, domain.Invocation, string) error) {
+func (b *bulk) each(ctx context.Context, commandID *string, cmd func(alertID string) domain.Command) {
 	s := b.s
 	for _, o := range b.results {
 		if !o.Ok {
@@ -289,13 +278,7 @@ func (b *bulk) each(ctx context.Context, name string, commandID *string, run fun
 			}
 			cid = &x
 		}
-		meta, err := s.commandMeta(name, b.actor, cid, nil)
-		if err != nil {
-			b.fail(o, err)
-			continue
-		}
-		inv := domain.Invocation{Actor: b.actor, Now: meta.At, Config: s.cfg}
-		res, err := s.series.Update(ctx, fp, meta, func(x *domain.AlertSeries) error { return run(x, inv, o.AlertID) })
+		res, err := s.app.Execute(ctx, app.Request{Actor: b.actor, AggregateID: fp, Command: cmd(o.AlertID), CommandID: deref(cid), NoWait: true})
 		if err != nil {
 			b.fail(o, err)
 			continue
@@ -320,7 +303,7 @@ func (b *bulk) payload(ctx context.Context, incidentID string, incSeq uint64) (*
 		if err := s.waitApplied(ctx, incSeq); err != nil {
 			return nil, err
 		}
-		if d, err := s.projector.Incident(b.actor, incidentID, s.now()); err == nil {
+		if d, err := s.projector.Incidents.Incident(b.actor, incidentID, s.now()); err == nil {
 			out.Incident = &d
 		}
 	}
@@ -345,9 +328,7 @@ func (s *Server) dismissAlerts(ctx context.Context, in model.DismissAlertsInput)
 	if strings.TrimSpace(in.Reason) == "" {
 		return nil, domain.Errorf(domain.EINVALID, "give the reason for dismissing the alerts")
 	}
-	b.each(ctx, "DismissAlert", in.CommandID, func(x *domain.AlertSeries, inv domain.Invocation, id string) error {
-		return x.Dismiss(inv, id, in.Reason)
-	})
+	b.each(ctx, in.CommandID, func(id string) domain.Command { return domain.DismissAlert{AlertID: id, Reason: in.Reason} })
 	return b.payload(ctx, "", 0)
 }
 
@@ -374,9 +355,7 @@ func (s *Server) promoteAlerts(ctx context.Context, in model.OpenIncidentInput) 
 		return nil, err
 	}
 	id := opened.Incident.ID
-	b.each(ctx, "PromoteAlert", in.CommandID, func(x *domain.AlertSeries, inv domain.Invocation, aid string) error {
-		return x.Promote(inv, aid, id, false)
-	})
+	b.each(ctx, in.CommandID, func(aid string) domain.Command { return domain.PromoteAlert{AlertID: aid, IncidentID: id} })
 	seq := b.compensate(ctx, id, opened.Sequence, ok)
 	return b.payload(ctx, id, seq)
 }
@@ -387,10 +366,8 @@ func (b *bulk) compensate(ctx context.Context, incidentID string, seq uint64, li
 		if o.Ok || !slices.Contains(listed, o.AlertID) {
 			continue
 		}
-		res, _, err := b.s.exec(ctx, command{name: domain.CmdDetachAlert, incidentID: incidentID,
-			run: func(i *domain.Incident, inv domain.Invocation) error {
-				return i.DetachAlert(inv, domain.DetachAlert{AlertID: o.AlertID, Reason: "the alert could not be recorded as part of the incident: " + o.Error.Message})
-			}})
+		res, _, err := b.s.execute(ctx, command{id: incidentID,
+			cmd: domain.DetachAlert{AlertID: o.AlertID, Reason: "the alert could not be recorded as part of the incident: " + o.Error.Message}})
 		if err == nil {
 			seq = max(seq, res.Sequence)
 		}
@@ -413,15 +390,12 @@ func (s *Server) mergeAlerts(ctx context.Context, in model.MergeAlertsInput) (*m
 	if len(ok) == 0 {
 		return b.payload(ctx, "", 0)
 	}
-	res, _, err := s.exec(ctx, command{name: domain.CmdMergeAlerts, incidentID: in.IncidentID, commandID: in.CommandID,
-		run: func(i *domain.Incident, inv domain.Invocation) error {
-			return i.MergeAlerts(inv, domain.MergeAlerts{AlertIDs: ok})
-		}})
+	res, _, err := s.execute(ctx, command{id: in.IncidentID, commandID: in.CommandID, cmd: domain.MergeAlerts{AlertIDs: ok}})
 	if err != nil {
 		return nil, err
 	}
-	b.each(ctx, "MergeAlert", in.CommandID, func(x *domain.AlertSeries, inv domain.Invocation, aid string) error {
-		return x.Promote(inv, aid, in.IncidentID, true)
+	b.each(ctx, in.CommandID, func(aid string) domain.Command {
+		return domain.PromoteAlert{AlertID: aid, IncidentID: in.IncidentID, Merged: true}
 	})
 	seq := b.compensate(ctx, in.IncidentID, res.Sequence, ok)
 	return b.payload(ctx, in.IncidentID, seq)
@@ -434,15 +408,12 @@ func (s *Server) detachAlert(ctx context.Context, in model.DetachAlertInput) (*m
 	if err != nil {
 		return nil, err
 	}
-	res, _, err := s.exec(ctx, command{name: domain.CmdDetachAlert, incidentID: in.IncidentID, commandID: in.CommandID,
-		run: func(i *domain.Incident, inv domain.Invocation) error {
-			return i.DetachAlert(inv, domain.DetachAlert{AlertID: in.AlertID, Reason: in.Reason})
-		}})
+	res, _, err := s.execute(ctx, command{id: in.IncidentID, commandID: in.CommandID, cmd: domain.DetachAlert{AlertID: in.AlertID, Reason: in.Reason}})
 	if err != nil {
 		return nil, err
 	}
-	b.each(ctx, "DetachAlert", in.CommandID, func(x *domain.AlertSeries, inv domain.Invocation, aid string) error {
-		return x.Detach(inv, aid, in.IncidentID, in.Reason)
+	b.each(ctx, in.CommandID, func(aid string) domain.Command {
+		return domain.DetachAlertFromIncident{AlertID: aid, IncidentID: in.IncidentID, Reason: in.Reason}
 	})
 	return b.payload(ctx, in.IncidentID, res.Sequence)
 }
@@ -463,39 +434,14 @@ func (s *Server) alertTriage(ctx context.Context, since *uint64) (<-chan *model.
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan *model.AlertTriageChange, 1)
-	s.metrics.subs.Add(1)
-	go func() {
-		defer s.metrics.subs.Add(-1)
-		defer close(out)
-		defer sub.Close()
-		var last uint64
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case c, ok := <-sub.C:
-				if !ok {
-					if err := sub.Err(); err != nil {
-						transport.AddSubscriptionError(ctx, s.feedError(err, last))
-					}
-					return
-				}
-				counts, _ := s.alerts.Counts(a)
-				msg := &model.AlertTriageChange{AlertSequence: c.Sequence, Rule: nonEmpty(c.Rule), Types: orEmpty(c.Types), Counts: triageCounts(counts)}
-				if c.AlertID != "" {
-					if v, err := s.alerts.Alert(a, c.AlertID); err == nil {
-						msg.Alert = alertNode(v)
-					}
-				}
-				select {
-				case out <- msg:
-					last = c.Sequence
-				case <-ctx.Done():
-					return
-				}
+	return pump(ctx, s, sub, func(c projections.AlertChange) uint64 { return c.Sequence }, func(c projections.AlertChange) *model.AlertTriageChange {
+		counts, _ := s.alerts.Counts(a)
+		msg := &model.AlertTriageChange{AlertSequence: c.Sequence, Rule: nonEmpty(c.Rule), Types: orEmpty(c.Types), Counts: triageCounts(counts)}
+		if c.AlertID != "" {
+			if v, err := s.alerts.Alert(a, c.AlertID); err == nil {
+				msg.Alert = alertNode(v)
 			}
 		}
-	}()
-	return out, nil
+		return msg
+	}), nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/graph/ingest"
+	"github.com/dieuphoi/dieuphoi/ingest"
 )
 
 // ingestAlerts POSTs alerts to the node's ingest endpoint and returns the response.

@@ -70,7 +70,7 @@ func (s *Server) authenticate(ctx context.Context, header string) (*session, err
 	if err != nil {
 		return nil, err
 	}
-	info, ok := s.projector.Token(claims.TokenID)
+	info, ok := s.projector.Tokens.Get(claims.TokenID)
 	if !ok {
 		// Perhaps issued a moment ago elsewhere: catch up with the log as it is now, once.
 		wctx, cancel := context.WithTimeout(ctx, catchUpWait)
@@ -78,7 +78,7 @@ func (s *Server) authenticate(ctx context.Context, header string) (*session, err
 			_ = s.projector.WaitFor(wctx, last)
 		}
 		cancel()
-		info, ok = s.projector.Token(claims.TokenID)
+		info, ok = s.projector.Tokens.Get(claims.TokenID)
 	}
 	switch {
 	case !ok:

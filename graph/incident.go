@@ -2,84 +2,41 @@ package graph
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/graph/model"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
-// idNamespace derives ids from a client's command id, so that a retried command names the same
-// incident, note, escalation or handoff.
-var idNamespace = uuid.MustParse("9b0f6a52-3c1e-4d8a-a5f4-6e2d7c9b1f03")
-
-var commandIDRe = regexp.MustCompile(`^[A-Za-z0-9_:.-]{1,128}$`)
-
-// derivedID returns the id of a new entity: derived from the actor and the command id when the
-// client gave one (a retry names the same entity), else a new time-ordered id.
+// derivedID is the id of a new entity a command creates: derived from the actor and the
+// client's command id (a retry names the same entity), else new.
 func derivedID(a domain.Actor, commandID *string, kind string) string {
-	if commandID == nil {
-		return eventstore.NewID()
-	}
-	name := a.Org + "/" + a.User + "/" + *commandID
-	if kind != "" {
-		name += "/" + kind
-	}
-	return uuid.NewSHA1(idNamespace, []byte(name)).String()
+	return app.DerivedID(a, deref(commandID), kind)
 }
 
-// command is one incident command as a resolver states it.
+// command is one command as a resolver states it.
 type command struct {
-	name       string // domain.Cmd*
-	incidentID string
-	commandID  *string
-	expected   *int
-	run        func(*domain.Incident, domain.Invocation) error
+	id        string // the aggregate's
+	cmd       domain.Command
+	commandID *string
+	expected  *int
+	// inspect sees the aggregate after the command (app.Request.Inspect).
+	inspect func(agg domain.Aggregate, recorded []domain.Event)
 }
 
-// commandMeta describes a command of the authenticated actor at the clock's now.
-func (s *Server) commandMeta(name string, a domain.Actor, commandID *string, expected *int) (eventstore.CommandMeta, error) {
-	m := eventstore.CommandMeta{CommandName: name, Actor: a, At: s.now()}
-	if commandID != nil {
-		if !commandIDRe.MatchString(*commandID) {
-			return m, domain.Errorf(domain.EINVALID, "commandId must be 1 to 128 letters, digits, '-', '_', ':' or '.' (a UUID will do)")
-		}
-		m.CommandID = *commandID
-	} else {
-		m.CommandID = eventstore.NewID()
-	}
-	if expected != nil {
-		if *expected < 0 {
-			return m, domain.Errorf(domain.EINVALID, "expectedVersion must be 0 or more: the version you read")
-		}
-		v := uint64(*expected)
-		m.ExpectedVersion = &v
-	}
-	return m, nil
-}
-
-// exec runs an incident command for the authenticated actor and waits until this replica's read
-// models contain it, so that the payload shows the write.
-func (s *Server) exec(ctx context.Context, c command) (eventstore.Result, domain.Actor, error) {
+// execute runs a command for the authenticated actor through the application, which waits until
+// this replica's read models contain it, so that the payload shows the write.
+func (s *Server) execute(ctx context.Context, c command) (app.Result, domain.Actor, error) {
 	a, err := actorFrom(ctx)
 	if err != nil {
-		return eventstore.Result{}, a, err
+		return app.Result{}, a, err
 	}
-	meta, err := s.commandMeta(c.name, a, c.commandID, c.expected)
-	if err != nil {
-		return eventstore.Result{}, a, err
-	}
-	in := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
-	res, err := s.incidents.Update(ctx, c.incidentID, meta, func(i *domain.Incident) error { return c.run(i, in) })
-	if err != nil {
-		return res, a, err
-	}
-	return res, a, s.waitApplied(ctx, res.Sequence)
+	res, err := s.app.Execute(ctx, app.Request{Actor: a, AggregateID: c.id, Command: c.cmd, CommandID: deref(c.commandID),
+		ExpectedVersion: c.expected, Inspect: c.inspect})
+	return res, a, err
 }
 
 // waitApplied waits (a bounded time) for the read models to contain seq.
@@ -94,7 +51,7 @@ func (s *Server) waitApplied(ctx context.Context, seq uint64) error {
 
 // incidentAfter returns the incident as the actor sees it after a command recorded at seq.
 func (s *Server) incidentAfter(a domain.Actor, id string, seq uint64) (*projections.IncidentDetail, error) {
-	d, err := s.projector.Incident(a, id, s.now())
+	d, err := s.projector.Incidents.Incident(a, id, s.now())
 	if err != nil {
 		return nil, domain.Errorf(domain.ENOTFOUND, "the change was recorded (sequence %d), but you can no longer see incident %q", seq, id)
 	}
@@ -103,11 +60,11 @@ func (s *Server) incidentAfter(a domain.Actor, id string, seq uint64) (*projecti
 
 // incidentPayload runs a command whose payload is the incident.
 func (s *Server) incidentPayload(ctx context.Context, c command) (*model.IncidentPayload, error) {
-	res, a, err := s.exec(ctx, c)
+	res, a, err := s.execute(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.incidentAfter(a, c.incidentID, res.Sequence)
+	inc, err := s.incidentAfter(a, c.id, res.Sequence)
 	if err != nil {
 		return nil, err
 	}
@@ -145,8 +102,7 @@ func (s *Server) openIncident(ctx context.Context, in model.OpenIncidentInput) (
 	c := domain.OpenIncident{Title: in.Title, Description: deref(in.Description), Type: in.Type, Sector: deref(in.Sector),
 		Severity: in.Severity, Tier: deref(in.Tier), TLP: in.Tlp, PAP: deref(in.Pap), DetectedAt: in.DetectedAt,
 		Drill: deref(in.Drill), Source: deref(in.Source), AlertIDs: in.AlertIds, AffectedSystem: affectedSystem(in.AffectedSystem)}
-	res, a, err := s.exec(ctx, command{name: domain.CmdOpenIncident, incidentID: id, commandID: in.CommandID,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Open(inv, c) }})
+	res, a, err := s.execute(ctx, command{id: id, commandID: in.CommandID, cmd: c})
 	if err != nil {
 		return nil, err
 	}
@@ -160,21 +116,16 @@ func (s *Server) openIncident(ctx context.Context, in model.OpenIncidentInput) (
 func (s *Server) classifyIncident(ctx context.Context, in model.ClassifyIncidentInput) (*model.IncidentPayload, error) {
 	c := domain.Classify{Type: deref(in.Type), Severity: deref(in.Severity), Tier: deref(in.Tier), Sector: deref(in.Sector),
 		AffectedSystem: affectedSystem(in.AffectedSystem)}
-	return s.incidentPayload(ctx, command{name: domain.CmdClassify, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Classify(inv, c) }})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 }
 
 func (s *Server) assignLead(ctx context.Context, in model.AssignLeadInput) (*model.IncidentPayload, error) {
-	return s.incidentPayload(ctx, command{name: domain.CmdAssignLead, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error {
-			return i.AssignLead(inv, domain.AssignLead{Org: in.Org})
-		}})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: domain.AssignLead{Org: in.Org}})
 }
 
 func (s *Server) changePhase(ctx context.Context, in model.ChangePhaseInput) (*model.IncidentPayload, error) {
 	c := domain.ChangePhase{Phase: in.Phase, Reason: deref(in.Reason)}
-	return s.incidentPayload(ctx, command{name: domain.CmdChangePhase, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ChangePhase(inv, c) }})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 }
 
 func (s *Server) addNote(ctx context.Context, in model.AddNoteInput) (*model.AddNotePayload, error) {
@@ -183,8 +134,7 @@ func (s *Server) addNote(ctx context.Context, in model.AddNoteInput) (*model.Add
 		return nil, err
 	}
 	c := domain.AddNote{NoteID: derivedID(a, in.CommandID, "note"), Text: in.Text, TLP: deref(in.Tlp)}
-	p, err := s.incidentPayload(ctx, command{name: domain.CmdAddNote, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AddNote(inv, c) }})
+	p, err := s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +151,7 @@ func (s *Server) addIndicator(ctx context.Context, in model.AddIndicatorInput) (
 		return nil, err
 	}
 	c := domain.AddIndicator{IndicatorID: derivedID(a, in.CommandID, "indicator"), Type: in.Type, Value: in.Value, TLP: deref(in.Tlp)}
-	p, err := s.incidentPayload(ctx, command{name: domain.CmdAddIndicator, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AddIndicator(inv, c) }})
+	p, err := s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 	if err != nil {
 		return nil, err
 	}
@@ -214,35 +163,26 @@ func (s *Server) addIndicator(ctx context.Context, in model.AddIndicatorInput) (
 }
 
 func (s *Server) shareIncident(ctx context.Context, in model.ShareIncidentInput) (*model.IncidentPayload, error) {
-	return s.incidentPayload(ctx, command{name: domain.CmdShare, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error {
-			return i.Share(inv, domain.Share{Orgs: in.Orgs})
-		}})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: domain.Share{Orgs: in.Orgs}})
 }
 
 func (s *Server) nameRecipients(ctx context.Context, in model.NameRecipientsInput) (*model.IncidentPayload, error) {
-	return s.incidentPayload(ctx, command{name: domain.CmdNameRecipients, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error {
-			return i.NameRecipients(inv, domain.NameRecipients{Users: in.Users})
-		}})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: domain.NameRecipients{Users: in.Users}})
 }
 
 func (s *Server) changeTLP(ctx context.Context, in model.ChangeTLPInput) (*model.IncidentPayload, error) {
 	c := domain.ChangeTLP{TLP: in.Tlp, Reason: deref(in.Reason)}
-	return s.incidentPayload(ctx, command{name: domain.CmdChangeTLP, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ChangeTLP(inv, c) }})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 }
 
 func (s *Server) closeIncident(ctx context.Context, in model.CloseIncidentInput) (*model.IncidentPayload, error) {
 	c := domain.CloseIncident{Resolution: in.Resolution, Summary: in.Summary}
-	return s.incidentPayload(ctx, command{name: domain.CmdCloseIncident, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Close(inv, c) }})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 }
 
 func (s *Server) reopenIncident(ctx context.Context, in model.ReopenIncidentInput) (*model.IncidentPayload, error) {
 	c := domain.ReopenIncident{Reason: in.Reason}
-	return s.incidentPayload(ctx, command{name: domain.CmdReopenIncident, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Reopen(inv, c) }})
+	return s.incidentPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c})
 }
 
 // Escalations.
@@ -265,28 +205,25 @@ func (s *Server) escalateIncident(ctx context.Context, in model.EscalateIncident
 		return nil, err
 	}
 	c := domain.Escalate{EscalationID: derivedID(a, in.CommandID, "escalation"), ToOrg: in.ToOrg, Reason: in.Reason, AckWithin: deref(in.AckWithin)}
-	return s.escalationPayload(ctx, command{name: domain.CmdEscalate, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.Escalate(inv, c) }}, c.EscalationID)
+	return s.escalationPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c}, c.EscalationID)
 }
 
 func (s *Server) acknowledgeEscalation(ctx context.Context, in model.AcknowledgeEscalationInput) (*model.EscalationPayload, error) {
-	inc, err := s.incidentOf(ctx, s.projector.IncidentOfEscalation, in.EscalationID)
+	inc, err := s.incidentOf(ctx, s.projector.Incidents.IncidentOfEscalation, in.EscalationID)
 	if err != nil {
 		return nil, err
 	}
 	c := domain.AcknowledgeEscalation{EscalationID: in.EscalationID}
-	return s.escalationPayload(ctx, command{name: domain.CmdAcknowledgeEscalation, incidentID: inc, commandID: in.CommandID,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.AcknowledgeEscalation(inv, c) }}, in.EscalationID)
+	return s.escalationPayload(ctx, command{id: inc, commandID: in.CommandID, cmd: c}, in.EscalationID)
 }
 
 func (s *Server) resolveEscalation(ctx context.Context, in model.ResolveEscalationInput) (*model.EscalationPayload, error) {
-	inc, err := s.incidentOf(ctx, s.projector.IncidentOfEscalation, in.EscalationID)
+	inc, err := s.incidentOf(ctx, s.projector.Incidents.IncidentOfEscalation, in.EscalationID)
 	if err != nil {
 		return nil, err
 	}
 	c := domain.ResolveEscalation{EscalationID: in.EscalationID, Resolution: in.Resolution}
-	return s.escalationPayload(ctx, command{name: domain.CmdResolveEscalation, incidentID: inc, commandID: in.CommandID,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.ResolveEscalation(inv, c) }}, in.EscalationID)
+	return s.escalationPayload(ctx, command{id: inc, commandID: in.CommandID, cmd: c}, in.EscalationID)
 }
 
 // Handoffs. Answering a handoff can take the incident out of the answering organisation's
@@ -295,33 +232,28 @@ func (s *Server) resolveEscalation(ctx context.Context, in model.ResolveEscalati
 
 func (s *Server) handoffPayload(ctx context.Context, c command, handoffID string) (*model.HandoffPayload, error) {
 	var after domain.Handoff
-	run := c.run
-	c.run = func(i *domain.Incident, inv domain.Invocation) error {
-		if err := run(i, inv); err != nil {
-			return err
-		}
-		if h := i.Handoff(handoffID); h != nil {
+	c.inspect = func(agg domain.Aggregate, _ []domain.Event) {
+		if h := agg.(*domain.Incident).Handoff(handoffID); h != nil {
 			after = *h
 		}
-		return nil
 	}
-	res, a, err := s.exec(ctx, c)
+	res, a, err := s.execute(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	p := &model.HandoffPayload{Sequence: res.Sequence}
-	if d, err := s.projector.Incident(a, c.incidentID, s.now()); err == nil {
+	if d, err := s.projector.Incidents.Incident(a, c.id, s.now()); err == nil {
 		p.Incident = &d
 		if i := slices.IndexFunc(d.Handoffs, func(h domain.Handoff) bool { return h.ID == handoffID }); i >= 0 {
 			after = d.Handoffs[i]
 		}
 	}
 	if after.ID == "" { // a retry answered from the command log: read the incident from the log
-		inc, _, err := s.incidents.Load(ctx, c.incidentID, res.Sequence)
+		agg, err := s.app.Load(ctx, "incident", c.id, res.Sequence)
 		if err != nil {
 			return nil, err
 		}
-		h := inc.Handoff(handoffID)
+		h := agg.(*domain.Incident).Handoff(handoffID)
 		if h == nil {
 			return nil, domain.Errorf(domain.ENOTFOUND, "handoff %q not found", handoffID)
 		}
@@ -339,46 +271,36 @@ func (s *Server) offerHandoff(ctx context.Context, in model.OfferHandoffInput) (
 	c := domain.OfferHandoff{HandoffID: derivedID(a, in.CommandID, "handoff"), ToOrg: in.ToOrg, Summary: in.Summary,
 		RequestedAction: deref(in.RequestedAction), TLP: deref(in.Tlp), AnswerWithin: deref(in.AnswerWithin),
 		ReleaseOnAccept: deref(in.ReleaseOnAccept)}
-	return s.handoffPayload(ctx, command{name: domain.CmdOfferHandoff, incidentID: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion,
-		run: func(i *domain.Incident, inv domain.Invocation) error { return i.OfferHandoff(inv, c) }}, c.HandoffID)
+	return s.handoffPayload(ctx, command{id: in.IncidentID, commandID: in.CommandID, expected: in.ExpectedVersion, cmd: c}, c.HandoffID)
 }
 
-func (s *Server) answerHandoff(ctx context.Context, name, handoffID string, commandID *string, run func(*domain.Incident, domain.Invocation) error) (*model.HandoffPayload, error) {
-	inc, err := s.incidentOf(ctx, s.projector.IncidentOfHandoff, handoffID)
+// answerHandoff runs a command on the handoff of the incident it belongs to.
+func (s *Server) answerHandoff(ctx context.Context, handoffID string, commandID *string, cmd domain.Command) (*model.HandoffPayload, error) {
+	inc, err := s.incidentOf(ctx, s.projector.Incidents.IncidentOfHandoff, handoffID)
 	if err != nil {
 		return nil, err
 	}
-	return s.handoffPayload(ctx, command{name: name, incidentID: inc, commandID: commandID, run: run}, handoffID)
+	return s.handoffPayload(ctx, command{id: inc, commandID: commandID, cmd: cmd}, handoffID)
 }
 
 func (s *Server) acknowledgeHandoff(ctx context.Context, in model.AcknowledgeHandoffInput) (*model.HandoffPayload, error) {
-	c := domain.AcknowledgeHandoff{HandoffID: in.HandoffID}
-	return s.answerHandoff(ctx, domain.CmdAcknowledgeHandoff, in.HandoffID, in.CommandID,
-		func(i *domain.Incident, inv domain.Invocation) error { return i.AcknowledgeHandoff(inv, c) })
+	return s.answerHandoff(ctx, in.HandoffID, in.CommandID, domain.AcknowledgeHandoff{HandoffID: in.HandoffID})
 }
 
 func (s *Server) acceptHandoff(ctx context.Context, in model.AcceptHandoffInput) (*model.HandoffPayload, error) {
-	c := domain.AcceptHandoff{HandoffID: in.HandoffID}
-	return s.answerHandoff(ctx, domain.CmdAcceptHandoff, in.HandoffID, in.CommandID,
-		func(i *domain.Incident, inv domain.Invocation) error { return i.AcceptHandoff(inv, c) })
+	return s.answerHandoff(ctx, in.HandoffID, in.CommandID, domain.AcceptHandoff{HandoffID: in.HandoffID})
 }
 
 func (s *Server) declineHandoff(ctx context.Context, in model.DeclineHandoffInput) (*model.HandoffPayload, error) {
-	c := domain.DeclineHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
-	return s.answerHandoff(ctx, domain.CmdDeclineHandoff, in.HandoffID, in.CommandID,
-		func(i *domain.Incident, inv domain.Invocation) error { return i.DeclineHandoff(inv, c) })
+	return s.answerHandoff(ctx, in.HandoffID, in.CommandID, domain.DeclineHandoff{HandoffID: in.HandoffID, Reason: in.Reason})
 }
 
 func (s *Server) returnHandoff(ctx context.Context, in model.ReturnHandoffInput) (*model.HandoffPayload, error) {
-	c := domain.ReturnHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
-	return s.answerHandoff(ctx, domain.CmdReturnHandoff, in.HandoffID, in.CommandID,
-		func(i *domain.Incident, inv domain.Invocation) error { return i.ReturnHandoff(inv, c) })
+	return s.answerHandoff(ctx, in.HandoffID, in.CommandID, domain.ReturnHandoff{HandoffID: in.HandoffID, Reason: in.Reason})
 }
 
 func (s *Server) withdrawHandoff(ctx context.Context, in model.WithdrawHandoffInput) (*model.HandoffPayload, error) {
-	c := domain.WithdrawHandoff{HandoffID: in.HandoffID, Reason: in.Reason}
-	return s.answerHandoff(ctx, domain.CmdWithdrawHandoff, in.HandoffID, in.CommandID,
-		func(i *domain.Incident, inv domain.Invocation) error { return i.WithdrawHandoff(inv, c) })
+	return s.answerHandoff(ctx, in.HandoffID, in.CommandID, domain.WithdrawHandoff{HandoffID: in.HandoffID, Reason: in.Reason})
 }
 
 // Mapping of inputs.

@@ -14,7 +14,7 @@ func (s *Server) partnerFeed(ctx context.Context, since *uint64) (<-chan *model.
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, s, sub, func(c *projections.Change) *model.PartnerChange {
+	return pump(ctx, s, sub, changeSeq, func(c *projections.Change) *model.PartnerChange {
 		out := &model.PartnerChange{Sequence: c.Sequence, IncidentID: c.IncidentID, Removed: c.Removed, Reason: c.Reason,
 			Drill: c.Drill, Types: orEmpty(c.Types)}
 		if c.Removed {
@@ -23,7 +23,7 @@ func (s *Server) partnerFeed(ctx context.Context, since *uint64) (<-chan *model.
 		}
 		// The incident as it is now; one that left the caller's sight since is reported removed
 		// (a later change says so too).
-		if _, err := s.projector.Summary(a, c.IncidentID, s.now()); err != nil {
+		if _, err := s.projector.Incidents.Summary(a, c.IncidentID, s.now()); err != nil {
 			out.Removed, out.Types = true, []string{}
 			return out
 		}

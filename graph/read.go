@@ -74,7 +74,7 @@ func (s *Server) board(ctx context.Context, filter *model.BoardFilter, sort *pro
 		}
 		now = *asOf
 	}
-	b, err := p.Board(a, projections.BoardQuery{Filter: boardFilter(filter), Sort: deref(sort), First: deref(first), After: deref(after), Now: now})
+	b, err := p.Incidents.Board(a, projections.BoardQuery{Filter: boardFilter(filter), Sort: deref(sort), First: deref(first), After: deref(after), Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *Server) board(ctx context.Context, filter *model.BoardFilter, sort *pro
 	for _, n := range b.Nodes {
 		// The page holds summaries; the API's Incident is the detail. One that changed out of
 		// sight in between is left out.
-		if d, err := p.Incident(a, n.ID, now); err == nil {
+		if d, err := p.Incidents.Incident(a, n.ID, now); err == nil {
 			out.Nodes = append(out.Nodes, &d)
 		}
 	}
@@ -127,7 +127,7 @@ func (s *Server) incident(ctx context.Context, id string, asOf *time.Time, minSe
 	if err != nil {
 		return nil, err
 	}
-	d, err := p.Incident(a, id, now)
+	d, err := p.Incidents.Incident(a, id, now)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Server) timeline(ctx context.Context, id string, asOf *time.Time, minSe
 	if err != nil {
 		return nil, err
 	}
-	entries, err := p.Timeline(a, id)
+	entries, err := p.Incidents.Timeline(a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (s *Server) escalationQueue(ctx context.Context, acknowledged *bool, minSeq
 	if err := s.minSequence(ctx, minSeq); err != nil {
 		return nil, err
 	}
-	return pointers(s.projector.EscalationQueue(a, deref(acknowledged), s.now())), nil
+	return pointers(s.projector.Incidents.EscalationQueue(a, deref(acknowledged), s.now())), nil
 }
 
 func (s *Server) handoffInbox(ctx context.Context, minSeq *uint64) ([]*projections.QueueItem, error) {
@@ -169,7 +169,7 @@ func (s *Server) handoffInbox(ctx context.Context, minSeq *uint64) ([]*projectio
 	if err := s.minSequence(ctx, minSeq); err != nil {
 		return nil, err
 	}
-	return pointers(s.projector.HandoffInbox(a, s.now())), nil
+	return pointers(s.projector.Incidents.HandoffInbox(a, s.now())), nil
 }
 
 func boardFilter(f *model.BoardFilter) projections.BoardFilter {

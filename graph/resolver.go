@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/projections"
@@ -21,6 +22,7 @@ import (
 
 // Deps are the graph server's dependencies.
 type Deps struct {
+	App       *app.App // executes every mutation's command
 	Store     *eventstore.Store
 	Projector *projections.Projector
 	Config    *domain.Config
@@ -58,15 +60,10 @@ type Server struct {
 	// tokenCheck is how often an open websocket looks whether its token expired or was revoked.
 	tokenCheck time.Duration
 
-	incidents *eventstore.Repo[*domain.Incident]
-	tokens    *eventstore.Repo[*domain.Token]
-	reports   *eventstore.Repo[*domain.PeriodicReport]
-	webhooks  *eventstore.Repo[*domain.Webhook]
-	// Alert triage (alert.go): the alerts stream's store, its read model and repositories.
+	app *app.App
+	// Alert triage (alert.go): the alerts stream's store and its read model.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
-	series     *eventstore.Repo[*domain.AlertSeries]
-	rules      *eventstore.Repo[*domain.Suppression]
 	gql        *handler.Server
 	metrics    metrics
 
@@ -81,7 +78,7 @@ type Resolver struct{ s *Server }
 
 // New returns the GraphQL server over the given event store and read models.
 func New(d Deps) *Server {
-	s := &Server{store: d.Store, projector: d.Projector, cfg: d.Config, tokenKey: d.TokenKey, now: d.Now, log: d.Log,
+	s := &Server{app: d.App, store: d.Store, projector: d.Projector, cfg: d.Config, tokenKey: d.TokenKey, now: d.Now, log: d.Log,
 		origins: d.AllowedOrigins, maxBody: d.MaxBodyBytes, subBuffer: d.SubscriptionBuffer, tokenCheck: time.Second,
 		sockets: map[*socket]struct{}{}}
 	if s.now == nil {
@@ -93,15 +90,7 @@ func New(d Deps) *Server {
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
-	s.incidents = eventstore.NewRepo(d.Store, domain.NewIncident)
-	s.tokens = eventstore.NewRepo(d.Store, domain.NewToken)
-	s.reports = eventstore.NewRepo(d.Store, domain.NewPeriodicReport)
-	s.webhooks = eventstore.NewRepo(d.Store, domain.NewWebhook)
-	if d.AlertStore != nil {
-		s.alertStore, s.alerts = d.AlertStore, d.Alerts
-		s.series = eventstore.NewRepo(d.AlertStore, domain.NewAlertSeries)
-		s.rules = eventstore.NewRepo(d.AlertStore, domain.NewSuppression)
-	}
+	s.alertStore, s.alerts = d.AlertStore, d.Alerts
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

@@ -14,7 +14,7 @@ import (
 
 // subscribe opens a feed for the authenticated actor. Subscriptions are served over websockets
 // only, where gqlgen can send a final error on the subscription.
-func (s *Server) subscribe(ctx context.Context, feed projections.Feed, filter *projections.BoardFilter, since *uint64) (*projections.Subscription, domain.Actor, error) {
+func (s *Server) subscribe(ctx context.Context, feed projections.Feed, filter *projections.BoardFilter, since *uint64) (*projections.IncidentSubscription, domain.Actor, error) {
 	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, a, err
@@ -22,7 +22,7 @@ func (s *Server) subscribe(ctx context.Context, feed projections.Feed, filter *p
 	if ctx.Value(socketKey) == nil {
 		return nil, a, domain.Errorf(domain.EINVALID, "subscriptions are served over a websocket (graphql-transport-ws) on /graphql")
 	}
-	sub, err := s.projector.Subscribe(a, feed, filter, deref(since), s.subBuffer)
+	sub, err := s.projector.Incidents.Subscribe(a, feed, filter, deref(since), s.subBuffer)
 	return sub, a, err
 }
 
@@ -31,7 +31,7 @@ func (s *Server) subscribe(ctx context.Context, feed projections.Feed, filter *p
 // error on the subscription, extensions.code TOO_SLOW and extensions.since the last sequence
 // delivered: the client resubscribes with since and misses nothing. The goroutine holds nothing
 // shared while it waits: the hub never waits for it.
-func pump[T any](ctx context.Context, s *Server, sub *projections.Subscription, conv func(*projections.Change) T) <-chan T {
+func pump[C, T any](ctx context.Context, s *Server, sub *projections.Subscription[C], seqOf func(C) uint64, conv func(C) T) <-chan T {
 	out := make(chan T, 1)
 	s.metrics.subs.Add(1)
 	go func() {
@@ -53,7 +53,7 @@ func pump[T any](ctx context.Context, s *Server, sub *projections.Subscription, 
 				v := conv(c)
 				select {
 				case out <- v:
-					last = c.Sequence
+					last = seqOf(c)
 				case <-ctx.Done():
 					return
 				}
@@ -90,7 +90,7 @@ func (s *Server) incidentChanged(ctx context.Context, filter *model.BoardFilter,
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, s, sub, func(c *projections.Change) *model.IncidentChange {
+	return pump(ctx, s, sub, changeSeq, func(c *projections.Change) *model.IncidentChange {
 		out := &model.IncidentChange{Sequence: c.Sequence, IncidentID: c.IncidentID, Removed: c.Removed, Types: orEmpty(c.Types)}
 		if c.Removed {
 			out.Types = []string{}
@@ -98,7 +98,7 @@ func (s *Server) incidentChanged(ctx context.Context, filter *model.BoardFilter,
 		}
 		// The incident as it is now; one that left the caller's sight or the filter since is
 		// reported removed (a later change says so too).
-		sum, err := s.projector.Summary(a, c.IncidentID, s.now())
+		sum, err := s.projector.Incidents.Summary(a, c.IncidentID, s.now())
 		if err != nil || f != nil && !f.Matches(sum) {
 			out.Removed, out.Types = true, []string{}
 			return out
@@ -113,12 +113,12 @@ func (s *Server) queueChanged(ctx context.Context, feed projections.Feed, since 
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, s, sub, func(c *projections.Change) *model.QueueChange {
+	return pump(ctx, s, sub, changeSeq, func(c *projections.Change) *model.QueueChange {
 		var items []projections.QueueItem
 		if feed == projections.FeedEscalationQueue {
-			items = s.projector.EscalationQueue(a, false, s.now())
+			items = s.projector.Incidents.EscalationQueue(a, false, s.now())
 		} else {
-			items = s.projector.HandoffInbox(a, s.now())
+			items = s.projector.Incidents.HandoffInbox(a, s.now())
 		}
 		return &model.QueueChange{Sequence: c.Sequence, IncidentID: c.IncidentID, Items: pointers(items)}
 	}), nil
@@ -134,9 +134,11 @@ func (s *Server) changeIncident(ctx context.Context, id string, removed bool) (*
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.projector.Incident(a, id, s.now())
+	d, err := s.projector.Incidents.Incident(a, id, s.now())
 	if err != nil {
 		return nil, nil // left the caller's sight since the change: a later message says removed
 	}
 	return &d, nil
 }
+
+func changeSeq(c *projections.Change) uint64 { return c.Sequence }

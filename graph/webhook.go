@@ -16,50 +16,31 @@ func (s *Server) registerWebhook(ctx context.Context, in model.RegisterWebhookIn
 	if err != nil {
 		return nil, err
 	}
-	meta, err := s.commandMeta("RegisterWebhook", a, in.CommandID, nil)
-	if err != nil {
-		return nil, err
-	}
 	last, err := s.store.LastSequence(ctx)
 	if err != nil {
 		return nil, err
 	}
 	id := derivedID(a, in.CommandID, "webhook")
-	inv := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
 	c := domain.RegisterWebhook{URL: in.URL, Description: deref(in.Description), FromSequence: last}
-	res, err := s.webhooks.Update(ctx, id, meta, func(w *domain.Webhook) error { return w.Register(inv, c) })
+	res, _, err := s.execute(ctx, command{id: id, commandID: in.CommandID, cmd: c})
 	if err != nil {
 		return nil, err
 	}
-	return s.webhookPayload(ctx, a, id, res.Sequence)
+	return s.webhookPayload(a, id, res.Sequence)
 }
 
 // disableWebhook stops one of the caller's organisation's webhooks; every replica stops
 // delivering to it and its consumer is deleted.
 func (s *Server) disableWebhook(ctx context.Context, in model.DisableWebhookInput) (*model.WebhookPayload, error) {
-	a, err := actorFrom(ctx)
+	res, a, err := s.execute(ctx, command{id: in.WebhookID, commandID: in.CommandID, cmd: domain.DisableWebhook{Reason: deref(in.Reason)}})
 	if err != nil {
 		return nil, err
 	}
-	meta, err := s.commandMeta("DisableWebhook", a, in.CommandID, nil)
-	if err != nil {
-		return nil, err
-	}
-	inv := domain.Invocation{Actor: a, Now: meta.At, Config: s.cfg}
-	res, err := s.webhooks.Update(ctx, in.WebhookID, meta, func(w *domain.Webhook) error {
-		return w.Disable(inv, domain.DisableWebhook{Reason: deref(in.Reason)})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.webhookPayload(ctx, a, in.WebhookID, res.Sequence)
+	return s.webhookPayload(a, in.WebhookID, res.Sequence)
 }
 
-func (s *Server) webhookPayload(ctx context.Context, a domain.Actor, id string, seq uint64) (*model.WebhookPayload, error) {
-	if err := s.waitApplied(ctx, seq); err != nil {
-		return nil, err
-	}
-	w, err := s.projector.Webhook(a, id)
+func (s *Server) webhookPayload(a domain.Actor, id string, seq uint64) (*model.WebhookPayload, error) {
+	w, err := s.projector.Webhooks.Get(a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +52,7 @@ func (s *Server) listWebhooks(ctx context.Context) ([]*projections.WebhookInfo, 
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.projector.Webhooks(a)
+	ws, err := s.projector.Webhooks.List(a)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +64,7 @@ func (s *Server) webhookDeadLetters(ctx context.Context, id string) ([]*projecti
 	if err != nil {
 		return nil, err
 	}
-	dl, err := s.projector.WebhookDeadLetters(a, id)
+	dl, err := s.projector.Webhooks.DeadLetters(a, id)
 	if err != nil {
 		return nil, err
 	}

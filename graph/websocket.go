@@ -251,7 +251,7 @@ func (s *Server) watchToken(ctx context.Context, st *socket, c domain.Claims) {
 				st.end(closeForbidden, expired)
 				return
 			}
-			if info, ok := s.projector.Token(c.TokenID); ok && info.Revoked {
+			if info, ok := s.projector.Tokens.Get(c.TokenID); ok && info.Revoked {
 				st.end(closeForbidden, "the token was revoked; ask for a new one")
 				return
 			}

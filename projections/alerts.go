@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -21,7 +20,7 @@ import (
 // alertTriage change feed. Visibility is domain.CanTriageAlert.
 type Alerts struct {
 	cfg       *domain.Config
-	incidents *Projector // correlation with open incidents; may be nil
+	incidents *Correlation // correlation with open incidents; may be nil
 	log       *slog.Logger
 
 	mu      sync.RWMutex
@@ -33,11 +32,8 @@ type Alerts struct {
 	merged      map[string][]string
 	undecodable int
 
-	applied atomic.Uint64
-	waitMu  sync.Mutex
-	waitCh  chan struct{}
-
-	feed alertFeed
+	progress progress
+	feed     *feed[AlertChange]
 }
 
 // AlertView is an alert as the read model keeps it.
@@ -83,13 +79,13 @@ type SuppressionView struct {
 
 // NewAlerts returns an empty alert read model; incidents (optional) lets new alerts be
 // correlated with open incidents.
-func NewAlerts(cfg *domain.Config, incidents *Projector, log *slog.Logger) *Alerts {
+func NewAlerts(cfg *domain.Config, incidents *Correlation, log *slog.Logger) *Alerts {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &Alerts{cfg: cfg, incidents: incidents, log: log, alerts: map[string]*AlertView{}, rules: map[string]*ruleModel{},
 		buckets: map[bucketKey]*TriageCounts{}, merged: map[string][]string{}}
-	a.feed.init(alertRetained)
+	a.feed = newFeed(alertRetained, func(c AlertChange) uint64 { return c.Sequence })
 	return a
 }
 
@@ -97,7 +93,7 @@ func NewAlerts(cfg *domain.Config, incidents *Projector, log *slog.Logger) *Aler
 func (a *Alerts) Sink() eventstore.Sink { return a.Apply }
 
 // Applied returns the last stream sequence of the alerts stream the model contains.
-func (a *Alerts) Applied() uint64 { return a.applied.Load() }
+func (a *Alerts) Applied() uint64 { return a.progress.Applied() }
 
 // Undecodable counts commits that did not decode (for /metrics).
 func (a *Alerts) Undecodable() int {
@@ -115,23 +111,7 @@ func (a *Alerts) Len() int {
 
 // WaitFor blocks until the model contains seq of the alerts stream, or ctx ends (CONFLICT).
 func (a *Alerts) WaitFor(ctx context.Context, seq uint64) error {
-	for {
-		a.waitMu.Lock()
-		if a.applied.Load() >= seq {
-			a.waitMu.Unlock()
-			return nil
-		}
-		if a.waitCh == nil {
-			a.waitCh = make(chan struct{})
-		}
-		ch := a.waitCh
-		a.waitMu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return domain.Errorf(domain.ECONFLICT, "this replica has not yet caught up with alert sequence %d (it is at %d); retry in a moment", seq, a.applied.Load())
-		}
-	}
+	return a.progress.waitFor(ctx, seq, "alert sequence")
 }
 
 func (a *Alerts) bucket(source string, tlp domain.TLP) *TriageCounts {
@@ -162,7 +142,7 @@ func (a *Alerts) count(v *AlertView, d int) {
 
 // Apply adds one commit of the alerts stream; idempotent by stream sequence.
 func (a *Alerts) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err error) {
-	if c.Sequence <= a.applied.Load() {
+	if c.Sequence <= a.progress.Applied() {
 		return
 	}
 	var changed []AlertChange
@@ -190,14 +170,9 @@ func (a *Alerts) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err err
 		}
 		a.mu.Unlock()
 	}
-	a.applied.Store(c.Sequence)
-	a.feed.publish(c.Sequence, changed)
-	a.waitMu.Lock()
-	if a.waitCh != nil {
-		close(a.waitCh)
-		a.waitCh = nil
-	}
-	a.waitMu.Unlock()
+	a.progress.advance(c.Sequence)
+	a.feed.publish(changed...)
+	a.feed.advance(c.Sequence)
 }
 
 func (a *Alerts) applySeries(c *eventstore.Commit, envs []eventstore.Envelope) []AlertChange {
@@ -417,7 +392,7 @@ func (a *Alerts) List(viewer domain.Actor, f AlertFilter, first int, after strin
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	vis := a.visibleFn(viewer)
-	page := AlertPage{Sequence: a.applied.Load(), Counts: a.countsLocked(vis)}
+	page := AlertPage{Sequence: a.progress.Applied(), Counts: a.countsLocked(vis)}
 	asset := strings.ToLower(strings.TrimSpace(f.Asset))
 	start := sort.Search(len(a.order), func(i int) bool { return a.order[i].Sequence >= before })
 	for i := len(a.order) - 1; i >= 0; i-- {
@@ -456,7 +431,7 @@ func matchAlert(v *AlertView, f AlertFilter, asset string) bool {
 func (a *Alerts) Counts(viewer domain.Actor) (TriageCounts, uint64) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.countsLocked(a.visibleFn(viewer)), a.applied.Load()
+	return a.countsLocked(a.visibleFn(viewer)), a.progress.Applied()
 }
 
 func (a *Alerts) countsLocked(vis func(string, domain.TLP, string) bool) TriageCounts {

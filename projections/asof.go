@@ -48,8 +48,4 @@ func IncidentAsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Conf
 
 // newSnapshot returns read models for answering queries as of a moment: no deadline index (they
 // never schedule) and no change feed (nobody subscribes to the past).
-func newSnapshot(cfg *domain.Config) *Projector {
-	p := New(cfg, nil)
-	p.snapshot = true
-	return p
-}
+func newSnapshot(cfg *domain.Config) *Projector { return newProjector(cfg, nil, 0) }

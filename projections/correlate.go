@@ -3,6 +3,7 @@ package projections
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 )
@@ -14,10 +15,37 @@ func indicatorKey(t domain.IndicatorType, v string) string { return "i\x00" + st
 
 func assetKey(a string) string { return "a\x00" + strings.ToLower(strings.TrimSpace(a)) }
 
-// correlate indexes incident id under key; p.mu is held for writing.
-func (p *Projector) correlate(key, id string) {
-	if l := p.corr[key]; !slices.Contains(l, id) {
-		p.corr[key] = append(l, id)
+// Correlation indexes incidents by their indicators and affected system, for the correlation
+// of incoming alerts (Alerts.Correlate). The Projector keeps it from the incidents' state after
+// each commit.
+type Correlation struct {
+	mu      sync.RWMutex
+	keys    map[string][]string // indicatorKey or assetKey -> incident ids
+	open    map[string]bool     // incident id -> open
+	indexed map[string]int      // incident id -> how many of its indicators are indexed
+}
+
+func newCorrelation() *Correlation {
+	return &Correlation{keys: map[string][]string{}, open: map[string]bool{}, indexed: map[string]int{}}
+}
+
+// update indexes what the incident newly carries and whether it is open.
+func (c *Correlation) update(i *domain.Incident) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, x := range i.Indicators[c.indexed[i.ID]:] {
+		c.add(indicatorKey(x.Type, x.Value), i.ID)
+	}
+	c.indexed[i.ID] = len(i.Indicators)
+	if as := i.AffectedSystem; as != nil && as.Name != "" {
+		c.add(assetKey(as.Name), i.ID)
+	}
+	c.open[i.ID] = i.Status == domain.IncidentStatusOpen
+}
+
+func (c *Correlation) add(key, id string) {
+	if l := c.keys[key]; !slices.Contains(l, id) {
+		c.keys[key] = append(l, id)
 	}
 }
 
@@ -25,15 +53,15 @@ func (p *Projector) correlate(key, id string) {
 // named asset or that carry one of the indicators, at most 10, with the reason: "asset",
 // "indicator" or "asset+indicator". It applies no access policy: it feeds proposals recorded on
 // alerts, which readers see only through their own access to the incident.
-func (p *Projector) OpenIncidentsMatching(asset string, inds []domain.AlertIndicator) ([]string, string) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+func (c *Correlation) OpenIncidentsMatching(asset string, inds []domain.AlertIndicator) ([]string, string) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	var out []string
 	byAsset, byInd := false, false
 	add := func(key string) bool {
 		found := false
-		for _, id := range p.corr[key] {
-			if m, ok := p.incidents[id]; ok && m.inc.Status == domain.IncidentStatusOpen && len(out) < maxCorrelated {
+		for _, id := range c.keys[key] {
+			if c.open[id] && len(out) < maxCorrelated {
 				found = true
 				if !slices.Contains(out, id) {
 					out = append(out, id)
@@ -54,11 +82,10 @@ func (p *Projector) OpenIncidentsMatching(asset string, inds []domain.AlertIndic
 }
 
 // IncidentOpen reports whether the incident exists and is open.
-func (p *Projector) IncidentOpen(id string) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	m, ok := p.incidents[id]
-	return ok && m.inc.Status == domain.IncidentStatusOpen
+func (c *Correlation) IncidentOpen(id string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.open[id]
 }
 
 func reasonOf(asset, ind bool) string {

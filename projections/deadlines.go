@@ -2,6 +2,7 @@ package projections
 
 import (
 	"container/heap"
+	"sync"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -106,32 +107,45 @@ func (x *deadlineIndex) next() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// DueDeadlines takes the deadlines that have come by now from this replica's index. Every
-// replica has its own index and may fire the same deadline: the domain's invariants make the
-// second attempt record nothing.
-func (p *Projector) DueDeadlines(now time.Time, max int) []Due {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deadlines.due(now, max)
+// Deadlines is the index of every incident's pending deadlines on this replica, kept by the
+// Projector from the incidents' state after each commit; the scheduler (app.Scheduler) takes
+// what has come due. Every replica has its own index and may fire the same deadline: the
+// domain's invariants make the second attempt record nothing.
+type Deadlines struct {
+	mu sync.Mutex
+	x  deadlineIndex
 }
 
-// RetryDeadline puts back a deadline whose firing failed for a transient reason.
-func (p *Projector) RetryDeadline(d Due, at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.deadlines.again(d, at)
+func (d *Deadlines) set(incident string, ds []domain.PendingDeadline) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.x.set(incident, ds)
 }
 
-// NextDeadline returns when the earliest pending deadline falls.
-func (p *Projector) NextDeadline() (time.Time, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deadlines.next()
+// Due takes the deadlines that have come by now (at most max, 0 = all).
+func (d *Deadlines) Due(now time.Time, max int) []Due {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.x.due(now, max)
 }
 
-// PendingDeadlineCount returns how many pending deadlines the index holds (for /metrics).
-func (p *Projector) PendingDeadlineCount() int {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.deadlines.live
+// Retry puts back a deadline whose firing failed for a transient reason, to be tried at at.
+func (d *Deadlines) Retry(due Due, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.x.again(due, at)
+}
+
+// Next returns when the earliest pending deadline falls.
+func (d *Deadlines) Next() (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.x.next()
+}
+
+// Pending returns how many pending deadlines the index holds (for /metrics).
+func (d *Deadlines) Pending() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.x.live
 }

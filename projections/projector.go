@@ -1,15 +1,15 @@
-// Package projections builds dieuphoi's read models from the event log: the coordination board,
-// incident details, timelines, escalation queues and handoff inboxes, and the change feed that
-// subscriptions read. Every read path applies the domain's access policy. Read models live in
-// memory, one set per service replica, fed by the store's follower, so they are rebuilt from
-// the log at every start and can be rebuilt as of any earlier moment.
+// Package projections builds dieuphoi's read models from the event log: the incidents (board,
+// details, timelines, escalation queues, handoff inboxes and their change feed), the deadline
+// index, the correlation index, issued tokens, webhooks, periodic reports and, from the alerts
+// stream, alert triage. Read models only read: nothing here issues a command. Each has its own
+// lock; every read path applies the domain's access rule. They live in memory, one set per
+// service replica, fed by the store's follower, so they are rebuilt from the log at every start
+// and can be rebuilt as of any earlier moment.
 package projections
 
 import (
 	"context"
 	"log/slog"
-	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -18,52 +18,42 @@ import (
 
 // Version is the version of the read models' shape. Bump it when apply changes meaning; read
 // models are rebuilt from the log at every start, so nothing else has to happen.
-const Version = 1
+const Version = 2
 
-// Projector holds every read model of one replica.
+// defaultRetained is how many recent incident changes a replica keeps for subscribers resuming
+// with since: at 500 changes a second, about half an hour.
+const defaultRetained = 1 << 20
+
+// Projector holds the read models of the event stream on one replica and feeds each commit to
+// the ones it concerns, in log order.
 type Projector struct {
 	cfg *domain.Config
 	log *slog.Logger
-	// orgs numbers the directory's organisations for the readers bitsets.
-	orgs map[string]int
 
-	mu          sync.RWMutex
-	incidents   map[string]*incidentModel
-	rows        []boardRow         // every incident's hot fields, by value: the board scans them in order
-	escalations map[string]string  // escalation id -> incident id
-	handoffs    map[string]string  // handoff id -> incident id
-	words       map[string][]int32 // title word -> rows, ascending
-	tokens      map[string]TokenInfo
-	deadlines   deadlineIndex
-	reports     map[string]bool // periodic report id -> submitted or recorded overdue
-	hooks       webhookModels   // registered webhooks and their dead letters (webhook.go)
-	undecodable int
-	// corr maps an indicator or an asset (indicatorKey, assetKey) to the incidents that have it,
-	// for the correlation of incoming alerts.
-	corr map[string][]string
+	Incidents   *Incidents
+	Deadlines   *Deadlines // nil for snapshot read models: the past schedules nothing
+	Correlation *Correlation
+	Tokens      *Tokens
+	Webhooks    *Webhooks
+	Reports     *Reports
 
-	// snapshot read models (time travel, rebuild reports) answer queries only: they keep no
-	// deadline index and retain no changes for subscribers.
-	snapshot bool
-
-	applied atomic.Uint64
-	waitMu  sync.Mutex
-	waitCh  chan struct{}
-
-	hub *hub
+	progress    progress
+	undecodable atomic.Int64
 }
 
 // New returns empty read models for the configuration in effect.
 func New(cfg *domain.Config, log *slog.Logger) *Projector {
+	p := newProjector(cfg, log, defaultRetained)
+	p.Deadlines = &Deadlines{}
+	return p
+}
+
+func newProjector(cfg *domain.Config, log *slog.Logger, retained int) *Projector {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Projector{cfg: cfg, log: log, orgs: map[string]int{}, incidents: map[string]*incidentModel{},
-		escalations: map[string]string{}, handoffs: map[string]string{}, tokens: map[string]TokenInfo{}, corr: map[string][]string{}, words: map[string][]int32{}, reports: map[string]bool{}}
-	for i, o := range cfg.Organisations {
-		p.orgs[o.Slug] = i
-	}
-	p.hub = newHub(p, defaultRetained)
+	p := &Projector{cfg: cfg, log: log, Correlation: newCorrelation(), Tokens: &Tokens{}, Webhooks: &Webhooks{}, Reports: &Reports{}}
+	p.Incidents = newIncidents(cfg, &p.progress, retained)
 	return p
 }
 
@@ -74,129 +64,48 @@ func (p *Projector) Config() *domain.Config { return p.cfg }
 func (p *Projector) Sink() eventstore.Sink { return p.Apply }
 
 // Applied returns the last stream sequence the read models contain.
-func (p *Projector) Applied() uint64 { return p.applied.Load() }
+func (p *Projector) Applied() uint64 { return p.progress.Applied() }
 
-// WaitFor blocks until the read models contain stream sequence seq, or ctx ends: the basis of
-// read-your-writes.
+// WaitFor blocks until the read models contain stream sequence seq, or ctx ends (ECONFLICT):
+// the basis of read-your-writes.
 func (p *Projector) WaitFor(ctx context.Context, seq uint64) error {
-	for {
-		p.waitMu.Lock()
-		if p.applied.Load() >= seq {
-			p.waitMu.Unlock()
-			return nil
-		}
-		if p.waitCh == nil {
-			p.waitCh = make(chan struct{})
-		}
-		ch := p.waitCh
-		p.waitMu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return domain.Errorf(domain.ECONFLICT, "this replica has not yet caught up with sequence %d (it is at %d); retry in a moment", seq, p.applied.Load())
-		}
-	}
+	return p.progress.waitFor(ctx, seq, "sequence")
 }
+
+// Undecodable counts commits the read models had to skip (for /metrics).
+func (p *Projector) Undecodable() int { return int(p.undecodable.Load()) }
 
 // Apply adds one commit to the read models. Commits are idempotent by stream sequence: one at or
 // below the applied sequence is ignored.
 func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err error) {
-	if c.Sequence <= p.applied.Load() {
+	if c.Sequence <= p.progress.Applied() {
 		return
 	}
 	var ch *Change
-	if err != nil {
-		p.mu.Lock()
-		p.undecodable++
-		p.mu.Unlock()
-		p.log.Error("read models: commit does not decode; skipped", "sequence", c.Sequence, "aggregate", c.AggregateType, "err", err)
-	} else {
-		p.mu.Lock()
-		switch c.AggregateType {
-		case "incident":
-			ch = p.applyIncident(c, envs)
-		case "token":
-			p.applyToken(envs)
-		case "report":
-			p.reports[c.AggregateID] = true // submitted or overdue: settled either way
-		case "webhook":
-			p.hooks.apply(c, envs)
-		}
-		p.mu.Unlock()
-	}
-	p.applied.Store(c.Sequence)
 	switch {
-	case p.snapshot:
-	case ch != nil:
-		p.hub.publish(ch)
-	default:
-		p.hub.advance(c.Sequence)
+	case err != nil:
+		p.undecodable.Add(1)
+		p.log.Error("read models: commit does not decode; skipped", "sequence", c.Sequence, "aggregate", c.AggregateType, "err", err)
+	case c.AggregateType == "incident":
+		var inc *domain.Incident
+		ch, inc = p.Incidents.apply(c, envs)
+		if p.Deadlines != nil {
+			p.Deadlines.set(inc.ID, inc.PendingDeadlines(p.cfg))
+		}
+		p.Correlation.update(inc)
+	case c.AggregateType == "token":
+		p.Tokens.apply(envs)
+	case c.AggregateType == "report":
+		p.Reports.apply(c.AggregateID) // submitted or overdue: settled either way
+	case c.AggregateType == "webhook":
+		p.Webhooks.apply(c, envs)
 	}
-	p.waitMu.Lock()
-	if p.waitCh != nil {
-		close(p.waitCh)
-		p.waitCh = nil
+	p.progress.advance(c.Sequence)
+	if f := p.Incidents.changes; f != nil {
+		if ch != nil {
+			f.publish(ch)
+		} else {
+			f.advance(c.Sequence)
+		}
 	}
-	p.waitMu.Unlock()
-}
-
-// ReportSettled reports whether a periodic report was submitted or recorded overdue.
-func (p *Projector) ReportSettled(id string) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.reports[id]
-}
-
-// Undecodable counts commits the read models had to skip (for /metrics).
-func (p *Projector) Undecodable() int {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.undecodable
-}
-
-// Len returns the number of incidents.
-func (p *Projector) Len() int {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return len(p.rows)
-}
-
-// readers is a bitset over the directory's organisations.
-type readers []uint64
-
-func (r readers) has(i int) bool { return i >= 0 && i/64 < len(r) && r[i/64]&(1<<(i%64)) != 0 }
-
-// viewer is an actor prepared for fast visibility checks.
-type viewer struct {
-	actor domain.Actor
-	key   string // "org/user", as TLP:RED recipients are named
-	org   int    // index in the directory, -1 if unknown
-	ok    bool
-}
-
-func (p *Projector) viewer(a domain.Actor) viewer {
-	i, known := p.orgs[a.Org]
-	if !known {
-		i = -1
-	}
-	return viewer{actor: a, key: domain.UserKey(a.Org, a.User), org: i,
-		ok: known && a.Role.Valid() && a.Role != domain.RoleAdmin && a.Role != domain.RoleIngest}
-}
-
-// sees decides visibility with the domain policy's own answer: precomputed per organisation for
-// every TLP but RED (where the answer depends on the person), asked directly for RED.
-func (p *Projector) sees(v viewer, m *incidentModel) bool {
-	return p.canSee(v, m.aud, m.readers)
-}
-
-// canSee is sees for an audience and its readers (also the hub's, for past audiences). At RED
-// only a named recipient can pass the policy, so anyone else is answered without asking it.
-func (p *Projector) canSee(v viewer, aud domain.Audience, r readers) bool {
-	if !v.ok {
-		return false
-	}
-	if aud.TLP == domain.TLPRed {
-		return slices.Contains(aud.Recipients, v.key) && domain.CanRead(v.actor, aud, p.cfg)
-	}
-	return r.has(v.org)
 }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"sync"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -19,36 +20,70 @@ type TokenInfo struct {
 	RevokedAt time.Time
 }
 
-func (p *Projector) applyToken(envs []eventstore.Envelope) {
+// Tokens is the registry of issued bearer tokens, from the log: authentication asks it whether
+// a token is known and not revoked.
+type Tokens struct {
+	mu sync.RWMutex
+	m  map[string]TokenInfo
+}
+
+func (t *Tokens) apply(envs []eventstore.Envelope) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]TokenInfo{}
+	}
 	for _, e := range envs {
 		switch ev := e.Event.(type) {
 		case domain.TokenIssued:
-			p.tokens[ev.TokenID] = TokenInfo{ID: ev.TokenID, Org: ev.Org, User: ev.User, Role: ev.Role, IssuedAt: ev.IssuedAt, ExpiresAt: ev.ExpiresAt}
+			t.m[ev.TokenID] = TokenInfo{ID: ev.TokenID, Org: ev.Org, User: ev.User, Role: ev.Role, IssuedAt: ev.IssuedAt, ExpiresAt: ev.ExpiresAt}
 		case domain.TokenRevoked:
-			t := p.tokens[ev.TokenID]
-			t.Revoked, t.RevokedAt = true, ev.At
-			p.tokens[ev.TokenID] = t
+			x := t.m[ev.TokenID]
+			x.Revoked, x.RevokedAt = true, ev.At
+			t.m[ev.TokenID] = x
 		}
 	}
 }
 
-// Token returns what the log says about a token id.
-func (p *Projector) Token(id string) (TokenInfo, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	t, ok := p.tokens[id]
-	return t, ok
+// Get returns what the log says about a token id.
+func (t *Tokens) Get(id string) (TokenInfo, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	x, ok := t.m[id]
+	return x, ok
 }
 
-// Tokens lists the tokens of an organisation (for its admins).
-func (p *Projector) Tokens(org string) []TokenInfo {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+// Of lists the tokens of an organisation (for its admins).
+func (t *Tokens) Of(org string) []TokenInfo {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
 	var out []TokenInfo
-	for _, t := range p.tokens {
-		if t.Org == org {
-			out = append(out, t)
+	for _, x := range t.m {
+		if x.Org == org {
+			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// Reports knows which periodic reports (Mẫu 05) are settled: submitted or recorded overdue.
+type Reports struct {
+	mu      sync.RWMutex
+	settled map[string]bool
+}
+
+func (r *Reports) apply(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.settled == nil {
+		r.settled = map[string]bool{}
+	}
+	r.settled[id] = true
+}
+
+// Settled reports whether a periodic report was submitted or recorded overdue.
+func (r *Reports) Settled(id string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.settled[id]
 }

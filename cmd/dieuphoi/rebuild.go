@@ -37,7 +37,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	took := time.Since(start)
 	fmt.Fprintf(stdout, "rebuilt read models (version %d) from the log up to sequence %d in %s: %d incidents",
-		projections.Version, p.Applied(), took.Round(time.Millisecond), p.Len())
+		projections.Version, p.Applied(), took.Round(time.Millisecond), p.Incidents.Len())
 	if n := p.Undecodable(); n > 0 {
 		fmt.Fprintf(stdout, "; %d commits could not be decoded (see `dieuphoi verify`)\n", n)
 		return fmt.Errorf("%d undecodable commits", n)

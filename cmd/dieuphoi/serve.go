@@ -17,10 +17,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/graph"
-	"github.com/dieuphoi/dieuphoi/graph/ingest"
+	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
@@ -180,77 +181,31 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	proj := projections.New(dcfg, log)
-	alertModel := projections.NewAlerts(dcfg, proj, log)
-	gsrv := graph.New(graph.Deps{Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
+	alertModel := projections.NewAlerts(dcfg, proj.Correlation, log)
+	application := app.New(app.Deps{Events: el.store, Read: proj, Alerts: el.alerts, AlertRead: alertModel, Config: dcfg, Log: log})
+	gsrv := graph.New(graph.Deps{App: application, Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
 		Log: log, AllowedOrigins: splitList(c.Origins), AlertStore: el.alerts, Alerts: alertModel})
-	ingester := ingest.New(ingest.Deps{Store: el.alerts, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
-	sched := projections.NewScheduler(el.store, proj, nil, log)
+	ingester := ingest.New(ingest.Deps{App: application, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
+	sched := app.NewScheduler(application, el.store, proj, nil, log)
+	hooks := app.NewWebhooks(application, el.store, proj, tokenKey, log, nil)
 	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
 		alertsAtStart: alertsAtStart}
-	// One pass over the log feeds the write models and the read models; it restarts after an
-	// error (a NATS outage) where it stopped.
-	followCtx, stopFollow := context.WithCancel(context.Background())
-	followDone := make(chan struct{})
-	go func() {
-		defer close(followDone)
-		for followCtx.Err() == nil {
-			if err := el.store.Follow(followCtx, log, proj.Sink()); err != nil && followCtx.Err() == nil {
-				log.Error("write-model follower stopped; restarting", "err", err)
-				time.Sleep(time.Second)
-			}
-		}
-	}()
-	defer func() { stopFollow(); <-followDone }()
 
-	// The alerts stream has its own follower: the alert-series write models and the triage
-	// read model.
-	alertsCtx, stopAlerts := context.WithCancel(context.Background())
-	alertsDone := make(chan struct{})
-	go func() {
-		defer close(alertsDone)
-		for alertsCtx.Err() == nil {
-			if err := el.alerts.Follow(alertsCtx, log, alertModel.Sink()); err != nil && alertsCtx.Err() == nil {
-				log.Error("alerts follower stopped; restarting", "err", err)
-				time.Sleep(time.Second)
-			}
-		}
-	}()
-	defer func() { stopAlerts(); <-alertsDone }()
-
+	sup := newSupervisor(log)
+	defer sup.stop()
+	// One pass over each log feeds its write models and read models; it goes on after an
+	// error (a NATS outage) where it stopped. The alerts stream has its own.
+	sup.run("write-model follower", func(ctx context.Context) error { return el.store.Follow(ctx, log, proj.Sink()) })
+	sup.run("alerts follower", func(ctx context.Context) error { return el.alerts.Follow(ctx, log, alertModel.Sink()) })
 	// SOCs that publish directly: dieuphoi.ingest.<source>, shared by the replicas in a queue group.
-	ingestCtx, stopIngest := context.WithCancel(context.Background())
-	ingestDone := make(chan error, 1)
-	go func() { ingestDone <- ingester.Run(ingestCtx, el.nc) }()
-	defer func() {
-		stopIngest()
-		if err := <-ingestDone; err != nil {
-			log.Error("NATS alert ingest", "err", err)
-		}
-	}()
-
+	sup.run("NATS alert ingest", func(ctx context.Context) error { return ingester.Run(ctx, el.nc) })
 	// Deadlines fire from the read models on every replica; the domain's invariants let exactly
 	// one replica record each.
-	schedCtx, stopSched := context.WithCancel(context.Background())
-	schedDone := make(chan struct{})
-	go func() {
-		defer close(schedDone)
-		for schedCtx.Err() == nil {
-			if err := sched.Run(schedCtx); err != nil && schedCtx.Err() == nil {
-				log.Error("deadline scheduler stopped; restarting", "err", err)
-				time.Sleep(time.Second)
-			}
-		}
-	}()
-	defer func() { stopSched(); <-schedDone }()
-
+	sup.run("deadline scheduler", sched.Run)
 	// Signed webhooks: every replica pulls from each webhook's durable consumer, so a change is
 	// delivered by one replica at a time and survives restarts.
-	hooks := projections.NewWebhooks(el.store, proj, tokenKey, log, nil)
-	hooksCtx, stopHooks := context.WithCancel(context.Background())
-	hooksDone := make(chan error, 1)
-	go func() { hooksDone <- hooks.Run(hooksCtx) }()
-	defer func() { stopHooks(); <-hooksDone }()
+	sup.run("webhook delivery", hooks.Run)
 
 	ln, err := net.Listen("tcp", c.HTTP)
 	if err != nil {
@@ -274,7 +229,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Warn("http shutdown", "err", err)
 	}
 	gsrv.Close() // websockets are hijacked: http.Server.Shutdown does not end them
-	proj.CloseSubscriptions()
+	proj.Incidents.CloseSubscriptions()
 	alertModel.CloseSubscriptions()
 	return nil
 }
@@ -297,7 +252,7 @@ type service struct {
 	config *domain.Config
 	proj   *projections.Projector
 	graph  *graph.Server
-	sched  *projections.Scheduler
+	sched  *app.Scheduler
 	// webhookKey verifies webhook signatures; partners fetch it from /.well-known/dieuphoi/keys.
 	webhookKey ed25519.PublicKey
 	alertStore *eventstore.Store
@@ -312,7 +267,7 @@ func (s *service) routes() http.Handler {
 	mux.Handle("/graphql", s.graph)
 	mux.Handle(ingest.Path, s.ingest)
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /.well-known/dieuphoi/keys", projections.WebhookKeysHandler(s.webhookKey))
+	mux.Handle("GET /.well-known/dieuphoi/keys", app.WebhookKeysHandler(s.webhookKey))
 	mux.HandleFunc("GET /metrics", s.metrics)
 	return mux
 }
@@ -367,12 +322,12 @@ func (s *service) metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "# HELP dieuphoi_projection_lag Commits the read models have not applied yet.\n# TYPE dieuphoi_projection_lag gauge\ndieuphoi_projection_lag %d\n", last-min(last, s.proj.Applied()))
 	fmt.Fprintf(w, "# HELP dieuphoi_projection_sequence Last stream sequence in the read models.\n# TYPE dieuphoi_projection_sequence gauge\ndieuphoi_projection_sequence %d\n", s.proj.Applied())
 	fmt.Fprintf(w, "# HELP dieuphoi_projection_undecodable_total Commits the read models skipped because they do not decode.\n# TYPE dieuphoi_projection_undecodable_total counter\ndieuphoi_projection_undecodable_total %d\n", s.proj.Undecodable())
-	fmt.Fprintf(w, "# HELP dieuphoi_incidents Incidents in the read models.\n# TYPE dieuphoi_incidents gauge\ndieuphoi_incidents %d\n", s.proj.Len())
+	fmt.Fprintf(w, "# HELP dieuphoi_incidents Incidents in the read models.\n# TYPE dieuphoi_incidents gauge\ndieuphoi_incidents %d\n", s.proj.Incidents.Len())
 	ss := s.sched.Stats()
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_fired_total Deadlines this replica recorded (misses, reminders, overdue reports).\n# TYPE dieuphoi_deadlines_fired_total counter\ndieuphoi_deadlines_fired_total %d\n", ss.Fired)
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_skipped_total Deadlines another replica had already recorded, or that no longer applied.\n# TYPE dieuphoi_deadlines_skipped_total counter\ndieuphoi_deadlines_skipped_total %d\n", ss.Skipped)
 	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_failed_total Deadline commands that failed and were retried.\n# TYPE dieuphoi_deadlines_failed_total counter\ndieuphoi_deadlines_failed_total %d\n", ss.Failed)
-	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_pending Deadlines in this replica's index.\n# TYPE dieuphoi_deadlines_pending gauge\ndieuphoi_deadlines_pending %d\n", s.proj.PendingDeadlineCount())
+	fmt.Fprintf(w, "# HELP dieuphoi_deadlines_pending Deadlines in this replica's index.\n# TYPE dieuphoi_deadlines_pending gauge\ndieuphoi_deadlines_pending %d\n", s.proj.Deadlines.Pending())
 	is := s.ingest.Stats()
 	alast, _ := s.alertStore.LastSequence(r.Context())
 	fmt.Fprintf(w, "# HELP dieuphoi_alerts_ingested_total Alert reports by outcome.\n# TYPE dieuphoi_alerts_ingested_total counter\n")

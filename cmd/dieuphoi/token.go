@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 )
@@ -63,16 +64,11 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 
 // issueToken records a token's issuance as the system actor and returns it signed.
 func issueToken(ctx context.Context, st *eventstore.Store, cfg *domain.Config, key ed25519.PrivateKey, c domain.IssueToken) (string, domain.Claims, error) {
-	id := eventstore.NewID()
-	now := time.Now()
 	var claims domain.Claims
-	repo := eventstore.NewRepo(st, domain.NewToken)
-	_, err := repo.Update(ctx, id, eventstore.CommandMeta{CommandID: id, CommandName: "IssueToken", Actor: domain.SystemActor, At: now},
-		func(t *domain.Token) error {
-			var err error
-			claims, err = t.Issue(domain.Invocation{Actor: domain.SystemActor, Now: now, Config: cfg}, c)
-			return err
-		})
+	id := eventstore.NewID()
+	_, err := app.New(app.Deps{Events: st, Config: cfg}).Execute(ctx, app.Request{Actor: domain.SystemActor, AggregateID: id,
+		Command: c, Key: id, NoWait: true,
+		Inspect: func(agg domain.Aggregate, _ []domain.Event) { claims = agg.(*domain.Token).Claims() }})
 	if err != nil {
 		return "", claims, err
 	}

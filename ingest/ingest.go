@@ -19,8 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
@@ -39,8 +39,8 @@ const (
 
 // Deps are what the ingest service runs on.
 type Deps struct {
-	// Store is the alerts store (its own stream, DIEUPHOI_ALERTS).
-	Store  *eventstore.Store
+	// App records the alerts (on the alerts store, its own stream DIEUPHOI_ALERTS).
+	App    *app.App
 	Alerts *projections.Alerts
 	Config *domain.Config
 	Now    func() time.Time
@@ -51,9 +51,7 @@ type Deps struct {
 
 // Service records alerts.
 type Service struct {
-	store  *eventstore.Store
-	series *eventstore.Repo[*domain.AlertSeries] // writes; assumes an uncached fingerprint is new
-	reader *eventstore.Repo[*domain.AlertSeries] // reads the current alert after a retransmission
+	app    *app.App
 	alerts *projections.Alerts
 	cfg    *domain.Config
 	now    func() time.Time
@@ -62,22 +60,15 @@ type Service struct {
 	stats  [4]atomic.Uint64 // accepted, duplicate, suppressed, rejected
 }
 
-// New returns the ingest service. It registers the alert-series repository on the store, so
-// the store's follower keeps its write models.
+// New returns the ingest service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, alerts: d.Alerts, cfg: d.Config, now: d.Now, auth: d.Authenticate, log: d.Log}
+	s := &Service{app: d.App, alerts: d.Alerts, cfg: d.Config, now: d.Now, auth: d.Authenticate, log: d.Log}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	// Most fingerprints not in the write-model cache are new: skip the load, let the append's
-	// expected-sequence check catch the others.
-	// A fingerprint repeated through several replicas at once is one aggregate many writers hit:
-	// allow long races rather than answer CONFLICT.
-	s.series = eventstore.NewRepo(d.Store, domain.NewAlertSeries).CreateOptimistically().Retries(100)
-	s.reader = eventstore.NewRepo(d.Store, domain.NewAlertSeries)
 	return s
 }
 
@@ -293,17 +284,13 @@ func (s *Service) reject(r *Result, err error) {
 // one records one checked alert and returns the stream sequence written (0: nothing).
 func (s *Service) one(ctx context.Context, actor domain.Actor, p prepared) uint64 {
 	now := s.now()
-	in := domain.Invocation{Actor: actor, Now: now, Config: s.cfg}
-	n, src, fp, r := p.alert, p.src, p.fp, p.result
-	rule := s.alerts.Suppressing(n, now)
-	meta := eventstore.CommandMeta{CommandID: domain.AlertCommandID(actor.Org, n), CommandName: "IngestAlert", Actor: actor, At: now}
+	n, fp, r := p.alert, p.fp, p.result
 	var out domain.IngestOutcome
-	correlate := func() ([]string, string) { return s.alerts.Correlate(n.Asset, n.Indicators) }
-	res, err := s.series.Update(ctx, fp, meta, func(x *domain.AlertSeries) error {
-		var err error
-		out, err = x.Ingest(in, n, src, rule, correlate)
-		return err
-	})
+	res, err := s.app.Execute(ctx, app.Request{Actor: actor, AggregateID: fp, At: now, NoWait: true,
+		Key: domain.AlertCommandID(actor.Org, n),
+		Command: domain.IngestAlert{Alert: n, SuppressedBy: s.alerts.Suppressing(n, now),
+			Correlate: func() ([]string, string) { return s.alerts.Correlate(n.Asset, n.Indicators) }},
+		Inspect: func(_ domain.Aggregate, recorded []domain.Event) { out = domain.OutcomeOf(recorded) }})
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINTERNAL {
 			s.log.Error("ingest: recording an alert failed", "source", n.Source, "err", err)
@@ -313,15 +300,11 @@ func (s *Service) one(ctx context.Context, actor domain.Actor, p prepared) uint6
 	}
 	if res.Duplicate {
 		// The same report was recorded before (a retried request): say which alert holds it.
-		_, _ = s.reader.Update(ctx, fp, eventstore.CommandMeta{CommandName: "ReadAlertSeries", Actor: actor, At: now},
-			func(x *domain.AlertSeries) error {
-				if c := x.Current(); c != nil {
-					out = domain.IngestOutcome{Status: domain.IngestDuplicate, AlertID: c.ID, DuplicateOf: c.ID}
-				}
-				return nil
-			})
-		if out.Status == "" {
-			out.Status = domain.IngestDuplicate
+		out = domain.IngestOutcome{Status: domain.IngestDuplicate}
+		if agg, err := s.app.Load(ctx, "alertfp", fp, res.Sequence); err == nil {
+			if c := agg.(*domain.AlertSeries).Current(); c != nil {
+				out.AlertID, out.DuplicateOf = c.ID, c.ID
+			}
 		}
 	}
 	r.Status, r.AlertID, r.DuplicateOf, r.SuppressedBy = out.Status, out.AlertID, out.DuplicateOf, out.SuppressedBy

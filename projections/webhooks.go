@@ -3,6 +3,7 @@ package projections
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -34,15 +35,19 @@ type DeadLetter struct {
 	At       time.Time
 }
 
-// webhookModels holds the webhooks; guarded by Projector.mu. Its zero value is ready.
-type webhookModels struct {
-	m map[string]*WebhookInfo
+// Webhooks is the read model of registered webhooks and their dead letters. Its zero value is
+// ready.
+type Webhooks struct {
+	mu sync.RWMutex
+	m  map[string]*WebhookInfo
 	// changed is closed (and forgotten) whenever a webhook is registered or disabled, so that
 	// the delivery workers start and stop.
 	changed chan struct{}
 }
 
-func (h *webhookModels) apply(c *eventstore.Commit, envs []eventstore.Envelope) {
+func (h *Webhooks) apply(c *eventstore.Commit, envs []eventstore.Envelope) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.m == nil {
 		h.m = map[string]*WebhookInfo{}
 	}
@@ -90,16 +95,16 @@ func mayListWebhooks(a domain.Actor) error {
 	return nil
 }
 
-// Webhooks lists the webhooks of the viewer's organisation, oldest first, without their dead
+// List lists the webhooks of the viewer's organisation, oldest first, without their dead
 // letters. Only its coordinators and admins may list them (URLs may hold secrets).
-func (p *Projector) Webhooks(viewer domain.Actor) ([]WebhookInfo, error) {
+func (h *Webhooks) List(viewer domain.Actor) ([]WebhookInfo, error) {
 	if err := mayListWebhooks(viewer); err != nil {
 		return nil, err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	out := []WebhookInfo{}
-	for _, w := range p.hooks.m {
+	for _, w := range h.m {
 		if w.Org == viewer.Org {
 			out = append(out, w.clone(false))
 		}
@@ -108,12 +113,12 @@ func (p *Projector) Webhooks(viewer domain.Actor) ([]WebhookInfo, error) {
 	return out, nil
 }
 
-// Webhook returns one webhook of the viewer's organisation with its dead letters; another
+// Get returns one webhook of the viewer's organisation with its dead letters; another
 // organisation's is ENOTFOUND, as if it did not exist.
-func (p *Projector) Webhook(viewer domain.Actor, id string) (WebhookInfo, error) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	w := p.hooks.m[id]
+func (h *Webhooks) Get(viewer domain.Actor, id string) (WebhookInfo, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	w := h.m[id]
 	if w == nil || w.Org != viewer.Org || viewer.Org == "" {
 		return WebhookInfo{}, domain.Errorf(domain.ENOTFOUND, "webhook %q not found", id)
 	}
@@ -123,10 +128,10 @@ func (p *Projector) Webhook(viewer domain.Actor, id string) (WebhookInfo, error)
 	return w.clone(true), nil
 }
 
-// WebhookDeadLetters lists the changes that could not be delivered to a webhook of the viewer's
+// DeadLetters lists the changes that could not be delivered to a webhook of the viewer's
 // organisation, oldest first.
-func (p *Projector) WebhookDeadLetters(viewer domain.Actor, id string) ([]DeadLetter, error) {
-	w, err := p.Webhook(viewer, id)
+func (h *Webhooks) DeadLetters(viewer domain.Actor, id string) ([]DeadLetter, error) {
+	w, err := h.Get(viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -136,27 +141,27 @@ func (p *Projector) WebhookDeadLetters(viewer domain.Actor, id string) ([]DeadLe
 	return w.DeadLetters, nil
 }
 
-// allWebhooks returns every webhook (for the delivery workers) and a channel closed at the next
+// All returns every webhook (for the delivery workers) and a channel closed at the next
 // registration or disabling.
-func (p *Projector) allWebhooks() ([]WebhookInfo, <-chan struct{}) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.hooks.changed == nil {
-		p.hooks.changed = make(chan struct{})
+func (h *Webhooks) All() ([]WebhookInfo, <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.changed == nil {
+		h.changed = make(chan struct{})
 	}
-	out := make([]WebhookInfo, 0, len(p.hooks.m))
-	for _, w := range p.hooks.m {
+	out := make([]WebhookInfo, 0, len(h.m))
+	for _, w := range h.m {
 		out = append(out, w.clone(false))
 	}
 	sortWebhooks(out)
-	return out, p.hooks.changed
+	return out, h.changed
 }
 
-// webhookEnabled reports whether the read models know the webhook as registered and enabled.
-func (p *Projector) webhookEnabled(id string) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	w := p.hooks.m[id]
+// Enabled reports whether the read model knows the webhook as registered and enabled.
+func (h *Webhooks) Enabled(id string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	w := h.m[id]
 	return w != nil && !w.Disabled
 }
 
@@ -167,16 +172,4 @@ func sortWebhooks(ws []WebhookInfo) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-}
-
-// partnerSummary returns the incident as viewer may see it now, and why, or ok=false when it
-// may not (or the incident does not exist).
-func (p *Projector) partnerSummary(viewer domain.Actor, id string, now time.Time) (s IncidentSummary, why PartnerReason, ok bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	m, err := p.lookup(viewer, id)
-	if err != nil {
-		return IncidentSummary{}, "", false
-	}
-	return p.summary(m, now), ReasonFor(viewer, m.aud), true
 }

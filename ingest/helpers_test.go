@@ -20,7 +20,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
-	"github.com/dieuphoi/dieuphoi/graph/ingest"
+	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 

@@ -10,27 +10,7 @@ import (
 	"unicode"
 
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/eventstore"
 )
-
-// incidentModel is one incident as the read side keeps it: the domain state replayed from its
-// events, what the policy needs, and its timeline.
-type incidentModel struct {
-	inc        *domain.Incident
-	aud        domain.Audience
-	readers    readers
-	seq        uint64    // last stream sequence that touched it
-	updatedAt  time.Time // when that commit was recorded
-	titleLower string
-	timeline   []entry
-	row        int // index in Projector.rows
-}
-
-func sameAudience(a, b domain.Audience) bool {
-	return a.TLP == b.TLP && a.InfoClass == b.InfoClass && a.Origin == b.Origin && a.Lead == b.Lead && a.Owner == b.Owner &&
-		a.Drill == b.Drill && a.OriginReleased == b.OriginReleased && slices.Equal(a.Shared, b.Shared) && slices.Equal(a.Recipients, b.Recipients) &&
-		slices.Equal(a.EscalatedTo, b.EscalatedTo) && slices.Equal(a.HandoffTo, b.HandoffTo)
-}
 
 // boardRow holds what the board's scan reads, by value, so that a scan over 100,000 incidents
 // walks memory in order instead of chasing pointers.
@@ -48,7 +28,7 @@ type boardRow struct {
 	m        *incidentModel
 }
 
-func (p *Projector) row(m *incidentModel) boardRow {
+func (x *Incidents) row(m *incidentModel) boardRow {
 	i := m.inc
 	r := boardRow{red: m.aud.TLP == domain.TLPRed, open: i.Status == domain.IncidentStatusOpen, drill: i.Drill,
 		sev: int8(i.Severity.Rank()), phase: int8(slices.Index(domain.Phases, i.Phase)), tlp: i.TLP,
@@ -64,174 +44,11 @@ func (p *Projector) row(m *incidentModel) boardRow {
 
 // visible is sees() on a row: the bitset inline (small enough to be inlined in the scan); RED
 // and directories of more than 64 organisations take canSee, the one visibility rule.
-func (p *Projector) visible(v *viewer, r *boardRow) bool {
+func (x *Incidents) visible(v *viewer, r *boardRow) bool {
 	if r.red || v.org >= 64 {
-		return p.canSee(*v, r.m.aud, r.m.readers)
+		return x.canSee(*v, r.m.aud, r.m.readers)
 	}
 	return v.ok && r.r0&(1<<v.org) != 0
-}
-
-// entry is one event of a timeline; sentences are made when read.
-type entry struct {
-	seq        uint64
-	index      int
-	recordedAt time.Time
-	occurredAt time.Time
-	actor      domain.Actor
-	event      domain.Event
-	item       bool // a note or indicator with its own TLP
-	itemTLP    domain.TLP
-}
-
-func (p *Projector) applyIncident(c *eventstore.Commit, envs []eventstore.Envelope) *Change {
-	m, ok := p.incidents[c.AggregateID]
-	if !ok {
-		m = &incidentModel{inc: domain.NewIncident(c.AggregateID), row: len(p.rows)}
-		p.incidents[c.AggregateID] = m
-		p.rows = append(p.rows, boardRow{})
-	}
-	before, beforeReaders := m.aud, m.readers
-	for _, e := range envs {
-		m.inc.Replay(e.Event)
-		en := entry{seq: c.Sequence, index: e.Index, recordedAt: c.RecordedAt, occurredAt: c.OccurredAt, actor: c.Actor, event: e.Event}
-		switch ev := e.Event.(type) {
-		case domain.NoteAdded:
-			en.item, en.itemTLP = true, ev.TLP
-		case domain.IndicatorAdded:
-			en.item, en.itemTLP = true, ev.TLP
-			p.correlate(indicatorKey(ev.Type, ev.Value), c.AggregateID)
-		case domain.IncidentEscalated:
-			p.escalations[ev.EscalationID] = c.AggregateID
-		case domain.HandoffOffered:
-			p.handoffs[ev.HandoffID] = c.AggregateID
-		}
-		m.timeline = append(m.timeline, en)
-	}
-	m.seq, m.updatedAt = c.Sequence, c.RecordedAt
-	if m.titleLower == "" && m.inc.Title != "" { // titles do not change after opening
-		m.titleLower = strings.ToLower(m.inc.Title)
-		for _, w := range titleWords(m.titleLower) {
-			if l := p.words[w]; len(l) == 0 || l[len(l)-1] != int32(m.row) {
-				p.words[w] = append(l, int32(m.row))
-			}
-		}
-	}
-	if as := m.inc.AffectedSystem; as != nil && as.Name != "" {
-		p.correlate(assetKey(as.Name), c.AggregateID)
-	}
-	if aud := m.inc.Audience(); m.readers == nil || !sameAudience(aud, m.aud) {
-		m.aud, m.readers = aud, p.computeReaders(aud) // only when who may read can have changed
-	}
-	p.rows[m.row] = p.row(m)
-	if !p.snapshot {
-		p.deadlines.set(c.AggregateID, m.inc.PendingDeadlines(p.cfg))
-	}
-	ch := &Change{Sequence: c.Sequence, IncidentID: c.AggregateID, aud: m.aud, readers: m.readers, before: before, beforeReaders: beforeReaders,
-		Types: make([]string, len(envs))}
-	for i, e := range envs {
-		ch.Types[i] = e.Type
-		switch ev := e.Event.(type) {
-		case domain.IncidentEscalated:
-			ch.QueueOrgs = append(ch.QueueOrgs, ev.To)
-		case domain.EscalationAcknowledged, domain.EscalationResolved:
-			if x := m.inc.Escalation(escalationID(ev)); x != nil {
-				ch.QueueOrgs = append(ch.QueueOrgs, x.To)
-			}
-		case domain.HandoffOffered:
-			ch.InboxOrgs = append(ch.InboxOrgs, ev.To)
-		case domain.HandoffAcknowledged, domain.HandoffAccepted, domain.HandoffDeclined, domain.HandoffWithdrawn, domain.HandoffReturned:
-			if h := m.inc.Handoff(handoffID(ev)); h != nil {
-				ch.InboxOrgs = append(ch.InboxOrgs, h.To)
-			}
-		}
-	}
-	return ch
-}
-
-// computeReaders asks the domain policy, once per organisation, who may read at this audience.
-// It does not depend on the person except at TLP:RED, which sees() asks separately.
-func (p *Projector) computeReaders(aud domain.Audience) readers {
-	r := make(readers, (len(p.cfg.Organisations)+63)/64)
-	for i, o := range p.cfg.Organisations {
-		if domain.CanRead(domain.Actor{Org: o.Slug, Role: domain.RoleCoordinator}, aud, p.cfg) {
-			r[i/64] |= 1 << (i % 64)
-		}
-	}
-	return r
-}
-
-// IncidentSummary is an incident as a board row shows it.
-type IncidentSummary struct {
-	ID              string
-	Title           string
-	Status          domain.IncidentStatus
-	Phase           domain.Phase
-	Severity        domain.Severity
-	Tier            domain.Tier
-	Type            string
-	Sector          string
-	TLP             domain.TLP
-	Drill           bool
-	Origin          string
-	Lead            string
-	Owner           string
-	OpenEscalations int
-	OpenHandoffs    int
-	NextDeadline    *Deadline
-	OpenedAt        time.Time
-	UpdatedAt       time.Time
-	Sequence        uint64
-}
-
-// Deadline is the next thing somebody owes on an incident.
-type Deadline struct {
-	At      time.Time
-	Kind    string // "ESCALATION_ACK" or "HANDOFF_ANSWER"
-	OwedBy  string // organisation slug
-	RefID   string // escalation or handoff id
-	Overdue bool
-}
-
-func (p *Projector) summary(m *incidentModel, now time.Time) IncidentSummary {
-	i := m.inc
-	s := IncidentSummary{ID: i.ID, Title: i.Title, Status: i.Status, Phase: i.Phase, Severity: i.Severity, Tier: i.Tier,
-		Type: i.Type, Sector: i.Sector, TLP: i.TLP, Drill: i.Drill, Origin: i.Origin, Lead: i.Lead, Owner: i.Owner,
-		OpenedAt: i.OpenedAt, UpdatedAt: m.updatedAt, Sequence: m.seq}
-	s.NextDeadline = nextDeadline(i, now)
-	for _, x := range i.Escalations {
-		if x.Status == domain.EscalationStatusPending || x.Status == domain.EscalationStatusAcknowledged {
-			s.OpenEscalations++
-		}
-	}
-	for _, h := range i.Handoffs {
-		if h.Status == domain.HandoffStatusOffered {
-			s.OpenHandoffs++
-		}
-	}
-	return s
-}
-
-func nextDeadline(i *domain.Incident, now time.Time) *Deadline {
-	var d *Deadline
-	consider := func(at time.Time, kind, owed, ref string) {
-		if d == nil || at.Before(d.At) {
-			d = &Deadline{At: at, Kind: kind, OwedBy: owed, RefID: ref, Overdue: !now.IsZero() && now.After(at)}
-		}
-	}
-	if i.Status == domain.IncidentStatusClosed {
-		return nil
-	}
-	for _, x := range i.Escalations {
-		if x.Status == domain.EscalationStatusPending {
-			consider(x.Deadline, "ESCALATION_ACK", x.To, x.ID)
-		}
-	}
-	for _, h := range i.Handoffs {
-		if h.Status == domain.HandoffStatusOffered {
-			consider(h.Deadline, "HANDOFF_ANSWER", h.To, h.ID)
-		}
-	}
-	return d
 }
 
 // BoardFilter narrows the board; empty fields do not filter.
@@ -336,13 +153,13 @@ func titleWords(s string) []string {
 
 // candidates returns the rows whose titles hold every word, ascending, or ok=false when the
 // filter has no words.
-func (p *Projector) candidates(words []string) (rows []int32, ok bool) {
+func (x *Incidents) candidates(words []string) (rows []int32, ok bool) {
 	if len(words) == 0 {
 		return nil, false
 	}
 	lists := make([][]int32, len(words))
 	for i, w := range words {
-		lists[i] = p.words[w]
+		lists[i] = x.words[w]
 		if len(lists[i]) == 0 {
 			return nil, true
 		}
@@ -478,9 +295,10 @@ func (h *topK) Pop() any {
 	return nil
 }
 
+
 // Board returns one page of the incidents the viewer may see. One pass over the incidents
 // filters, counts and keeps the page's rows; counts never include what the viewer may not see.
-func (p *Projector) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
+func (x *Incidents) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 	if err := q.validate(); err != nil {
 		return Board{}, err
 	}
@@ -492,11 +310,11 @@ func (p *Projector) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 		}
 		after = &k
 	}
-	v := p.viewer(viewer)
+	v := x.viewer(viewer)
 	pf := q.Filter.prepare()
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	b := Board{Sequence: p.applied.Load()}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := Board{Sequence: x.progress.Applied()}
 	var statusN [2]int
 	var phaseN [8]int
 	limit := q.First + 1 // one more tells whether a next page exists
@@ -504,8 +322,8 @@ func (p *Projector) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 	// Newest rows last: scanning backwards, the page fills with recent incidents first and
 	// older ones are mostly refused by one comparison instead of reshuffling the heap. With
 	// words, only the rows whose titles hold them all are looked at.
-	cand, indexed := p.candidates(pf.words)
-	count := len(p.rows)
+	cand, indexed := x.candidates(pf.words)
+	count := len(x.rows)
 	if indexed {
 		count = len(cand)
 	}
@@ -514,8 +332,8 @@ func (p *Projector) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 		if indexed {
 			n = int(cand[c])
 		}
-		r := &p.rows[n]
-		if r.m == nil || !p.visible(&v, r) || !pf.matches(r) {
+		r := &x.rows[n]
+		if r.m == nil || !x.visible(&v, r) || !pf.matches(r) {
 			continue
 		}
 		b.TotalCount++
@@ -570,35 +388,33 @@ func (p *Projector) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 			b.HasNextPage = true
 			break
 		}
-		b.Nodes = append(b.Nodes, p.summary(h.rows[i].m, q.Now))
+		b.Nodes = append(b.Nodes, x.summary(h.rows[i].m, q.Now))
 		b.EndCursor = encodeCursor(q.Sort, h.keys[i])
 	}
 	return b, nil
 }
 
-// Escalation ids and handoff ids of events, for the change feed.
-func escalationID(e domain.Event) string {
-	switch ev := e.(type) {
-	case domain.EscalationAcknowledged:
-		return ev.EscalationID
-	case domain.EscalationResolved:
-		return ev.EscalationID
+// Matches reports whether an incident passes the filter's status, phase, severity, type,
+// sector, TLP, drill and title-word parts exactly as the board applies them (the organisation
+// part needs the audience and is applied by the change feed).
+func (f *BoardFilter) Matches(s IncidentSummary) bool {
+	if len(f.Status) > 0 && !slices.Contains(f.Status, s.Status) ||
+		len(f.Phase) > 0 && !slices.Contains(f.Phase, s.Phase) ||
+		len(f.Severity) > 0 && !slices.Contains(f.Severity, s.Severity) ||
+		len(f.Type) > 0 && !slices.Contains(f.Type, s.Type) ||
+		len(f.Sector) > 0 && !slices.Contains(f.Sector, s.Sector) ||
+		len(f.TLP) > 0 && !slices.Contains(f.TLP, s.TLP) ||
+		f.Drill != nil && *f.Drill != s.Drill {
+		return false
 	}
-	return ""
-}
-
-func handoffID(e domain.Event) string {
-	switch ev := e.(type) {
-	case domain.HandoffAcknowledged:
-		return ev.HandoffID
-	case domain.HandoffAccepted:
-		return ev.HandoffID
-	case domain.HandoffDeclined:
-		return ev.HandoffID
-	case domain.HandoffWithdrawn:
-		return ev.HandoffID
-	case domain.HandoffReturned:
-		return ev.HandoffID
+	if f.Text == "" {
+		return true
 	}
-	return ""
+	have := titleWords(strings.ToLower(s.Title))
+	for _, w := range titleWords(strings.ToLower(f.Text)) {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }

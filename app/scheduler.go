@@ -1,4 +1,4 @@
-package projections
+package app
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // Scheduler fires deadlines: every replica runs one. It finds what has come due in its read
@@ -19,10 +20,11 @@ import (
 // (only a pending, due deadline can be missed) and the expected-sequence check let exactly one
 // record it, and the others record nothing.
 type Scheduler struct {
+	app       *App
 	store     *eventstore.Store
-	proj      *Projector
-	incidents *eventstore.Repo[*domain.Incident]
-	reports   *eventstore.Repo[*domain.PeriodicReport]
+	read      Waiter
+	deadlines *projections.Deadlines
+	reports   *projections.Reports
 	now       func() time.Time
 	log       *slog.Logger
 	// Interval bounds how long the loop sleeps between looks (default 1 s).
@@ -35,16 +37,17 @@ type Scheduler struct {
 	fired, skipped, failed atomic.Uint64
 }
 
-// NewScheduler returns the scheduler of one replica; now is the injectable clock (nil: time.Now).
-func NewScheduler(store *eventstore.Store, proj *Projector, now func() time.Time, log *slog.Logger) *Scheduler {
+// NewScheduler returns the scheduler of one replica: it fires what proj's deadline index says
+// is due, through app; now is the injectable clock (nil: time.Now).
+func NewScheduler(app *App, store *eventstore.Store, proj *projections.Projector, now func() time.Time, log *slog.Logger) *Scheduler {
 	if now == nil {
 		now = time.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{store: store, proj: proj, now: now, log: log, Interval: time.Second, RetryAfter: 5 * time.Second, Workers: 16,
-		incidents: eventstore.NewRepo(store, domain.NewIncident), reports: eventstore.NewRepo(store, domain.NewPeriodicReport)}
+	return &Scheduler{app: app, store: store, read: proj, deadlines: proj.Deadlines, reports: proj.Reports, now: now, log: log,
+		Interval: time.Second, RetryAfter: 5 * time.Second, Workers: 16}
 }
 
 // SchedulerStats are counters for /metrics.
@@ -59,14 +62,14 @@ func (s *Scheduler) Stats() SchedulerStats {
 // with the log first, so that a restarted replica does not act on a stale picture.
 func (s *Scheduler) Run(ctx context.Context) error {
 	if last, err := s.store.LastSequence(ctx); err == nil {
-		if err := s.proj.WaitFor(ctx, last); err != nil && ctx.Err() != nil {
+		if err := s.read.WaitFor(ctx, last); err != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
 	for {
 		s.Tick(ctx)
 		wait := s.Interval
-		if at, ok := s.proj.NextDeadline(); ok {
+		if at, ok := s.deadlines.Next(); ok {
 			if d := at.Sub(s.now()); d < wait {
 				wait = max(d, 10*time.Millisecond)
 			}
@@ -85,9 +88,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // something. Tests call it directly with a fake clock.
 func (s *Scheduler) Tick(ctx context.Context) int {
 	now := s.now()
-	due := s.proj.DueDeadlines(now, 0)
+	due := s.deadlines.Due(now, 0)
 	var n atomic.Int64
-	work := make(chan Due)
+	work := make(chan projections.Due)
 	var wg sync.WaitGroup
 	for range max(1, min(s.Workers, len(due))) {
 		wg.Add(1)
@@ -108,18 +111,21 @@ func (s *Scheduler) Tick(ctx context.Context) int {
 	return int(n.Load()) + s.periodicReports(ctx, now)
 }
 
-func (s *Scheduler) fire(ctx context.Context, d Due, now time.Time) bool {
-	inv := domain.Invocation{Actor: domain.SystemActor, Now: now, Config: s.proj.Config()}
-	id := fmt.Sprintf("deadline/%s/%s/%s/%d", d.Deadline.Kind, d.IncidentID, d.Deadline.RefID, d.Deadline.At.UnixNano())
-	res, err := s.incidents.Update(ctx, d.IncidentID, eventstore.CommandMeta{CommandID: id, CommandName: "Fire" + d.Deadline.Kind, Actor: domain.SystemActor, At: now},
-		func(i *domain.Incident) error { return i.Fire(inv, d.Deadline) })
-	return s.outcome(res, err, func() { s.proj.RetryDeadline(d, now.Add(s.RetryAfter)) },
-		"incident", d.IncidentID, "kind", d.Deadline.Kind, "ref", d.Deadline.RefID)
+func (s *Scheduler) fire(ctx context.Context, d projections.Due, now time.Time) bool {
+	retry := func() { s.deadlines.Retry(d, now.Add(s.RetryAfter)) }
+	cmd, err := d.Deadline.Command()
+	if err == nil {
+		var res Result
+		res, err = s.app.Execute(ctx, Request{Actor: domain.SystemActor, AggregateID: d.IncidentID, Command: cmd, At: now, NoWait: true,
+			Key: fmt.Sprintf("deadline/%s/%s/%s/%d", d.Deadline.Kind, d.IncidentID, d.Deadline.RefID, d.Deadline.At.UnixNano())})
+		return s.outcome(res, err, retry, "incident", d.IncidentID, "kind", d.Deadline.Kind, "ref", d.Deadline.RefID)
+	}
+	return s.outcome(Result{}, err, retry, "incident", d.IncidentID, "kind", d.Deadline.Kind)
 }
 
 // outcome sorts a firing's result: recorded, already handled elsewhere (or not due: nothing to
 // do), or a transient failure to retry.
-func (s *Scheduler) outcome(res eventstore.Result, err error, retry func(), args ...any) bool {
+func (s *Scheduler) outcome(res Result, err error, retry func(), args ...any) bool {
 	switch domain.ErrorCode(err) {
 	case "":
 		if res.Events > 0 && !res.Duplicate {
@@ -142,13 +148,12 @@ func (s *Scheduler) outcome(res eventstore.Result, err error, retry func(), args
 func (s *Scheduler) periodicReports(ctx context.Context, now time.Time) int {
 	from := now.AddDate(-1, 0, 0)
 	n := 0
-	for _, due := range domain.DuePeriodicReports(s.proj.Config(), from, now) {
-		if s.proj.ReportSettled(due.ID) {
+	for _, due := range domain.DuePeriodicReports(s.app.Config(), from, now) {
+		if s.reports.Settled(due.ID) {
 			continue
 		}
-		inv := domain.Invocation{Actor: domain.SystemActor, Now: now, Config: s.proj.Config()}
-		res, err := s.reports.Update(ctx, due.ID, eventstore.CommandMeta{CommandID: "deadline/report/" + due.ID, CommandName: "MissPeriodicReport", Actor: domain.SystemActor, At: now},
-			func(r *domain.PeriodicReport) error { return r.MissPeriodicReport(inv) })
+		res, err := s.app.Execute(ctx, Request{Actor: domain.SystemActor, AggregateID: due.ID, Command: domain.MissPeriodicReport{}, At: now,
+			Key: "deadline/report/" + due.ID, NoWait: true})
 		if s.outcome(res, err, func() {}, "report", due.ID) {
 			n++
 		}

@@ -1,20 +1,13 @@
-package projections
+package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +15,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // Webhook delivery defaults.
@@ -63,12 +57,12 @@ var DefaultWebhookBackoff = []time.Duration{time.Second, 5 * time.Second, 30 * t
 //
 // Set the exported fields before Run; zero values take the defaults.
 type Webhooks struct {
+	app    *App
 	store  *eventstore.Store
-	proj   *Projector
+	proj   *projections.Projector
 	key    ed25519.PrivateKey
 	log    *slog.Logger
 	client *http.Client
-	repo   *eventstore.Repo[*domain.Webhook]
 
 	MaxDeliver int
 	Backoff    []time.Duration
@@ -81,7 +75,7 @@ type Webhooks struct {
 // token key: partners verify with its public key, served by WebhookKeysHandler). client may be
 // nil: then one with a 10 s timeout that follows redirects only to the same scheme and host is
 // used; a client given without a timeout or redirect policy gets those.
-func NewWebhooks(store *eventstore.Store, proj *Projector, key ed25519.PrivateKey, log *slog.Logger, client *http.Client) *Webhooks {
+func NewWebhooks(app *App, store *eventstore.Store, proj *projections.Projector, key ed25519.PrivateKey, log *slog.Logger, client *http.Client) *Webhooks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -95,7 +89,7 @@ func NewWebhooks(store *eventstore.Store, proj *Projector, key ed25519.PrivateKe
 	if c.CheckRedirect == nil {
 		c.CheckRedirect = sameOriginRedirect
 	}
-	return &Webhooks{store: store, proj: proj, key: key, log: log, client: c, repo: eventstore.NewRepo(store, domain.NewWebhook)}
+	return &Webhooks{app: app, store: store, proj: proj, key: key, log: log, client: c}
 }
 
 // sameOriginRedirect follows at most 3 redirects that keep the scheme, host and method (307 and
@@ -162,7 +156,7 @@ func (w *Webhooks) Run(ctx context.Context) error {
 	}()
 	deleted := map[string]bool{}
 	for {
-		hooks, changed := w.proj.allWebhooks()
+		hooks, changed := w.proj.Webhooks.All()
 		var retry <-chan time.Time
 		for _, h := range hooks {
 			wk, running := workers[h.ID]
@@ -228,7 +222,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func (w *Webhooks) consumerConfig(h WebhookInfo) jetstream.ConsumerConfig {
+func (w *Webhooks) consumerConfig(h projections.WebhookInfo) jetstream.ConsumerConfig {
 	// No BackOff in the consumer: JetStream would use its first value as the ack wait, and
 	// hand a change to another replica while this one is still waiting for the endpoint. The
 	// schedule is applied with NakWithDelay instead. No InactiveThreshold: the consumer must
@@ -247,10 +241,10 @@ func (w *Webhooks) consumerConfig(h WebhookInfo) jetstream.ConsumerConfig {
 }
 
 // work delivers one webhook's changes until ctx ends, recreating its consumer after errors.
-func (w *Webhooks) work(ctx context.Context, h WebhookInfo) {
+func (w *Webhooks) work(ctx context.Context, h projections.WebhookInfo) {
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		if !w.proj.webhookEnabled(h.ID) {
+		if !w.proj.Webhooks.Enabled(h.ID) {
 			return // disabled a moment ago: Run stops this worker and deletes the consumer
 		}
 		cons, err := w.store.JetStream().CreateOrUpdateConsumer(ctx, w.store.Config().Stream, w.consumerConfig(h))
@@ -270,7 +264,7 @@ func (w *Webhooks) work(ctx context.Context, h WebhookInfo) {
 
 // pull fetches one change at a time (a change waiting in a local buffer would use up its ack
 // wait there) and delivers it.
-func (w *Webhooks) pull(ctx context.Context, h WebhookInfo, cons jetstream.Consumer) error {
+func (w *Webhooks) pull(ctx context.Context, h projections.WebhookInfo, cons jetstream.Consumer) error {
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
 		// Not bound to ctx: a change the server sends while we stop is given back (Nak) at
@@ -304,7 +298,7 @@ func (w *Webhooks) pull(ctx context.Context, h WebhookInfo, cons jetstream.Consu
 
 // deliver handles one change: wait until the read models contain it, skip what the webhook's
 // organisation may not see, POST the rest; acknowledge, retry later, or dead-letter.
-func (w *Webhooks) deliver(ctx context.Context, h WebhookInfo, msg jetstream.Msg) {
+func (w *Webhooks) deliver(ctx context.Context, h projections.WebhookInfo, msg jetstream.Msg) {
 	md, err := msg.Metadata()
 	if err != nil {
 		_ = msg.Term()
@@ -365,16 +359,14 @@ func (w *Webhooks) waitApplied(ctx context.Context, msg jetstream.Msg, seq uint6
 
 // deadLetter records WebhookDeliveryFailed (retrying a little: JetStream will not deliver the
 // change again) and terminates the message.
-func (w *Webhooks) deadLetter(ctx context.Context, h WebhookInfo, msg jetstream.Msg, seq uint64, attempts, status int, reason string) {
+func (w *Webhooks) deadLetter(ctx context.Context, h projections.WebhookInfo, msg jetstream.Msg, seq uint64, attempts, status int, reason string) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.AckWait/2)
 	defer cancel()
-	at := w.Now()
-	meta := eventstore.CommandMeta{CommandID: "webhook-dlq/" + h.ID + "/" + strconv.FormatUint(seq, 10),
-		CommandName: "RecordDeliveryFailure", Actor: domain.SystemActor, At: at}
-	in := domain.Invocation{Actor: domain.SystemActor, Now: at, Config: w.proj.Config()}
-	cmd := domain.RecordDeliveryFailure{Sequence: seq, Attempts: attempts, Status: status, Error: reason}
+	req := Request{Actor: domain.SystemActor, AggregateID: h.ID, At: w.Now(), NoWait: true,
+		Key:     "webhook-dlq/" + h.ID + "/" + strconv.FormatUint(seq, 10),
+		Command: domain.RecordDeliveryFailure{Sequence: seq, Attempts: attempts, Status: status, Error: reason}}
 	for try := 1; ; try++ {
-		_, err := w.repo.Update(rctx, h.ID, meta, func(x *domain.Webhook) error { return x.RecordFailure(in, cmd) })
+		_, err := w.app.Execute(rctx, req)
 		if err == nil || domain.ErrorCode(err) != domain.EINTERNAL {
 			if err != nil {
 				w.log.Error("webhook: the dead letter was refused", "webhook", h.ID, "sequence", seq, "err", err)
@@ -388,168 +380,4 @@ func (w *Webhooks) deadLetter(ctx context.Context, h WebhookInfo, msg jetstream.
 		_ = msg.InProgress()
 	}
 	_ = msg.Term()
-}
-
-// webhookDelivery is the JSON body of a delivery.
-type webhookDelivery struct {
-	Sequence   uint64          `json:"sequence"`
-	IncidentID string          `json:"incidentId"`
-	Types      []string        `json:"types"`
-	Drill      bool            `json:"drill"`
-	Reason     PartnerReason   `json:"reason"`
-	Incident   webhookIncident `json:"incident"`
-}
-
-// webhookIncident is an incident's summary (the board's row) in a delivery.
-type webhookIncident struct {
-	ID              string                `json:"id"`
-	Title           string                `json:"title"`
-	Status          domain.IncidentStatus `json:"status"`
-	Phase           domain.Phase          `json:"phase"`
-	Severity        domain.Severity       `json:"severity"`
-	Tier            domain.Tier           `json:"tier"`
-	Type            string                `json:"type"`
-	Sector          string                `json:"sector,omitempty"`
-	TLP             domain.TLP            `json:"tlp"`
-	Drill           bool                  `json:"drill"`
-	Origin          string                `json:"origin"`
-	Lead            string                `json:"lead"`
-	Owner           string                `json:"owner"`
-	OpenEscalations int                   `json:"openEscalations"`
-	OpenHandoffs    int                   `json:"openHandoffs"`
-	NextDeadline    *webhookDeadline      `json:"nextDeadline,omitempty"`
-	OpenedAt        time.Time             `json:"openedAt"`
-	UpdatedAt       time.Time             `json:"updatedAt"`
-	Sequence        uint64                `json:"sequence"` // the incident's last change, perhaps after the delivered one
-}
-
-type webhookDeadline struct {
-	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"`
-	OwedBy  string    `json:"owedBy"`
-	RefID   string    `json:"refId"`
-	Overdue bool      `json:"overdue"`
-}
-
-// webhookViewer is who a webhook reads as: a partner of its organisation that no TLP:RED list
-// can name (":" is not allowed in logins), so RED incidents are never delivered.
-func webhookViewer(h WebhookInfo) domain.Actor {
-	return domain.Actor{Org: h.Org, User: "webhook:" + h.ID, Role: domain.RolePartner}
-}
-
-// payload returns the body of a delivery, or ok=false when the organisation may not see the
-// incident now.
-func (w *Webhooks) payload(h WebhookInfo, seq uint64, c *eventstore.Commit) ([]byte, bool) {
-	if c.AggregateType != "incident" {
-		return nil, false
-	}
-	s, why, ok := w.proj.partnerSummary(webhookViewer(h), c.AggregateID, w.Now())
-	if !ok {
-		return nil, false
-	}
-	inc := webhookIncident{ID: s.ID, Title: s.Title, Status: s.Status, Phase: s.Phase, Severity: s.Severity, Tier: s.Tier,
-		Type: s.Type, Sector: s.Sector, TLP: s.TLP, Drill: s.Drill, Origin: s.Origin, Lead: s.Lead, Owner: s.Owner,
-		OpenEscalations: s.OpenEscalations, OpenHandoffs: s.OpenHandoffs, OpenedAt: s.OpenedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
-		Sequence: s.Sequence}
-	if d := s.NextDeadline; d != nil {
-		inc.NextDeadline = &webhookDeadline{At: d.At.UTC(), Kind: d.Kind, OwedBy: d.OwedBy, RefID: d.RefID, Overdue: d.Overdue}
-	}
-	body, err := json.Marshal(webhookDelivery{Sequence: seq, IncidentID: c.AggregateID, Types: c.Types(), Drill: s.Drill,
-		Reason: why, Incident: inc})
-	if err != nil {
-		return nil, false
-	}
-	return body, true
-}
-
-// post makes one attempt. It is not bound to the worker's context: a delivery under way when
-// the worker stops is finished (within the client's timeout) and acknowledged, not repeated.
-func (w *Webhooks) post(h WebhookInfo, seq uint64, body []byte) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, h.URL, bytes.NewReader(body))
-	if err != nil {
-		return 0, fmt.Errorf("the webhook's URL is not usable: %w", unwrapURLError(err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "dieuphoi-webhook/1")
-	req.Header.Set(HeaderWebhookID, h.ID)
-	req.Header.Set(HeaderWebhookDelivery, strconv.FormatUint(seq, 10))
-	req.Header.Set(HeaderWebhookSignature, SignWebhook(w.key, w.Now(), body))
-	res, err := w.client.Do(req)
-	if err != nil {
-		return 0, unwrapURLError(err)
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10)) // lets the connection be reused
-	if res.StatusCode >= 200 && res.StatusCode < 300 {
-		return res.StatusCode, nil
-	}
-	return res.StatusCode, fmt.Errorf("HTTP %s", res.Status)
-}
-
-// unwrapURLError drops the URL from a client error (it may carry a secret in its query).
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return errors.New("no answer within the timeout")
-		}
-		return ue.Err
-	}
-	return err
-}
-
-// SignWebhook returns the Dieuphoi-Signature header of a delivery made at t:
-// "t=<unix seconds>,ed25519=<base64 of the Ed25519 signature of
-// "dieuphoi-webhook-v1\n" + t + "\n" + body>".
-func SignWebhook(key ed25519.PrivateKey, t time.Time, body []byte) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	sig := ed25519.Sign(key, webhookSigned(ts, body))
-	return "t=" + ts + ",ed25519=" + base64.StdEncoding.EncodeToString(sig)
-}
-
-func webhookSigned(ts string, body []byte) []byte {
-	msg := make([]byte, 0, len(WebhookSignaturePrefix)+len(ts)+2+len(body))
-	msg = append(msg, WebhookSignaturePrefix+"\n"+ts+"\n"...)
-	return append(msg, body...)
-}
-
-// VerifyWebhook checks a delivery's Dieuphoi-Signature header against its exact body with the
-// server's public key (GET /.well-known/dieuphoi/keys, "webhookKey") and returns the signing
-// time. Partners should also refuse old times (say, more than 5 minutes) to stop replays, and
-// deduplicate by the Dieuphoi-Delivery header.
-func VerifyWebhook(pub ed25519.PublicKey, header string, body []byte) (time.Time, error) {
-	var ts, sig string
-	for part := range strings.SplitSeq(header, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "t":
-			ts = v
-		case "ed25519":
-			sig = v
-		}
-	}
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return time.Time{}, errors.New("the signature header has no t=<unix seconds>")
-	}
-	raw, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(raw) != ed25519.SignatureSize {
-		return time.Time{}, errors.New("the signature header has no ed25519=<base64 signature>")
-	}
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, webhookSigned(ts, body), raw) {
-		return time.Time{}, errors.New("the signature does not verify")
-	}
-	return time.Unix(unix, 0).UTC(), nil
-}
-
-// WebhookKeysHandler serves GET /.well-known/dieuphoi/keys: {"webhookKey": "<base64 of the
-// Ed25519 public key that verifies webhook deliveries>"}.
-func WebhookKeysHandler(pub ed25519.PublicKey) http.HandlerFunc {
-	body, _ := json.Marshal(map[string]string{"webhookKey": base64.StdEncoding.EncodeToString(pub)})
-	body = append(body, '\n')
-	return func(rw http.ResponseWriter, r *http.Request) {
-		rw.Header().Set("Content-Type", "application/json")
-		rw.Header().Set("Cache-Control", "public, max-age=300")
-		_, _ = rw.Write(body)
-	}
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// supervisor runs the service's long-lived components (log followers, the deadline scheduler,
+// webhook delivery, NATS ingest), each in its own goroutine. A component that returns an error
+// while the supervisor runs is started again after a pause that grows to maxPause (a NATS
+// outage), and resets after it ran for a while; one that returns nil has finished.
+type supervisor struct {
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	// pause is the first wait before a restart; it doubles up to maxPause.
+	pause, maxPause time.Duration
+}
+
+func newSupervisor(log *slog.Logger) *supervisor {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &supervisor{log: log, ctx: ctx, cancel: cancel, pause: 500 * time.Millisecond, maxPause: 10 * time.Second}
+}
+
+// run starts a component.
+func (s *supervisor) run(name string, fn func(ctx context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		pause := s.pause
+		for s.ctx.Err() == nil {
+			started := time.Now()
+			err := fn(s.ctx)
+			if s.ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				return
+			}
+			if time.Since(started) > 2*s.maxPause {
+				pause = s.pause // it ran well for a while: this is a new outage
+			}
+			s.log.Error(name+" stopped; restarting", "err", err, "in", pause)
+			t := time.NewTimer(pause)
+			select {
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			pause = min(2*pause, s.maxPause)
+		}
+	}()
+}
+
+// stop ends every component and waits for them.
+func (s *supervisor) stop() {
+	s.cancel()
+	s.wg.Wait()
+}

@@ -1,0 +1,48 @@
+package projections
+
+import (
+	"time"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// TimelineEntry is one event of an incident's timeline.
+type TimelineEntry struct {
+	Sequence   uint64
+	Index      int
+	At         time.Time // recorded by the log (UTC); LocalTime shows it in Asia/Ho_Chi_Minh
+	OccurredAt time.Time
+	Type       string
+	Actor      domain.Actor
+	TextVi     string
+	TextEn     string
+}
+
+// Timeline returns every event of an incident in order, each as a sentence in Vietnamese and
+// English. Notes and indicators the viewer may not read (stricter TLP) are left out.
+func (x *Incidents) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	m, err := x.lookup(viewer, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TimelineEntry, 0, len(m.timeline))
+	for _, e := range m.timeline {
+		if e.item && !domain.CanReadItem(viewer, m.aud, e.itemTLP, e.actor, x.cfg) {
+			continue
+		}
+		ev := e.event
+		if off, ok := ev.(domain.HandoffOffered); ok && off.RequestedAction != "" {
+			if h := m.inc.Handoff(off.HandoffID); h != nil && !x.handoffReadable(viewer, m, h) {
+				off.RequestedAction = "" // the sentence quotes it; its TLP is stricter than the viewer's
+				ev = off
+			}
+		}
+		vi, en := Sentence(ev, e.actor, x.cfg)
+		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
+			Type: e.event.EventType(), Actor: e.actor, TextVi: vi, TextEn: en})
+	}
+	return out, nil
+}
+
