@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/matryer/is"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // fakeClock is the injectable clock: tests move time instead of sleeping.
@@ -24,84 +24,6 @@ func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock();
 func (c *fakeClock) Set(t time.Time)         { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-// replica is another service replica on the same JetStream: its own connection, store, read
-// models and follower.
-func (e *env) replica(tb testing.TB, cfg *domain.Config) *env {
-	tb.Helper()
-	nc, err := nats.Connect(e.store.Conn().ConnectedUrl())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	st, err := eventstore.Open(context.Background(), nc, e.store.Signer(), e.store.Config())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if cfg == nil {
-		cfg = e.cfg
-	}
-	r := &env{store: st, proj: New(cfg, nil), cfg: cfg, repo: eventstore.NewRepo(st, domain.NewIncident), now: e.now}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); st.Follow(ctx, nil, r.proj.Sink()) }()
-	tb.Cleanup(func() { cancel(); <-done })
-	last, _ := st.LastSequence(ctx)
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := r.proj.WaitFor(wctx, last); err != nil {
-		tb.Fatal(err)
-	}
-	return r
-}
-
-// settle waits until the read models contain everything in the log.
-func (e *env) settle(tb testing.TB) {
-	tb.Helper()
-	last, _ := e.store.LastSequence(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.proj.WaitFor(ctx, last); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// countEvents counts events of a type in the whole log.
-func (e *env) countEvents(tb testing.TB, typ string) int {
-	tb.Helper()
-	n := 0
-	err := e.store.Read(context.Background(), eventstore.ReadOptions{}, func(c *eventstore.Commit) error {
-		envs, err := c.Envelopes()
-		if err != nil {
-			return err
-		}
-		for _, x := range envs {
-			if x.Type == typ {
-				n++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return n
-}
-
-// doAt runs a command as who at a chosen instant.
-func (e *env) doAt(tb testing.TB, id string, who domain.Actor, at time.Time, fn func(*domain.Incident, domain.Invocation) error) {
-	tb.Helper()
-	inv := domain.Invocation{Actor: who, Now: at, Config: e.cfg}
-	res, err := e.repo.Update(context.Background(), id, eventstore.CommandMeta{CommandID: eventstore.NewID(), Actor: who, At: at},
-		func(i *domain.Incident) error { return fn(i, inv) })
-	if err != nil {
-		tb.Fatalf("command by %s: %v", who.Org, err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	e.proj.WaitFor(ctx, res.Sequence)
-}
-
 var dicCoord = actor("dic", "lan", domain.RoleCoordinator)
 
 // escalateToSubcommittee opens an ordinary incident at the DIC and escalates it to the
@@ -109,13 +31,9 @@ var dicCoord = actor("dic", "lan", domain.RoleCoordinator)
 func escalateToSubcommittee(t *testing.T, e *env, t0 time.Time) (string, time.Time) {
 	t.Helper()
 	id := eventstore.NewID()
-	e.doAt(t, id, dicCoord, t0, func(i *domain.Incident, in domain.Invocation) error {
-		return i.Open(in, domain.OpenIncident{Title: "Tấn công DDoS cổng dịch vụ công", Type: "DOS", Sector: "GOVERNMENT",
-			Severity: domain.SeverityHigh, TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)})
-	})
-	e.doAt(t, id, dicCoord, t0, func(i *domain.Incident, in domain.Invocation) error {
-		return i.Escalate(in, domain.Escalate{EscalationID: "esc-1", ToOrg: "subcommittee", Reason: "cần tiểu ban chỉ đạo", AckWithin: 15 * time.Minute})
-	})
+	e.doAt(t, id, dicCoord, t0, domain.OpenIncident{Title: "Tấn công DDoS cổng dịch vụ công", Type: "DOS", Sector: "GOVERNMENT",
+		Severity: domain.SeverityHigh, TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)})
+	e.doAt(t, id, dicCoord, t0, domain.Escalate{EscalationID: "esc-1", ToOrg: "subcommittee", Reason: "cần tiểu ban chỉ đạo", AckWithin: 15 * time.Minute})
 	return id, t0.Add(15 * time.Minute)
 }
 
@@ -125,7 +43,7 @@ func TestMissedDeadlineAdvancesChainOnce(t *testing.T) {
 	clock := &fakeClock{}
 	t0 := time.Now().UTC().Truncate(time.Second)
 	clock.Set(t0)
-	s := NewScheduler(e.store, e.proj, clock.Now, nil)
+	s := NewScheduler(e.app, e.store, e.proj, clock.Now, nil)
 	ctx := context.Background()
 	id, deadline := escalateToSubcommittee(t, e, t0)
 
@@ -141,7 +59,7 @@ func TestMissedDeadlineAdvancesChainOnce(t *testing.T) {
 	is.Equal(e.countEvents(t, "EscalationReminderDue"), 1)
 	is.Equal(e.countEvents(t, "EscalationDeadlineMissed"), 1)
 
-	d, err := e.proj.Incident(dicCoord, id, clock.Now())
+	d, err := e.proj.Incidents.Incident(dicCoord, id, clock.Now())
 	is.NoErr(err)
 	var next *domain.Escalation
 	for i := range d.Escalations {
@@ -151,7 +69,7 @@ func TestMissedDeadlineAdvancesChainOnce(t *testing.T) {
 	}
 	is.True(next != nil) // VNCERT/CC is next in the chain
 	is.Equal(next.Status, domain.EscalationStatusPending)
-	q := e.proj.EscalationQueue(actor("vncert", "nam", domain.RoleCoordinator), false, clock.Now())
+	q := e.proj.Incidents.EscalationQueue(actor("vncert", "nam", domain.RoleCoordinator), false, clock.Now())
 	is.Equal(len(q), 1) // and it is in VNCERT/CC's queue
 }
 
@@ -160,11 +78,9 @@ func TestAcknowledgementJustBeforeDeadlineStopsIt(t *testing.T) {
 	e := MustEnv(t, jetstream.FileStorage)
 	clock := &fakeClock{}
 	t0 := time.Now().UTC().Truncate(time.Second)
-	s := NewScheduler(e.store, e.proj, clock.Now, nil)
+	s := NewScheduler(e.app, e.store, e.proj, clock.Now, nil)
 	id, deadline := escalateToSubcommittee(t, e, t0)
-	e.doAt(t, id, actor("subcommittee", "ha", domain.RoleReviewer), deadline.Add(-time.Millisecond), func(i *domain.Incident, in domain.Invocation) error {
-		return i.AcknowledgeEscalation(in, domain.AcknowledgeEscalation{EscalationID: "esc-1"})
-	})
+	e.doAt(t, id, actor("subcommittee", "ha", domain.RoleReviewer), deadline.Add(-time.Millisecond), domain.AcknowledgeEscalation{EscalationID: "esc-1"})
 	clock.Set(deadline.Add(time.Hour))
 	s.Tick(context.Background())
 	e.settle(t)
@@ -185,7 +101,7 @@ func TestTwoReplicasFireEachDeadlineOnce(t *testing.T) {
 		ids, deadline = append(ids, id), d
 	}
 	b.settle(t)
-	sa, sb := NewScheduler(a.store, a.proj, clock.Now, nil), NewScheduler(b.store, b.proj, clock.Now, nil)
+	sa, sb := NewScheduler(a.app, a.store, a.proj, clock.Now, nil), NewScheduler(b.app, b.store, b.proj, clock.Now, nil)
 	clock.Set(deadline.Add(time.Second))
 	var wg sync.WaitGroup
 	var na, nb int
@@ -214,7 +130,7 @@ func TestRestartBetweenDeadlineAndProcessing(t *testing.T) {
 	// log) comes up after it.
 	clock.Set(deadline.Add(10 * time.Minute))
 	b := a.replica(t, nil)
-	sb := NewScheduler(b.store, b.proj, clock.Now, nil)
+	sb := NewScheduler(b.app, b.store, b.proj, clock.Now, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sb.Run(ctx) }()
@@ -225,7 +141,7 @@ func TestRestartBetweenDeadlineAndProcessing(t *testing.T) {
 	cancel()
 	<-done
 	// The old replica comes back with its stale read models and tries too.
-	sa := NewScheduler(a.store, a.proj, clock.Now, nil)
+	sa := NewScheduler(a.app, a.store, a.proj, clock.Now, nil)
 	sa.Tick(context.Background())
 	a.settle(t)
 	is.Equal(a.countEvents(t, "EscalationDeadlineMissed"), 1) // exactly once across the restart
@@ -248,9 +164,9 @@ func TestPolicyEditedMidEscalationDoesNotChangeIt(t *testing.T) {
 	b := a.replica(t, edited)
 	clock := &fakeClock{}
 	clock.Set(deadline.Add(time.Second))
-	NewScheduler(b.store, b.proj, clock.Now, nil).Tick(context.Background())
+	NewScheduler(b.app, b.store, b.proj, clock.Now, nil).Tick(context.Background())
 	a.settle(t)
-	d, err := a.proj.Incident(dicCoord, id, clock.Now())
+	d, err := a.proj.Incidents.Incident(dicCoord, id, clock.Now())
 	is.NoErr(err)
 	var to []string
 	for _, x := range d.Escalations {
@@ -264,26 +180,20 @@ func TestHandoffDeclinedOrUnansweredMovesOn(t *testing.T) {
 	e := MustEnv(t, jetstream.FileStorage)
 	clock := &fakeClock{}
 	t0 := time.Now().UTC().Truncate(time.Second)
-	s := NewScheduler(e.store, e.proj, clock.Now, nil)
+	s := NewScheduler(e.app, e.store, e.proj, clock.Now, nil)
 	open := func() string {
 		id := eventstore.NewID()
-		e.doAt(t, id, dicCoord, t0, func(i *domain.Incident, in domain.Invocation) error {
-			return i.Open(in, domain.OpenIncident{Title: "Mã độc tại bệnh viện", Type: "MALWARE", Sector: "HEALTH",
-				Severity: domain.SeverityHigh, TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)})
-		})
-		e.doAt(t, id, dicCoord, t0, func(i *domain.Incident, in domain.Invocation) error {
-			return i.OfferHandoff(in, domain.OfferHandoff{HandoffID: "h1", ToOrg: "cert-health", Summary: "xin hỗ trợ", AnswerWithin: time.Hour})
-		})
+		e.doAt(t, id, dicCoord, t0, domain.OpenIncident{Title: "Mã độc tại bệnh viện", Type: "MALWARE", Sector: "HEALTH",
+			Severity: domain.SeverityHigh, TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)})
+		e.doAt(t, id, dicCoord, t0, domain.OfferHandoff{HandoffID: "h1", ToOrg: "cert-health", Summary: "xin hỗ trợ", AnswerWithin: time.Hour})
 		return id
 	}
-	inbox := func(org string) []QueueItem {
-		return e.proj.HandoffInbox(actor(org, "x", domain.RolePartner), clock.Now())
+	inbox := func(org string) []projections.QueueItem {
+		return e.proj.Incidents.HandoffInbox(actor(org, "x", domain.RolePartner), clock.Now())
 	}
 	// Declined: the next CERT of the chain gets the offer at once.
 	declined := open()
-	e.doAt(t, declined, actor("cert-health", "minh", domain.RolePartner), t0.Add(time.Minute), func(i *domain.Incident, in domain.Invocation) error {
-		return i.DeclineHandoff(in, domain.DeclineHandoff{HandoffID: "h1", Reason: "ngoài phạm vi"})
-	})
+	e.doAt(t, declined, actor("cert-health", "minh", domain.RolePartner), t0.Add(time.Minute), domain.DeclineHandoff{HandoffID: "h1", Reason: "ngoài phạm vi"})
 	clock.Set(t0.Add(2 * time.Minute))
 	is.Equal(len(inbox("cert-health")), 0)
 	is.Equal(len(inbox("vncert")), 1) // moved on to VNCERT/CC
@@ -297,7 +207,7 @@ func TestHandoffDeclinedOrUnansweredMovesOn(t *testing.T) {
 	is.Equal(e.countEvents(t, "HandoffDeadlineMissed"), 1)
 	got := inbox("vncert")
 	is.Equal(len(got), 2) // both incidents now wait on VNCERT/CC
-	d, err := e.proj.Incident(dicCoord, unanswered, clock.Now())
+	d, err := e.proj.Incidents.Incident(dicCoord, unanswered, clock.Now())
 	is.NoErr(err)
 	is.Equal(d.Handoffs[0].Status, domain.HandoffStatusExpired)
 }
@@ -313,7 +223,7 @@ func TestPeriodicReportOverdueOnce(t *testing.T) {
 	year := time.Now().Year()
 	loc := time.FixedZone("ICT", 7*3600)
 	clock.Set(time.Date(year, 6, 19, 12, 0, 0, 0, loc)) // the day before the H1 due date
-	s := NewScheduler(e.store, e.proj, clock.Now, nil)
+	s := NewScheduler(e.app, e.store, e.proj, clock.Now, nil)
 	before := s.Tick(context.Background())
 	clock.Set(time.Date(year, 6, 20, 0, 0, 1, 0, loc))
 	n := s.Tick(context.Background())
@@ -322,6 +232,6 @@ func TestPeriodicReportOverdueOnce(t *testing.T) {
 	again := s.Tick(context.Background())
 	is.Equal(again, 0) // once
 	id := domain.PeriodicReportID("dic", "H1", year)
-	is.True(e.proj.ReportSettled(id)) // the DIC's H1 report is recorded overdue
+	is.True(e.proj.Reports.Settled(id)) // the DIC's H1 report is recorded overdue
 	is.Equal(e.countEvents(t, "PeriodicReportOverdue"), before+n)
 }

@@ -18,45 +18,30 @@ import (
 	"time"
 
 	"github.com/matryer/is"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // hookEnv is one embedded nats-server and the replicas on it; replicas can be stopped and new
 // ones started, as service instances come and go.
 type hookEnv struct {
-	natsURL string
-	signer  *eventstore.Signer
-	key     ed25519.PrivateKey // the token key that signs deliveries
-	cfg     *domain.Config
-	writer  *replica // issues commands; runs no delivery worker
+	writer *env               // issues commands; runs no delivery worker
+	key    ed25519.PrivateKey // the token key that signs deliveries
 }
 
-// replica is one service instance: its own connection, store, read models and, if asked,
-// webhook delivery.
+// replica is one service instance with, if asked, webhook delivery.
 type replica struct {
-	nc    *nats.Conn
-	store *eventstore.Store
-	proj  *Projector
+	*env
 	hooks *Webhooks
-	stop  func() // cancels everything, waits for it, closes store and connection
 }
 
 func mustHookEnv(tb testing.TB) *hookEnv {
 	tb.Helper()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	_, signKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, tokenKey, _ := ed25519.GenerateKey(rand.Reader)
-	e := &hookEnv{natsURL: srv.ClientURL(), signer: eventstore.NewSigner(signKey), key: tokenKey, cfg: testConfig(tb)}
-	e.writer = e.mustReplica(tb, nil)
-	return e
+	return &hookEnv{writer: MustEnv(tb, jetstream.FileStorage), key: tokenKey}
 }
 
 // fastHooks is a delivery schedule in milliseconds, so that retries happen within a test.
@@ -69,64 +54,21 @@ func fastHooks(maxDeliver int, backoff ...time.Duration) func(*Webhooks) {
 // mustReplica starts a replica; with tune it also runs webhook delivery, tuned.
 func (e *hookEnv) mustReplica(tb testing.TB, tune func(*Webhooks)) *replica {
 	tb.Helper()
-	nc, err := nats.Connect(e.natsURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r := &replica{nc: nc, store: st, proj: New(e.cfg, nil)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); st.Follow(ctx, nil, r.proj.Sink()) }()
-	runErr := make(chan error, 1)
+	r := &replica{env: e.writer.replica(tb, nil)}
 	if tune != nil {
-		r.hooks = NewWebhooks(st, r.proj, e.key, nil, nil)
+		r.hooks = NewWebhooks(r.app, r.store, r.proj, e.key, nil, nil)
 		tune(r.hooks)
-		wg.Add(1)
-		go func() { defer wg.Done(); runErr <- r.hooks.Run(ctx) }()
+		r.background(tb, "webhooks: Run", r.hooks.Run)
 	}
-	var once sync.Once
-	r.stop = func() {
-		once.Do(func() {
-			cancel()
-			wg.Wait()
-			if tune != nil {
-				if err := <-runErr; err != nil {
-					tb.Errorf("webhooks: Run: %v", err)
-				}
-			}
-			st.Close()
-			nc.Close()
-		})
-	}
-	tb.Cleanup(r.stop)
 	return r
-}
-
-// cmd runs a command on any aggregate as who and returns its sequence.
-func mustUpdate[A domain.Aggregate](tb testing.TB, e *hookEnv, newAgg func(string) A, id string, who domain.Actor, fn func(A, domain.Invocation) error) uint64 {
-	tb.Helper()
-	inv := domain.Invocation{Actor: who, Now: time.Now(), Config: e.cfg}
-	res, err := eventstore.NewRepo(e.writer.store, newAgg).Update(context.Background(), id,
-		eventstore.CommandMeta{CommandID: eventstore.NewID(), Actor: who, At: inv.Now}, func(a A) error { return fn(a, inv) })
-	if err != nil {
-		tb.Fatalf("command on %s by %s/%s: %v", id, who.Org, who.User, err)
-	}
-	return res.Sequence
 }
 
 // open opens an incident by who at the given TLP and returns its id and sequence.
 func (e *hookEnv) open(tb testing.TB, who domain.Actor, tlp domain.TLP, drill bool) (string, uint64) {
 	tb.Helper()
 	id := eventstore.NewID()
-	seq := mustUpdate(tb, e, domain.NewIncident, id, who, func(i *domain.Incident, in domain.Invocation) error {
-		return i.Open(in, domain.OpenIncident{Title: "Tấn công " + string(tlp), Type: "MALWARE", Sector: "HEALTH", Severity: domain.SeverityHigh,
-			TLP: tlp, Drill: drill, DetectedAt: time.Now().Add(-time.Hour)})
-	})
+	seq := e.writer.do(tb, id, who, domain.OpenIncident{Title: "Tấn công " + string(tlp), Type: "MALWARE", Sector: "HEALTH", Severity: domain.SeverityHigh,
+		TLP: tlp, Drill: drill, DetectedAt: time.Now().Add(-time.Hour)})
 	return id, seq
 }
 
@@ -138,9 +80,7 @@ func (e *hookEnv) register(tb testing.TB, url string) string {
 		tb.Fatal(err)
 	}
 	id := eventstore.NewID()
-	mustUpdate(tb, e, domain.NewWebhook, id, hookCERT, func(w *domain.Webhook, in domain.Invocation) error {
-		return w.Register(in, domain.RegisterWebhook{URL: url, Description: "test", FromSequence: last})
-	})
+	e.writer.do(tb, id, hookCERT, domain.RegisterWebhook{URL: url, Description: "test", FromSequence: last})
 	return id
 }
 
@@ -333,7 +273,7 @@ func TestWebhookRetryThenSuccess(t *testing.T) {
 			is.True(at[i].Sub(at[i-1]) >= backoff[i-1]) // each retry waited its back-off at least
 		}
 	}
-	dl, err := r.proj.WebhookDeadLetters(hookCERT, hook)
+	dl, err := r.proj.Webhooks.DeadLetters(hookCERT, hook)
 	is.NoErr(err)        // dead letters
 	is.Equal(len(dl), 0) // none
 }
@@ -347,10 +287,10 @@ func TestWebhookDeadLetter(t *testing.T) {
 	hook := e.register(t, ep.srv.URL)
 	r := e.mustReplica(t, fastHooks(3, 10*time.Millisecond))
 	_, seq := e.open(t, hookPolice, domain.TLPClear, false)
-	var dl []DeadLetter
+	var dl []projections.DeadLetter
 	waitFor(t, "the dead letter", 20*time.Second, func() bool {
 		var err error
-		dl, err = r.proj.WebhookDeadLetters(hookCERT, hook)
+		dl, err = r.proj.Webhooks.DeadLetters(hookCERT, hook)
 		return err == nil && len(dl) > 0
 	})
 	is.Equal(len(dl), 1)                                  // one dead letter
@@ -363,9 +303,9 @@ func TestWebhookDeadLetter(t *testing.T) {
 	is.Equal(delivered[seq], 0) // never delivered
 
 	// Another organisation does not see the webhook, nor its dead letters.
-	_, err := r.proj.WebhookDeadLetters(hookPolice, hook)
+	_, err := r.proj.Webhooks.DeadLetters(hookPolice, hook)
 	is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // another org's webhook
-	_, err = r.proj.WebhookDeadLetters(actor("vncert", "k", domain.RolePartner), hook)
+	_, err = r.proj.Webhooks.DeadLetters(actor("vncert", "k", domain.RolePartner), hook)
 	is.Equal(domain.ErrorCode(err), domain.EFORBIDDEN) // a partner-role user of the org
 }
 
@@ -449,9 +389,7 @@ func TestWebhookNeverLeaks(t *testing.T) {
 	// known when they are handled (the organisation may see the incident by then, so either is
 	// no leak); the share itself is delivered.
 	secret, _ := e.open(t, hookPolice, domain.TLPAmber, false)
-	shareSeq := mustUpdate(t, e, domain.NewIncident, secret, hookPolice, func(i *domain.Incident, in domain.Invocation) error {
-		return i.Share(in, domain.Share{Orgs: []string{"vncert"}})
-	})
+	shareSeq := e.writer.do(t, secret, hookPolice, domain.Share{Orgs: []string{"vncert"}})
 	_, green := e.open(t, hookPolice, domain.TLPGreen, false)
 	ep.waitDelivered(t, 10*time.Second, shareSeq, green) // the later ones arrived: the earlier ones were decided
 	_, delivered := ep.snapshot()
@@ -484,9 +422,7 @@ func TestWebhookDisable(t *testing.T) {
 	_, err := js.Consumer(context.Background(), e.writer.store.Config().Stream, WebhookConsumer(hook))
 	is.NoErr(err) // the durable consumer exists
 
-	disabled := mustUpdate(t, e, domain.NewWebhook, hook, hookCERT, func(w *domain.Webhook, in domain.Invocation) error {
-		return w.Disable(in, domain.DisableWebhook{Reason: "test"})
-	})
+	disabled := e.writer.do(t, hook, hookCERT, domain.DisableWebhook{Reason: "test"})
 	waitFor(t, "the consumer deleted", 10*time.Second, func() bool {
 		_, err := js.Consumer(context.Background(), e.writer.store.Config().Stream, WebhookConsumer(hook))
 		return errors.Is(err, jetstream.ErrConsumerNotFound)
@@ -537,9 +473,9 @@ func TestWebhookNoRedirectElsewhere(t *testing.T) {
 	hook := e.register(t, strings.Replace(redirect.URL, "127.0.0.1", "localhost", 1)) // another host name than other's
 	r := e.mustReplica(t, fastHooks(1, time.Millisecond))
 	_, seq := e.open(t, hookPolice, domain.TLPGreen, false)
-	var dl []DeadLetter
+	var dl []projections.DeadLetter
 	waitFor(t, "the dead letter", 20*time.Second, func() bool {
-		dl, _ = r.proj.WebhookDeadLetters(hookCERT, hook)
+		dl, _ = r.proj.Webhooks.DeadLetters(hookCERT, hook)
 		return len(dl) > 0
 	})
 	is.Equal(dl[0].Sequence, seq) // dead-lettered

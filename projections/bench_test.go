@@ -105,8 +105,8 @@ func BenchmarkReadModels(b *testing.B) {
 
 		t = time.Now()
 		p, err := AsOf(ctx, e.store, e.cfg, time.Now().Add(time.Hour))
-		if err != nil || p.Len() != n {
-			b.Fatalf("rebuild: %v (%d incidents)", err, p.Len())
+		if err != nil || p.Incidents.Len() != n {
+			b.Fatalf("rebuild: %v (%d incidents)", err, p.Incidents.Len())
 		}
 		ourBest = max(ourBest, float64(last)/time.Since(t).Seconds())
 	}
@@ -126,7 +126,7 @@ func BenchmarkReadModels(b *testing.B) {
 			q.Filter.Text = "đơn vị dic"
 		}
 		t := time.Now()
-		if _, err := e.proj.Board(viewers[i%len(viewers)], q); err != nil {
+		if _, err := e.proj.Incidents.Board(viewers[i%len(viewers)], q); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t))
@@ -162,10 +162,10 @@ func BenchmarkTimeline1000(b *testing.B) {
 	b.ResetTimer()
 	for range 300 {
 		t := time.Now()
-		if _, err := e.proj.Timeline(sharedWith, id); err == nil {
+		if _, err := e.proj.Incidents.Timeline(sharedWith, id); err == nil {
 			b.Fatal("dic must not see it")
 		}
-		tl, err := e.proj.Timeline(opener, id)
+		tl, err := e.proj.Incidents.Timeline(opener, id)
 		if err != nil || len(tl) != 1000 {
 			b.Fatalf("timeline: %v, %d entries", err, len(tl))
 		}

@@ -96,3 +96,16 @@ func (e *env) open(tb testing.TB, who domain.Actor, title string, mutate ...func
 	e.do(tb, id, who, func(i *domain.Incident, in domain.Invocation) error { return i.Open(in, c) })
 	return id
 }
+
+var dicCoord = actor("dic", "lan", domain.RoleCoordinator)
+
+// settle waits until the read models contain everything in the log.
+func (e *env) settle(tb testing.TB) {
+	tb.Helper()
+	last, _ := e.store.LastSequence(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.proj.WaitFor(ctx, last); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 // MustChangeAt reads s until the change of sequence seq arrives, and returns it.
-func MustChangeAt(tb testing.TB, s *Subscription, seq uint64) *Change {
+func MustChangeAt(tb testing.TB, s *IncidentSubscription, seq uint64) *Change {
 	tb.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -39,7 +39,7 @@ func MustChangeAt(tb testing.TB, s *Subscription, seq uint64) *Change {
 func TestHandoffReleaseHidesTheOrigin(t *testing.T) {
 	cert := actor("provincial-cert", "khanh", domain.RoleCoordinator)
 	originResp := actor("police", "binh", domain.RoleResponder)
-	flow := func(t *testing.T, release bool) (e *env, id string, sub *Subscription, accepted uint64) {
+	flow := func(t *testing.T, release bool) (e *env, id string, sub *IncidentSubscription, accepted uint64) {
 		t.Helper()
 		is := is.New(t)
 		e = MustEnv(t, jetstream.MemoryStorage)
@@ -47,7 +47,7 @@ func TestHandoffReleaseHidesTheOrigin(t *testing.T) {
 		e.do(t, id, opener, func(i *domain.Incident, in domain.Invocation) error {
 			return i.AssignLead(in, domain.AssignLead{Org: "dic"})
 		})
-		sub, err := e.proj.Subscribe(originResp, FeedIncidents, nil, 0, 0)
+		sub, err := e.proj.Incidents.Subscribe(originResp, FeedIncidents, nil, 0, 0)
 		is.NoErr(err) // the origin's responder follows the board
 		t.Cleanup(sub.Close)
 		e.do(t, id, opener, func(i *domain.Incident, in domain.Invocation) error {
@@ -59,7 +59,7 @@ func TestHandoffReleaseHidesTheOrigin(t *testing.T) {
 		return e, id, sub, accepted
 	}
 	board := func(e *env, who domain.Actor) int {
-		b, err := e.proj.Board(who, BoardQuery{})
+		b, err := e.proj.Incidents.Board(who, BoardQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,13 +75,13 @@ func TestHandoffReleaseHidesTheOrigin(t *testing.T) {
 		is.Equal(len(c.Types), 0)         // and says nothing else
 		is.Equal(board(e, opener), 0)     // gone from the origin's board
 		is.Equal(board(e, originResp), 0) // for all its people
-		_, err := e.proj.Incident(opener, id, time.Now())
+		_, err := e.proj.Incidents.Incident(opener, id, time.Now())
 		is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // no detail
-		_, err = e.proj.Timeline(opener, id)
+		_, err = e.proj.Incidents.Timeline(opener, id)
 		is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // no timeline
 		is.Equal(board(e, cert), 1)                       // the new owner sees it
 		is.Equal(board(e, sharedWith), 1)                 // and so does the lead (dic)
-		tl, err := e.proj.Timeline(cert, id)
+		tl, err := e.proj.Incidents.Timeline(cert, id)
 		is.NoErr(err) // the owner reads the timeline
 		is.True(len(tl) > 0 && tl[len(tl)-1].TextEn != "")
 		last := tl[len(tl)-1].TextEn
@@ -103,7 +103,7 @@ func TestHandoffReleaseHidesTheOrigin(t *testing.T) {
 		is.True(!c.Removed)               // an ordinary change
 		is.Equal(c.IncidentID, id)        // of this incident
 		is.Equal(board(e, originResp), 1) // still on the origin's board
-		d, err := e.proj.Incident(opener, id, time.Now())
+		d, err := e.proj.Incidents.Incident(opener, id, time.Now())
 		is.NoErr(err)                                                // detail readable
 		is.Equal(d.Owner, "provincial-cert")                         // though owned by the CERT
 		is.Equal(d.Handoffs[0].Status, domain.HandoffStatusAccepted) // accepted
@@ -122,14 +122,14 @@ func TestHandoffInboxTLPAndAcknowledgement(t *testing.T) {
 	e.do(t, id, opener, func(i *domain.Incident, in domain.Invocation) error {
 		return i.Share(in, domain.Share{Orgs: []string{"dic"}})
 	})
-	inbox, err := e.proj.Subscribe(certResp, FeedHandoffInbox, nil, 0, 0)
+	inbox, err := e.proj.Incidents.Subscribe(certResp, FeedHandoffInbox, nil, 0, 0)
 	is.NoErr(err) // the CERT follows its inbox
 	defer inbox.Close()
 	e.do(t, id, opener, func(i *domain.Incident, in domain.Invocation) error {
 		return i.OfferHandoff(in, domain.OfferHandoff{HandoffID: "h1", ToOrg: "provincial-cert", Summary: "nghi phạm đã xác định",
 			RequestedAction: "phối hợp truy vết", TLP: domain.TLPAmberStrict})
 	})
-	q := e.proj.HandoffInbox(certResp, time.Now())
+	q := e.proj.Incidents.HandoffInbox(certResp, time.Now())
 	is.Equal(len(q), 1)                              // offered
 	is.Equal(q[0].TLP, domain.TLPAmber)              // the incident's TLP
 	is.Equal(q[0].HandoffTLP, domain.TLPAmberStrict) // the handoff's own
@@ -140,23 +140,23 @@ func TestHandoffInboxTLPAndAcknowledgement(t *testing.T) {
 	})
 	c := MustChangeAt(t, inbox, acked)
 	is.Equal(c.Types, []string{"HandoffAcknowledged"}) // the inbox feed hears of it
-	q = e.proj.HandoffInbox(certResp, time.Now())
+	q = e.proj.Incidents.HandoffInbox(certResp, time.Now())
 	is.Equal(len(q), 1)                    // still waiting for an answer
 	is.True(!q[0].AcknowledgedAt.IsZero()) // acknowledged
 
 	// dic was shared at AMBER: it sees the handoff, not its AMBER+STRICT summary.
-	d, err := e.proj.Incident(sharedWith, id, time.Now())
+	d, err := e.proj.Incidents.Incident(sharedWith, id, time.Now())
 	is.NoErr(err)
 	is.Equal(len(d.Handoffs), 1)                 // the handoff shows
 	is.Equal(d.Handoffs[0].Summary, "")          // its summary does not
 	is.Equal(d.Handoffs[0].RequestedAction, "")  // nor the requested action
 	is.True(d.Handoffs[0].AcknowledgedBy != nil) // the acknowledgement does
-	tl, err := e.proj.Timeline(sharedWith, id)
+	tl, err := e.proj.Incidents.Timeline(sharedWith, id)
 	is.NoErr(err)
 	for _, en := range tl {
 		is.True(!strings.Contains(en.TextVi+en.TextEn, "phối hợp truy vết")) // nor in the timeline
 	}
-	d, err = e.proj.Incident(opener, id, time.Now())
+	d, err = e.proj.Incidents.Incident(opener, id, time.Now())
 	is.NoErr(err)
 	is.Equal(d.Handoffs[0].Summary, "nghi phạm đã xác định") // the offering organisation reads it
 }

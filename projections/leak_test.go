@@ -74,7 +74,7 @@ func TestNoReadPathLeaks(t *testing.T) {
 				// Counts of every reader before the incident exists.
 				before := map[string]Board{}
 				for _, r := range readersUnderTest {
-					b, err := e.proj.Board(r.a, BoardQuery{First: MaxPage})
+					b, err := e.proj.Incidents.Board(r.a, BoardQuery{First: MaxPage})
 					is.New(t).NoErr(err)
 					before[r.name] = b
 				}
@@ -104,9 +104,9 @@ func TestNoReadPathLeaks(t *testing.T) {
 				}
 				// Subscriptions opened now; then one more change on the probe and a marker that
 				// everybody may see: whatever the probe sends arrives before the marker.
-				subs := map[string]*Subscription{}
+				subs := map[string]*IncidentSubscription{}
 				for _, r := range readersUnderTest {
-					s, err := e.proj.Subscribe(r.a, FeedIncidents, nil, 0, 64)
+					s, err := e.proj.Incidents.Subscribe(r.a, FeedIncidents, nil, 0, 64)
 					if r.a.Role == domain.RoleAdmin {
 						is.New(t).True(err != nil) // admins have no incident feed
 						continue
@@ -124,7 +124,7 @@ func TestNoReadPathLeaks(t *testing.T) {
 						is := is.New(t)
 						want := expect(tlp, r, secret)
 						// board nodes and counts
-						b, err := e.proj.Board(r.a, BoardQuery{First: MaxPage})
+						b, err := e.proj.Incidents.Board(r.a, BoardQuery{First: MaxPage})
 						is.NoErr(err)
 						listed := slices.ContainsFunc(b.Nodes, func(s IncidentSummary) bool { return s.ID == id })
 						is.Equal(listed, want) // board lists it iff visible
@@ -137,11 +137,11 @@ func TestNoReadPathLeaks(t *testing.T) {
 						is.Equal(b.StatusCounts[domain.IncidentStatusOpen]-before[r.name].StatusCounts[domain.IncidentStatusOpen]-markerSeen == 1, want) // column counts too
 						is.Equal(b.PhaseCounts[domain.PhaseDetected]-before[r.name].PhaseCounts[domain.PhaseDetected]-markerSeen == 1, want)
 						// filtered board
-						fb, err := e.proj.Board(r.a, BoardQuery{First: 10, Filter: BoardFilter{Text: "Leak probe " + name}})
+						fb, err := e.proj.Incidents.Board(r.a, BoardQuery{First: 10, Filter: BoardFilter{Text: "Leak probe " + name}})
 						is.NoErr(err)
 						is.Equal(fb.TotalCount == 1, want) // search does not reveal it either
 						// detail
-						d, err := e.proj.Incident(r.a, id, time.Now())
+						d, err := e.proj.Incidents.Incident(r.a, id, time.Now())
 						if want {
 							is.NoErr(err)
 							hasRed := slices.ContainsFunc(d.Notes, func(n domain.Note) bool { return n.ID == "n-red" })
@@ -150,7 +150,7 @@ func TestNoReadPathLeaks(t *testing.T) {
 							is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // indistinguishable from absent
 						}
 						// timeline
-						tl, err := e.proj.Timeline(r.a, id)
+						tl, err := e.proj.Incidents.Timeline(r.a, id)
 						if want {
 							is.NoErr(err)
 							redInTimeline := slices.ContainsFunc(tl, func(x TimelineEntry) bool {
@@ -161,13 +161,13 @@ func TestNoReadPathLeaks(t *testing.T) {
 							is.Equal(domain.ErrorCode(err), domain.ENOTFOUND)
 						}
 						// queue, inbox and id lookups (addressed to dic)
-						q := e.proj.EscalationQueue(r.a, true, time.Now())
+						q := e.proj.Incidents.EscalationQueue(r.a, true, time.Now())
 						inQueue := slices.ContainsFunc(q, func(x QueueItem) bool { return x.IncidentID == id })
 						is.Equal(inQueue, want && r.a.Org == "dic") // only the addressee, only while it may read
-						ib := e.proj.HandoffInbox(r.a, time.Now())
+						ib := e.proj.Incidents.HandoffInbox(r.a, time.Now())
 						inInbox := slices.ContainsFunc(ib, func(x QueueItem) bool { return x.IncidentID == id })
 						is.Equal(inInbox, want && r.a.Org == "dic")
-						_, err = e.proj.IncidentOfEscalation(r.a, "esc-"+id)
+						_, err = e.proj.Incidents.IncidentOfEscalation(r.a, "esc-"+id)
 						is.Equal(err == nil, want)
 						// subscription: the probe's change arrives iff visible, before the marker
 						s, ok := subs[r.name]

@@ -44,7 +44,7 @@ func TestPartnerFeedRemoved(t *testing.T) {
 	is := is.New(t)
 	e := MustEnv(t, jetstream.MemoryStorage)
 	cert := actor("vncert", "giang", domain.RolePartner)
-	sub, err := e.proj.Subscribe(cert, FeedPartner, nil, 0, 0)
+	sub, err := e.proj.Incidents.Subscribe(cert, FeedPartner, nil, 0, 0)
 	is.NoErr(err) // subscribe
 	defer sub.Close()
 	id := e.open(t, opener, "Lừa đảo", func(c *domain.OpenIncident) { c.TLP = domain.TLPGreen; c.Drill = true })

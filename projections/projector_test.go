@@ -26,11 +26,11 @@ func TestTimeTravelBoardEqualsCapture(t *testing.T) {
 				return i.ChangePhase(in, domain.ChangePhase{Phase: domain.PhaseContainment})
 			})
 			now := time.Now()
-			live, err := e.proj.Board(opener, BoardQuery{First: MaxPage, Now: now})
+			live, err := e.proj.Incidents.Board(opener, BoardQuery{First: MaxPage, Now: now})
 			is.NoErr(err)
-			liveDetail, err := e.proj.Incident(opener, ids[2], now)
+			liveDetail, err := e.proj.Incidents.Incident(opener, ids[2], now)
 			is.NoErr(err)
-			liveTL, err := e.proj.Timeline(opener, ids[2])
+			liveTL, err := e.proj.Incidents.Timeline(opener, ids[2])
 			is.NoErr(err)
 			// T is after the last recorded commit and before anything below (server clock).
 			time.Sleep(5 * time.Millisecond) // separates T from the next commit's server timestamp
@@ -44,17 +44,17 @@ func TestTimeTravelBoardEqualsCapture(t *testing.T) {
 
 			past, err := AsOf(context.Background(), e.store, e.cfg, T)
 			is.NoErr(err)
-			then, err := past.Board(opener, BoardQuery{First: MaxPage, Now: now})
+			then, err := past.Incidents.Board(opener, BoardQuery{First: MaxPage, Now: now})
 			is.NoErr(err)
 			then.Sequence = live.Sequence // the page's own sequence is the only field allowed to differ
 			is.Equal(then, live)          // the board as of T equals the capture at T exactly
 
 			one, err := IncidentAsOf(context.Background(), e.store, e.cfg, ids[2], T)
 			is.NoErr(err)
-			d, err := one.Incident(opener, ids[2], now)
+			d, err := one.Incidents.Incident(opener, ids[2], now)
 			is.NoErr(err)
 			is.Equal(d, liveDetail) // incident as of T
-			tl, err := one.Timeline(opener, ids[2])
+			tl, err := one.Incidents.Timeline(opener, ids[2])
 			is.NoErr(err)
 			is.Equal(tl, liveTL) // timeline as of T
 		})
@@ -73,7 +73,7 @@ func TestBoardPaginationAndSorts(t *testing.T) {
 		after := ""
 		pages := 0
 		for {
-			b, err := e.proj.Board(opener, BoardQuery{Sort: sort, First: 5, After: after})
+			b, err := e.proj.Incidents.Board(opener, BoardQuery{Sort: sort, First: 5, After: after})
 			is.NoErr(err)
 			is.Equal(b.TotalCount, 23) // total is independent of the page
 			for _, n := range b.Nodes {
@@ -89,29 +89,29 @@ func TestBoardPaginationAndSorts(t *testing.T) {
 		is.Equal(len(seen), 23) // no gap across pages
 		is.Equal(pages, 5)
 	}
-	b, err := e.proj.Board(opener, BoardQuery{Sort: SortSeverity, First: 23})
+	b, err := e.proj.Incidents.Board(opener, BoardQuery{Sort: SortSeverity, First: 23})
 	is.NoErr(err)
 	for i := 1; i < len(b.Nodes); i++ {
 		is.True(b.Nodes[i-1].Severity.Rank() >= b.Nodes[i].Severity.Rank()) // most severe first
 	}
 	// Words in the title, any order, any case; a word that is in no title finds nothing.
-	w, err := e.proj.Board(opener, BoardQuery{Filter: BoardFilter{Text: "07 INC"}})
+	w, err := e.proj.Incidents.Board(opener, BoardQuery{Filter: BoardFilter{Text: "07 INC"}})
 	is.NoErr(err)
 	is.Equal(w.TotalCount, 1)
 	is.Equal(w.Nodes[0].Title, "inc 07")
-	w, err = e.proj.Board(opener, BoardQuery{Filter: BoardFilter{Text: "inc"}})
+	w, err = e.proj.Incidents.Board(opener, BoardQuery{Filter: BoardFilter{Text: "inc"}})
 	is.NoErr(err)
 	is.Equal(w.TotalCount, 23)
-	w, err = e.proj.Board(opener, BoardQuery{Filter: BoardFilter{Text: "inc nowhere"}})
+	w, err = e.proj.Incidents.Board(opener, BoardQuery{Filter: BoardFilter{Text: "inc nowhere"}})
 	is.NoErr(err)
 	is.Equal(w.TotalCount, 0)
-	_, err = e.proj.Board(opener, BoardQuery{Sort: SortOpened, After: b.EndCursor})
+	_, err = e.proj.Incidents.Board(opener, BoardQuery{Sort: SortOpened, After: b.EndCursor})
 	is.Equal(domain.ErrorCode(err), domain.EINVALID) // a cursor of another order
-	_, err = e.proj.Board(opener, BoardQuery{After: "garbage!"})
+	_, err = e.proj.Incidents.Board(opener, BoardQuery{After: "garbage!"})
 	is.Equal(domain.ErrorCode(err), domain.EINVALID)
-	_, err = e.proj.Board(opener, BoardQuery{First: MaxPage + 1})
+	_, err = e.proj.Incidents.Board(opener, BoardQuery{First: MaxPage + 1})
 	is.Equal(domain.ErrorCode(err), domain.EINVALID)
-	_, err = e.proj.Board(opener, BoardQuery{Sort: "RANDOM"})
+	_, err = e.proj.Incidents.Board(opener, BoardQuery{Sort: "RANDOM"})
 	is.Equal(domain.ErrorCode(err), domain.EINVALID)
 }
 
@@ -126,11 +126,11 @@ func TestEscalationQueueOverdueFirst(t *testing.T) {
 	e.do(t, b, opener, func(i *domain.Incident, in domain.Invocation) error {
 		return i.Escalate(in, domain.Escalate{EscalationID: "soon", ToOrg: "dic", Reason: "y", AckWithin: 10 * time.Minute})
 	})
-	q := e.proj.EscalationQueue(sharedWith, false, time.Now())
+	q := e.proj.Incidents.EscalationQueue(sharedWith, false, time.Now())
 	is.Equal(len(q), 2)
 	is.Equal(q[0].ID, "late") // nearest deadline first
 	// 5 minutes later the first one is overdue and still first; time left is negative.
-	q = e.proj.EscalationQueue(sharedWith, false, time.Now().Add(5*time.Minute))
+	q = e.proj.Incidents.EscalationQueue(sharedWith, false, time.Now().Add(5*time.Minute))
 	is.True(q[0].Overdue)
 	is.True(q[0].TimeLeft < 0)
 	is.True(!q[1].Overdue)
@@ -138,22 +138,22 @@ func TestEscalationQueueOverdueFirst(t *testing.T) {
 	e.do(t, a, sharedWith, func(i *domain.Incident, in domain.Invocation) error {
 		return i.AcknowledgeEscalation(in, domain.AcknowledgeEscalation{EscalationID: "late"})
 	})
-	q = e.proj.EscalationQueue(sharedWith, false, time.Now())
+	q = e.proj.Incidents.EscalationQueue(sharedWith, false, time.Now())
 	is.Equal(len(q), 1)
 	is.Equal(q[0].ID, "soon")
 	// The board shows the next deadline and who owes it.
-	d, err := e.proj.Incident(opener, b, time.Now())
+	d, err := e.proj.Incidents.Incident(opener, b, time.Now())
 	is.NoErr(err)
 	is.Equal(d.NextDeadline.OwedBy, "dic")
 	is.Equal(d.NextDeadline.Kind, "ESCALATION_ACK")
-	is.Equal(len(e.proj.EscalationQueue(otherForce, false, time.Now())), 0) // not military's queue
+	is.Equal(len(e.proj.Incidents.EscalationQueue(otherForce, false, time.Now())), 0) // not military's queue
 }
 
 func TestSubscriptionResumeSlowAndRemoved(t *testing.T) {
 	is := is.New(t)
 	e := MustEnv(t, jetstream.MemoryStorage)
 	id := e.open(t, opener, "feed")
-	s, err := e.proj.Subscribe(opener, FeedIncidents, nil, 0, 1000)
+	s, err := e.proj.Incidents.Subscribe(opener, FeedIncidents, nil, 0, 1000)
 	is.NoErr(err)
 	var got []uint64
 	for n := range 10 {
@@ -171,7 +171,7 @@ func TestSubscriptionResumeSlowAndRemoved(t *testing.T) {
 	}
 	is.NoErr(s.Err()) // closed by the client, not cut off
 	// Resume with since = last received: exactly the 6 missed ones, in order.
-	r, err := e.proj.Subscribe(opener, FeedIncidents, nil, recv[3], 1000)
+	r, err := e.proj.Incidents.Subscribe(opener, FeedIncidents, nil, recv[3], 1000)
 	is.NoErr(err)
 	for _, want := range got[4:] {
 		c := <-r.C
@@ -189,9 +189,9 @@ func TestSubscriptionResumeSlowAndRemoved(t *testing.T) {
 	is.Equal((<-r.C).Sequence, live)
 
 	// A slow subscriber (buffer 2, never reads) is cut off with a reason; a fast one is not.
-	slow, err := e.proj.Subscribe(opener, FeedIncidents, nil, 0, 2)
+	slow, err := e.proj.Incidents.Subscribe(opener, FeedIncidents, nil, 0, 2)
 	is.NoErr(err)
-	fast, err := e.proj.Subscribe(sharedWith, FeedIncidents, nil, 0, 1000)
+	fast, err := e.proj.Incidents.Subscribe(sharedWith, FeedIncidents, nil, 0, 1000)
 	is.NoErr(err)
 	e.do(t, id, opener, func(i *domain.Incident, in domain.Invocation) error {
 		return i.Share(in, domain.Share{Orgs: []string{"dic"}})
@@ -221,10 +221,11 @@ func TestSubscriptionResumeSlowAndRemoved(t *testing.T) {
 	is.Equal(len(c.Types), 0) // nothing about what happened
 
 	// since older than what is retained is refused clearly.
-	e.proj.hub.mu.Lock()
-	e.proj.hub.floor = 5
-	e.proj.hub.mu.Unlock()
-	_, err = e.proj.Subscribe(opener, FeedIncidents, nil, 2, 10)
+	f := e.proj.Incidents.changes
+	f.mu.Lock()
+	f.floor = 5
+	f.mu.Unlock()
+	_, err = e.proj.Incidents.Subscribe(opener, FeedIncidents, nil, 2, 10)
 	is.Equal(domain.ErrorCode(err), domain.EINVALID)
 }
 
@@ -240,8 +241,8 @@ func TestWaitForAndIdempotentApply(t *testing.T) {
 	commits, err := e.store.LoadCommits(context.Background(), "incident", id, 1, 0)
 	is.NoErr(err)
 	envs, _ := commits[0].Envelopes()
-	before, _ := e.proj.Timeline(opener, id)
+	before, _ := e.proj.Incidents.Timeline(opener, id)
 	e.proj.Apply(commits[0], envs, nil)
-	after, _ := e.proj.Timeline(opener, id)
+	after, _ := e.proj.Incidents.Timeline(opener, id)
 	is.Equal(len(after), len(before))
 }

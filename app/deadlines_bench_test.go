@@ -1,4 +1,4 @@
-package projections
+package app
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/eventstore"
 )
 
 // BenchmarkDeadlines seeds incidents each with one pending escalation (100k by default:
@@ -33,16 +32,16 @@ func BenchmarkDeadlines(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += writers {
-				inv := domain.Invocation{Actor: dicCoord, Now: t0, Config: e.cfg}
-				_, err := e.repo.Update(context.Background(), fmt.Sprintf("d-%06d", i), eventstore.CommandMeta{Actor: dicCoord, At: t0}, func(inc *domain.Incident) error {
-					if err := inc.Open(inv, domain.OpenIncident{Title: "DDoS " + strconv.Itoa(i), Type: "DOS", Severity: domain.SeverityHigh,
-						TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)}); err != nil {
-						return err
-					}
+				id := fmt.Sprintf("d-%06d", i)
+				_, err := e.app.Execute(context.Background(), Request{Actor: dicCoord, AggregateID: id, At: t0, NoWait: true,
+					Command: domain.OpenIncident{Title: "DDoS " + strconv.Itoa(i), Type: "DOS", Severity: domain.SeverityHigh,
+						TLP: domain.TLPAmber, DetectedAt: t0.Add(-time.Hour)}})
+				if err == nil {
 					// spread the deadlines over an hour so that "due" is a fraction of the pending
-					return inc.Escalate(inv, domain.Escalate{EscalationID: "e", ToOrg: "subcommittee", Reason: "r",
-						AckWithin: 15*time.Minute + time.Duration(i%60)*time.Minute})
-				})
+					_, err = e.app.Execute(context.Background(), Request{Actor: dicCoord, AggregateID: id, At: t0, NoWait: true,
+						Command: domain.Escalate{EscalationID: "e", ToOrg: "subcommittee", Reason: "r",
+							AckWithin: 15*time.Minute + time.Duration(i%60)*time.Minute}})
+				}
 				if err != nil {
 					b.Error(err)
 					return
@@ -56,17 +55,17 @@ func BenchmarkDeadlines(b *testing.B) {
 
 	// Finding what is due: a quarter of the escalation deadlines (15..29 of 15..74 minutes).
 	at := t0.Add(30 * time.Minute)
-	pending := e.proj.PendingDeadlineCount()
+	pending := e.proj.Deadlines.Pending()
 	start := time.Now()
-	due := e.proj.DueDeadlines(at, 0)
+	due := e.proj.Deadlines.Due(at, 0)
 	findDue := time.Since(start)
 	for _, d := range due { // put them back for the scheduler
-		e.proj.RetryDeadline(d, d.Deadline.At)
+		e.proj.Deadlines.Retry(d, d.Deadline.At)
 	}
 
 	clock := &fakeClock{}
 	clock.Set(at)
-	s := NewScheduler(e.store, e.proj, clock.Now, nil)
+	s := NewScheduler(e.app, e.store, e.proj, clock.Now, nil)
 	before, _ := e.store.LastSequence(context.Background())
 	start = time.Now()
 	fired := s.Tick(context.Background())
