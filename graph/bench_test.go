@@ -355,7 +355,7 @@ func benchSubscribers(b *testing.B, nSubs, seconds, rate int) {
 	if err := dialErr.Load(); err != nil {
 		b.Fatal(*err)
 	}
-	eventually(b, "every subscription to start", 60*time.Second, func() bool { return e.proj.Subscribers() == nSubs })
+	eventually(b, "every subscription to start", 60*time.Second, func() bool { return e.proj.Incidents.Subscribers() == nSubs })
 	b.Logf("%d subscribers connected and subscribed in %s", nSubs, time.Since(t0).Round(time.Millisecond))
 	goroutinesDuring := runtime.NumGoroutine()
 

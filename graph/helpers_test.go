@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/graph"
@@ -62,6 +63,7 @@ type node struct {
 	// is served at hs.URL + ingest.Path.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
+	app        *app.App
 	store      *eventstore.Store
 	proj       *projections.Projector
 	gs         *graph.Server
@@ -122,7 +124,7 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 		tb.Fatalf("open alerts store: %v", err)
 	}
 	tb.Cleanup(func() { alertStore.Close() })
-	alerts := projections.NewAlerts(e.cfg, p, nil)
+	alerts := projections.NewAlerts(e.cfg, p.Correlation, nil)
 	actx, acancel := context.WithCancel(context.Background())
 	adone := make(chan struct{})
 	go func() {
@@ -157,14 +159,17 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 	if deps != nil {
 		deps(&d)
 	}
+	if d.App == nil {
+		d.App = app.New(app.Deps{Events: d.Store, Read: d.Projector, Alerts: d.AlertStore, AlertRead: d.Alerts, Config: d.Config, Now: d.Now})
+	}
 	gs := graph.New(d)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gs)
-	mux.Handle(ingest.Path, ingest.New(ingest.Deps{Store: alertStore, Alerts: alerts, Config: e.cfg, Now: e.clock.Now, Authenticate: gs.Authenticate}))
+	mux.Handle(ingest.Path, ingest.New(ingest.Deps{App: d.App, Alerts: alerts, Config: e.cfg, Now: e.clock.Now, Authenticate: gs.Authenticate}))
 	hs := httptest.NewServer(mux)
 	tb.Cleanup(hs.Close)
 	tb.Cleanup(gs.Close)
-	return &node{store: st, proj: p, gs: gs, hs: hs, url: hs.URL + "/graphql", cfg: e.cfg, key: e.tokenKey, clock: e.clock,
+	return &node{app: d.App, store: st, proj: p, gs: gs, hs: hs, url: hs.URL + "/graphql", cfg: e.cfg, key: e.tokenKey, clock: e.clock,
 		alertStore: alertStore, alerts: alerts}
 }
 
@@ -179,15 +184,10 @@ func (n *node) MustToken(tb testing.TB, org, user string, role domain.Role) stri
 // MustTokenAt issues a token as of issuedAt with the given lifetime (0: the default).
 func (n *node) MustTokenAt(tb testing.TB, org, user string, role domain.Role, issuedAt time.Time, ttl time.Duration) (string, domain.Claims) {
 	tb.Helper()
-	repo := eventstore.NewRepo(n.store, domain.NewToken)
 	var claims domain.Claims
-	meta := eventstore.CommandMeta{CommandID: eventstore.NewID(), CommandName: "IssueToken", Actor: domain.SystemActor, At: issuedAt}
-	_, err := repo.Update(context.Background(), eventstore.NewID(), meta, func(t *domain.Token) error {
-		var err error
-		claims, err = t.Issue(domain.Invocation{Actor: domain.SystemActor, Now: issuedAt, Config: n.cfg},
-			domain.IssueToken{Org: org, User: user, Role: role, TTL: ttl})
-		return err
-	})
+	_, err := n.app.Execute(context.Background(), app.Request{Actor: domain.SystemActor, AggregateID: eventstore.NewID(), At: issuedAt,
+		Command: domain.IssueToken{Org: org, User: user, Role: role, TTL: ttl},
+		Inspect: func(agg domain.Aggregate, _ []domain.Event) { claims = agg.(*domain.Token).Claims() }})
 	if err != nil {
 		tb.Fatalf("issue token: %v", err)
 	}

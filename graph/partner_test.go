@@ -117,7 +117,7 @@ func TestPartnerFeed(t *testing.T) {
 
 	w := e.MustDial(t, cert)
 	is.NoErr(w.Subscribe(ctx, "p", partnerFeedQuery, nil)) // subscribe
-	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 
 	amber, _ := e.MustOpen(t, police, "Tấn công nội bộ công an", domain.TLPAmber) // never visible to vncert
 	_, green := e.MustOpen(t, police, "Lừa đảo trực tuyến", domain.TLPGreen)
@@ -133,7 +133,7 @@ func TestPartnerFeed(t *testing.T) {
 
 	// Disconnect; changes go on; resume from the handoff.
 	w.c.CloseNow()
-	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Subscribers() == 0 })
+	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 0 })
 	noteSeq := e.MustNote(t, police, shared, "đã cô lập")
 	e.MustNote(t, police, amber, "vẫn không chia sẻ")
 	_, later := e.MustOpen(t, police, "Tấn công từ chối dịch vụ", domain.TLPGreen)

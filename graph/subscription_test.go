@@ -41,7 +41,7 @@ func TestSlowSubscriber(t *testing.T) {
 	is.NoErr(slow.Subscribe(ctx, "slow", `subscription { incidentChanged { sequence incidentId removed types incident { id phase notes { text } } } }`, nil))
 	fast := e.MustDial(t, police)
 	is.NoErr(fast.Subscribe(ctx, "fast", incidentChangedQuery, nil))
-	eventually(t, "both subscriptions", 5*time.Second, func() bool { return e.proj.Subscribers() == 2 })
+	eventually(t, "both subscriptions", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 2 })
 	got := make(chan uint64, 1000)
 	go func() {
 		defer close(got)
@@ -56,7 +56,7 @@ func TestSlowSubscriber(t *testing.T) {
 
 	text := strings.Repeat("nhật ký phân tích ", 700) // about 16 KB per note; the slow feed sends them all each time
 	var seqs []uint64
-	for i := 0; i < 300 && e.proj.Subscribers() == 2; i++ {
+	for i := 0; i < 300 && e.proj.Incidents.Subscribers() == 2; i++ {
 		seq := e.MustNote(t, police, id, text)
 		seqs = append(seqs, seq)
 		select {
@@ -66,7 +66,7 @@ func TestSlowSubscriber(t *testing.T) {
 			t.Fatalf("the fast subscriber did not get sequence %d", seq)
 		}
 	}
-	is.Equal(e.proj.Subscribers(), 1) // the slow subscriber was cut off
+	is.Equal(e.proj.Incidents.Subscribers(), 1) // the slow subscriber was cut off
 
 	// Reading again, the slow client gets what was sent before the cut, then the reason.
 	var last uint64
@@ -119,7 +119,7 @@ func TestSubscriptionCyclesDoNotLeak(t *testing.T) {
 		w, err := e.Dial(ctx, police, nil)
 		is.NoErr(err) // dial
 		is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil))
-		eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+		eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 		if i%2 == 0 {
 			is.NoErr(w.Complete(ctx, "1")) // unsubscribe, then leave
 			m, err := w.Next(ctx)
@@ -129,7 +129,7 @@ func TestSubscriptionCyclesDoNotLeak(t *testing.T) {
 		} else {
 			w.c.CloseNow() // drop the connection
 		}
-		eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Subscribers() == 0 })
+		eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 0 })
 	}
 	settled := func() bool {
 		var b strings.Builder
@@ -157,12 +157,12 @@ func TestRevokeClosesSocket(t *testing.T) {
 	defer cancel()
 	w := e.MustDial(t, tok)
 	is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil))
-	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 	e.MustPost(t, tok, `mutation($id: ID!) { revokeToken(input: {tokenId: $id}) { tokenId sequence } }`, map[string]any{"id": claims.TokenID}, nil)
 	code, reason := closeStatus(w.UntilClosed(ctx))
 	is.Equal(code, websocket.StatusCode(4403))   // closed
 	is.True(strings.Contains(reason, "revoked")) // because the token was revoked
-	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Subscribers() == 0 })
+	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 0 })
 }
 
 // TestExpiryClosesSocket: a socket ends when its token expires by the service's clock.
@@ -174,12 +174,12 @@ func TestExpiryClosesSocket(t *testing.T) {
 	defer cancel()
 	w := e.MustDial(t, tok)
 	is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil))
-	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 	e.clock.Advance(3 * time.Minute)
 	code, reason := closeStatus(w.UntilClosed(ctx))
 	is.Equal(code, websocket.StatusCode(4403))   // closed
 	is.True(strings.Contains(reason, "expired")) // because the token expired
-	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Subscribers() == 0 })
+	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 0 })
 }
 
 // TestShutdownClosesSockets: Close ends every websocket with 1001 and refuses new ones.
@@ -191,13 +191,13 @@ func TestShutdownClosesSockets(t *testing.T) {
 	defer cancel()
 	w := e.MustDial(t, police)
 	is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil))
-	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 	closed := make(chan error, 1)
 	go func() { closed <- w.UntilClosed(ctx) }() // a client reads all the time
 	e.gs.Close()
 	code, _ := closeStatus(<-closed)
 	is.Equal(code, websocket.StatusGoingAway) // going away: reconnect elsewhere
-	is.Equal(e.proj.Subscribers(), 0)         // the subscription ended
+	is.Equal(e.proj.Incidents.Subscribers(), 0)         // the subscription ended
 	_, err := e.Dial(ctx, police, nil)
 	is.True(err != nil) // no new sockets
 }

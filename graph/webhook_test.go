@@ -12,8 +12,8 @@ import (
 
 	"github.com/matryer/is"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 const registerWebhookMutation = `mutation($in: RegisterWebhookInput!) { registerWebhook(input: $in) { webhook { id url org description disabled fromSequence } sequence } }`
@@ -104,7 +104,7 @@ func TestWebhookDeadLettersQuery(t *testing.T) {
 	e.MustPost(t, coord, registerWebhookMutation, map[string]any{"in": map[string]any{"url": ep.URL + "/dieuphoi"}}, &reg)
 	hook := reg.RegisterWebhook.Webhook.ID
 
-	hooks := projections.NewWebhooks(e.store, e.proj, e.tokenKey, nil, nil)
+	hooks := app.NewWebhooks(e.app, e.store, e.proj, e.tokenKey, nil, nil)
 	hooks.MaxDeliver, hooks.Backoff, hooks.FetchWait = 2, []time.Duration{5 * time.Millisecond}, 100*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

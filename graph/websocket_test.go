@@ -74,7 +74,7 @@ func TestSubscriptionResume(t *testing.T) {
 	is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil)) // subscribe
 	q := e.MustDial(t, dic)
 	is.NoErr(q.Subscribe(ctx, "q", `subscription { escalationQueue { sequence incidentId items { id from to status } } }`, nil))
-	eventually(t, "both subscriptions", 5*time.Second, func() bool { return e.proj.Subscribers() == 2 })
+	eventually(t, "both subscriptions", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 2 })
 
 	id, seq := e.MustOpen(t, police, "Tấn công giả mạo", domain.TLPAmber)
 	c, err := w.NextChange(ctx, "1")
@@ -134,7 +134,7 @@ func TestSubscriptionResume(t *testing.T) {
 
 	// Unsubscribing completes the operation.
 	is.NoErr(w2.Complete(ctx, "2"))
-	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Subscribers() == 1 })
+	eventually(t, "the subscription to end", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
 }
 
 // TestBadSince: a since that is not a sequence is INVALID. (A since older than what the

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/ingest"
@@ -68,20 +69,18 @@ type env struct {
 // node is one replica: its incident store (tokens, incidents), its alerts store, read models,
 // the ingest service over HTTP and NATS.
 type node struct {
-	nc        *nats.Conn
-	events    *eventstore.Store
-	alerts    *eventstore.Store
-	proj      *projections.Projector
-	board     *projections.Alerts
-	svc       *ingest.Service
-	hs        *httptest.Server
-	url       string
-	cfg       *domain.Config
-	key       ed25519.PrivateKey
-	clock     *clock
-	incidents *eventstore.Repo[*domain.Incident]
-	rules     *eventstore.Repo[*domain.Suppression]
-	series    *eventstore.Repo[*domain.AlertSeries]
+	nc     *nats.Conn
+	events *eventstore.Store
+	alerts *eventstore.Store
+	proj   *projections.Projector
+	board  *projections.Alerts
+	svc    *ingest.Service
+	hs     *httptest.Server
+	url    string
+	cfg    *domain.Config
+	key    ed25519.PrivateKey
+	clock  *clock
+	app    *app.App
 }
 
 // MustEnv starts an embedded nats-server (file storage unless memory is asked) and one replica.
@@ -148,10 +147,9 @@ func (e *env) MustReplica(tb testing.TB) *node {
 	}
 	tb.Cleanup(func() { alerts.Close() })
 	proj := projections.New(e.cfg, nil)
-	board := projections.NewAlerts(e.cfg, proj, nil)
+	board := projections.NewAlerts(e.cfg, proj.Correlation, nil)
 	n := &node{nc: nc, events: events, alerts: alerts, proj: proj, board: board, cfg: e.cfg, key: e.tokenKey, clock: e.clock,
-		incidents: eventstore.NewRepo(events, domain.NewIncident), rules: eventstore.NewRepo(alerts, domain.NewSuppression),
-		series: eventstore.NewRepo(alerts, domain.NewAlertSeries)}
+		app: app.New(app.Deps{Events: events, Read: proj, Alerts: alerts, AlertRead: board, Config: e.cfg, Now: e.clock.Now})}
 	follow(tb, events, proj.Sink())
 	follow(tb, alerts, board.Sink())
 	pub := e.tokenKey.Public().(ed25519.PublicKey)
@@ -164,19 +162,19 @@ func (e *env) MustReplica(tb testing.TB) *node {
 		if err != nil {
 			return domain.Actor{}, err
 		}
-		if _, ok := proj.Token(claims.TokenID); !ok {
+		if _, ok := proj.Tokens.Get(claims.TokenID); !ok {
 			wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
 			if last, err := events.LastSequence(wctx); err == nil {
 				_ = proj.WaitFor(wctx, last)
 			}
-			if _, ok := proj.Token(claims.TokenID); !ok {
+			if _, ok := proj.Tokens.Get(claims.TokenID); !ok {
 				return domain.Actor{}, domain.Errorf(domain.EUNAUTHENTICATED, "unknown token")
 			}
 		}
 		return claims.Actor(), nil
 	}
-	n.svc = ingest.New(ingest.Deps{Store: alerts, Alerts: board, Config: e.cfg, Now: e.clock.Now, Authenticate: auth})
+	n.svc = ingest.New(ingest.Deps{App: n.app, Alerts: board, Config: e.cfg, Now: e.clock.Now, Authenticate: auth})
 	mux := http.NewServeMux()
 	mux.Handle(ingest.Path, n.svc)
 	n.hs = httptest.NewServer(mux)
@@ -195,23 +193,12 @@ func (e *env) MustReplica(tb testing.TB) *node {
 // MustToken issues a token as `dieuphoi token` does.
 func (n *node) MustToken(tb testing.TB, org, user string, role domain.Role) string {
 	tb.Helper()
-	repo := eventstore.NewRepo(n.events, domain.NewToken)
-	now := n.clock.Now()
 	var claims domain.Claims
-	meta := eventstore.CommandMeta{CommandID: eventstore.NewID(), CommandName: "IssueToken", Actor: domain.SystemActor, At: now}
-	res, err := repo.Update(context.Background(), eventstore.NewID(), meta, func(t *domain.Token) error {
-		var err error
-		claims, err = t.Issue(domain.Invocation{Actor: domain.SystemActor, Now: now, Config: n.cfg},
-			domain.IssueToken{Org: org, User: user, Role: role})
-		return err
-	})
+	_, err := n.app.Execute(context.Background(), app.Request{Actor: domain.SystemActor, AggregateID: eventstore.NewID(),
+		Command: domain.IssueToken{Org: org, User: user, Role: role},
+		Inspect: func(agg domain.Aggregate, _ []domain.Event) { claims = agg.(*domain.Token).Claims() }})
 	if err != nil {
 		tb.Fatalf("issue token: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := n.proj.WaitFor(ctx, res.Sequence); err != nil {
-		tb.Fatalf("token not applied: %v", err)
 	}
 	return domain.SignToken(n.key, claims)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/ingest"
@@ -269,15 +270,9 @@ func TestIngestSuppressionAndCorrelation(t *testing.T) {
 	t.Run("suppressed reports are kept and counted per rule", func(t *testing.T) {
 		is := is.New(t)
 		now := e.clock.Now()
-		meta := eventstore.CommandMeta{CommandID: eventstore.NewID(), CommandName: "SetSuppression", Actor: coordinator, At: now}
-		res, err := e.rules.Update(ctx, "sup-pentest", meta, func(r *domain.Suppression) error {
-			return r.Set(domain.Invocation{Actor: coordinator, Now: now, Config: e.cfg},
-				domain.SetSuppression{Source: "soc-dic", Asset: "pentest.example.gov.vn", Until: now.Add(time.Hour), Reason: "kiểm thử xâm nhập được cấp phép"})
-		})
-		is.NoErr(err) // rule set
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		is.NoErr(e.board.WaitFor(wctx, res.Sequence)) // rule known
+		_, err := e.app.Execute(ctx, app.Request{Actor: coordinator, AggregateID: "sup-pentest", At: now,
+			Command: domain.SetSuppression{Source: "soc-dic", Asset: "pentest.example.gov.vn", Until: now.Add(time.Hour), Reason: "kiểm thử xâm nhập được cấp phép"}})
+		is.NoErr(err) // rule set and known to the triage read model
 		a := e.newAlert("p-1")
 		a.Asset = "pentest.example.gov.vn"
 		b := a
@@ -298,21 +293,14 @@ func TestIngestSuppressionAndCorrelation(t *testing.T) {
 	t.Run("alert sharing an indicator with an open incident is proposed for it", func(t *testing.T) {
 		is := is.New(t)
 		now := e.clock.Now()
-		inv := domain.Invocation{Actor: coordinator, Now: now, Config: e.cfg}
-		meta := eventstore.CommandMeta{CommandID: eventstore.NewID(), CommandName: "OpenIncident", Actor: coordinator, At: now}
 		incID := eventstore.NewID()
-		_, err := e.incidents.Update(ctx, incID, meta, func(i *domain.Incident) error {
-			if err := i.Open(inv, domain.OpenIncident{Title: "Mã độc liên lạc C2", Type: "MALWARE", Severity: domain.SeverityHigh,
-				TLP: domain.TLPAmber, DetectedAt: now.Add(-time.Hour)}); err != nil {
-				return err
-			}
-			return i.AddIndicator(inv, domain.AddIndicator{IndicatorID: "ioc-1", Type: domain.IndicatorIPv4, Value: "198.51.100.23"})
-		})
-		is.NoErr(err) // incident with indicator
-		last, _ := e.events.LastSequence(ctx)
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		is.NoErr(e.proj.WaitFor(wctx, last)) // incident known
+		_, err := e.app.Execute(ctx, app.Request{Actor: coordinator, AggregateID: incID, At: now,
+			Command: domain.OpenIncident{Title: "Mã độc liên lạc C2", Type: "MALWARE", Severity: domain.SeverityHigh,
+				TLP: domain.TLPAmber, DetectedAt: now.Add(-time.Hour)}})
+		is.NoErr(err) // incident
+		_, err = e.app.Execute(ctx, app.Request{Actor: coordinator, AggregateID: incID, At: now,
+			Command: domain.AddIndicator{IndicatorID: "ioc-1", Type: domain.IndicatorIPv4, Value: "198.51.100.23"}})
+		is.NoErr(err) // with an indicator, known to the read models
 		a := e.newAlert("c-1")
 		a.Indicators = []map[string]any{{"type": "IPV4", "value": "198.51.100.23"}}
 		_, r := e.PostAlerts(t, tok, a, e.newAlert("c-2"))
