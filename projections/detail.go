@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/projections/timeline"
 )
 
 // IncidentDetail is everything about one incident that the viewer may see.
@@ -100,7 +101,7 @@ func (p *Projector) handoffReadable(viewer domain.Actor, m *incidentModel, h *do
 type TimelineEntry struct {
 	Sequence   uint64
 	Index      int
-	At         time.Time // recorded by the log (UTC); LocalTime shows it in Asia/Ho_Chi_Minh
+	At         time.Time // recorded by the log (UTC); timeline.LocalTime shows it in Asia/Ho_Chi_Minh
 	OccurredAt time.Time
 	Type       string
 	Actor      domain.Actor
@@ -129,9 +130,9 @@ func (p *Projector) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, e
 				ev = off
 			}
 		}
-		vi, en := Sentence(ev, e.actor, p.cfg)
+		s := timeline.Sentence(ev, e.actor, p.cfg)
 		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
-			Type: e.event.EventType(), Actor: e.actor, TextVi: vi, TextEn: en})
+			Type: e.event.EventType(), Actor: e.actor, TextVi: s.Vi, TextEn: s.En})
 	}
 	return out, nil
 }
