@@ -233,14 +233,14 @@ func TestAlertTriage(t *testing.T) {
 	t.Run("dismiss, promote, detach", func(t *testing.T) {
 		is := is.New(t)
 		s, id := newSeries(t, TLPAmber)
-		is.NoErr(s.Promote(alertInvAt(alertTestResp, alertTestNow), PromoteAlert{AlertID: id, IncidentID: "inc-1", Merged: true}))                          // recipient org merges
-		is.Equal(s.Current().Status, AlertStatusPromoted)                                                        // promoted
-		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"})), ECONFLICT)         // already merged
+		is.NoErr(s.Promote(alertInvAt(alertTestResp, alertTestNow), PromoteAlert{AlertID: id, IncidentID: "inc-1", Merged: true}))                                     // recipient org merges
+		is.Equal(s.Current().Status, AlertStatusPromoted)                                                                                                              // promoted
+		is.Equal(ErrorCode(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"})), ECONFLICT)                                // already merged
 		is.Equal(ErrorCode(s.Detach(alertInvAt(alertTestCoord, alertTestNow), DetachAlertFromIncident{AlertID: id, IncidentID: "inc-2", Reason: "wrong"})), ECONFLICT) // not in inc-2
 		is.NoErr(s.Detach(alertInvAt(alertTestCoord, alertTestNow), DetachAlertFromIncident{AlertID: id, IncidentID: "inc-1", Reason: "wrong asset"}))                 // undo
-		is.Equal(s.Current().Status, AlertStatusNew)                                                             // new again
-		is.NoErr(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"}))                               // dismissed
-		is.Equal(s.Current().Status, AlertStatusDismissed)                                                       // dismissed
+		is.Equal(s.Current().Status, AlertStatusNew)                                                                                                                   // new again
+		is.NoErr(s.Dismiss(alertInvAt(alertTestCoord, alertTestNow), DismissAlert{AlertID: id, Reason: "noise"}))                                                      // dismissed
+		is.Equal(s.Current().Status, AlertStatusDismissed)                                                                                                             // dismissed
 	})
 	t.Run("visibility", func(t *testing.T) {
 		is := is.New(t)

@@ -196,7 +196,7 @@ func TestAutoEscalate(t *testing.T) {
 				Stamp:        Stamp{By: system, At: incNow},
 			}},
 			check: func(is *is.I, i *Incident) {
-				is.Equal(i.AutoRules, []string{"serious"})                                                          // marked done
+				is.Equal(i.AutoRules, []string{"serious"})                                                                          // marked done
 				is.Equal(ErrorCode(i.AutoEscalate(Invocation{Actor: system, Now: incNow, Config: cfg}, AutoEscalate{})), ECONFLICT) // not twice
 			}},
 		{name: "rule does not escalate automatically", cfg: cfg, given: []Event{opened()}, by: system, when: AutoEscalate{}, code: EINVALID},

@@ -12,6 +12,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/graph/model"
 	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/dieuphoi/dieuphoi/projections/timeline"
 )
 
 func (r *affectedSystemResolver) OwnerOrg(ctx context.Context, obj *domain.AffectedSystem) (*string, error) {
@@ -211,7 +212,7 @@ func (r *subscriptionResolver) HandoffInbox(ctx context.Context, since *uint64) 
 }
 
 func (r *timelineEntryResolver) AtLocal(ctx context.Context, obj *projections.TimelineEntry) (string, error) {
-	return projections.LocalTime(obj.At).Format(time.RFC3339), nil
+	return timeline.LocalTime(obj.At).Format(time.RFC3339), nil
 }
 
 func (r *timelineEntryResolver) Actor(ctx context.Context, obj *projections.TimelineEntry) (string, error) {

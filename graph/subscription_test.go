@@ -196,8 +196,8 @@ func TestShutdownClosesSockets(t *testing.T) {
 	go func() { closed <- w.UntilClosed(ctx) }() // a client reads all the time
 	e.gs.Close()
 	code, _ := closeStatus(<-closed)
-	is.Equal(code, websocket.StatusGoingAway) // going away: reconnect elsewhere
-	is.Equal(e.proj.Incidents.Subscribers(), 0)         // the subscription ended
+	is.Equal(code, websocket.StatusGoingAway)   // going away: reconnect elsewhere
+	is.Equal(e.proj.Incidents.Subscribers(), 0) // the subscription ended
 	_, err := e.Dial(ctx, police, nil)
 	is.True(err != nil) // no new sockets
 }

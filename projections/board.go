@@ -295,7 +295,6 @@ func (h *topK) Pop() any {
 	return nil
 }
 
-
 // Board returns one page of the incidents the viewer may see. One pass over the incidents
 // filters, counts and keeps the page's rows; counts never include what the viewer may not see.
 func (x *Incidents) Board(viewer domain.Actor, q BoardQuery) (Board, error) {

@@ -4,13 +4,14 @@ import (
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/projections/timeline"
 )
 
 // TimelineEntry is one event of an incident's timeline.
 type TimelineEntry struct {
 	Sequence   uint64
 	Index      int
-	At         time.Time // recorded by the log (UTC); LocalTime shows it in Asia/Ho_Chi_Minh
+	At         time.Time // recorded by the log (UTC); timeline.LocalTime shows it in Asia/Ho_Chi_Minh
 	OccurredAt time.Time
 	Type       string
 	Actor      domain.Actor
@@ -39,10 +40,9 @@ func (x *Incidents) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, e
 				ev = off
 			}
 		}
-		vi, en := Sentence(ev, e.actor, x.cfg)
+		text := timeline.Sentence(ev, e.actor, x.cfg)
 		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
-			Type: e.event.EventType(), Actor: e.actor, TextVi: vi, TextEn: en})
+			Type: e.event.EventType(), Actor: e.actor, TextVi: text.Vi, TextEn: text.En})
 	}
 	return out, nil
 }
-

@@ -123,4 +123,3 @@ func (x *Incidents) owner(viewer domain.Actor, index map[string]string, id, what
 	}
 	return "", domain.Errorf(domain.ENOTFOUND, "%s %q not found", what, id)
 }
-

@@ -29,6 +29,6 @@ func TestSupervisorRestartsFailedComponents(t *testing.T) {
 	s.run("one-shot", func(context.Context) error { finished.Add(1); return nil })
 	<-third // started again after each error
 	s.stop()
-	is.Equal(starts.Load(), int32(3))  // two failures, then it ran until stopped
+	is.Equal(starts.Load(), int32(3))   // two failures, then it ran until stopped
 	is.Equal(finished.Load(), int32(1)) // a component that finishes is not started again
 }
