@@ -16,6 +16,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 // ReadYourWrites bounds how long a command waits for this replica's read models to contain it.
@@ -36,7 +37,7 @@ type Deps struct {
 	// Alerts is the alerts stream (alert series, suppression rules) and AlertRead its triage
 	// read model; nil: alert commands are refused.
 	Alerts    *eventstore.Store
-	AlertRead Waiter
+	AlertRead *projections.Alerts
 	Config    *domain.Config
 	Now       func() time.Time // the injectable clock; nil = time.Now
 	Log       *slog.Logger
@@ -48,6 +49,9 @@ type App struct {
 	now   func() time.Time
 	log   *slog.Logger
 	repos map[string]repo // by aggregate type
+	// The alerts stream and its triage read model, for bulk triage (triage.go).
+	alertStore *eventstore.Store
+	alerts     *projections.Alerts
 }
 
 // repo is an eventstore.Repo of some aggregate type, with the read model its writes show in.
@@ -100,13 +104,18 @@ func New(d Deps) *App {
 		register(a.repos, d.Events, d.Read, domain.NewOrgProfile)
 	}
 	if d.Alerts != nil {
+		a.alertStore, a.alerts = d.Alerts, d.AlertRead
 		// Most fingerprints not in the write-model cache are new: skip the load and let the
 		// append's expected-sequence check catch the others. A fingerprint repeated through
 		// several replicas at once is one aggregate many writers hit: allow long races.
-		register(a.repos, d.Alerts, d.AlertRead, domain.NewAlertSeries, func(r *eventstore.Repo[*domain.AlertSeries]) {
+		var w Waiter
+		if d.AlertRead != nil {
+			w = d.AlertRead
+		}
+		register(a.repos, d.Alerts, w, domain.NewAlertSeries, func(r *eventstore.Repo[*domain.AlertSeries]) {
 			r.CreateOptimistically().Retries(100)
 		})
-		register(a.repos, d.Alerts, d.AlertRead, domain.NewSuppression)
+		register(a.repos, d.Alerts, w, domain.NewSuppression)
 	}
 	return a
 }

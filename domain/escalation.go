@@ -155,10 +155,7 @@ func within(d time.Duration, def, lo, hi Duration, what string) (time.Duration, 
 
 // Escalate asks another organisation to acknowledge the incident.
 func (i *Incident) Escalate(in Invocation, c Escalate) error {
-	if err := i.guard(in, CmdEscalate, false); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdEscalate, false); err != nil {
 		return err
 	}
 	id, err := textField("escalation id", c.EscalationID, 200, true)

@@ -222,10 +222,7 @@ func (HandoffWithdrawn) EventType() string { return "HandoffWithdrawn" }
 
 // OfferHandoff offers ownership of the incident to a CERT or a force.
 func (i *Incident) OfferHandoff(in Invocation, c OfferHandoff) error {
-	if err := i.guard(in, CmdOfferHandoff, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdOfferHandoff, false); err != nil {
 		return err
 	}
 	cfg := in.Config

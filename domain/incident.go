@@ -419,6 +419,22 @@ func (i *Incident) guard(in Invocation, cmd string, allowClosed bool) error {
 	return nil
 }
 
+// guardWrite is guard, then needWrite.
+func (i *Incident) guardWrite(in Invocation, cmd string, allowClosed bool) error {
+	if err := i.guard(in, cmd, allowClosed); err != nil {
+		return err
+	}
+	return i.needWrite(in)
+}
+
+// guardManage is guard, then needManage.
+func (i *Incident) guardManage(in Invocation, cmd string, allowClosed bool) error {
+	if err := i.guard(in, cmd, allowClosed); err != nil {
+		return err
+	}
+	return i.needManage(in)
+}
+
 func (i *Incident) needWrite(in Invocation) error {
 	if !CanWrite(in.Actor, i.Audience(), in.Config) {
 		return Errorf(EFORBIDDEN, "your organisation only has read access to this incident; ask its coordinator to share it with you")

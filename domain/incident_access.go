@@ -66,10 +66,7 @@ func (TLPChanged) EventType() string { return "TLPChanged" }
 
 // Share gives organisations access to the incident.
 func (i *Incident) Share(in Invocation, c Share) error {
-	if err := i.guard(in, CmdShare, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdShare, false); err != nil {
 		return err
 	}
 	if err := i.widenable("share"); err != nil {
@@ -103,10 +100,7 @@ func (i *Incident) Share(in Invocation, c Share) error {
 
 // NameRecipients names the users who may read the incident at TLP:RED.
 func (i *Incident) NameRecipients(in Invocation, c NameRecipients) error {
-	if err := i.guard(in, CmdNameRecipients, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdNameRecipients, false); err != nil {
 		return err
 	}
 	switch {

@@ -52,10 +52,7 @@ func (IncidentAlertDetached) EventType() string { return "IncidentAlertDetached"
 // MergeAlerts records alerts joining the incident; alerts already part of it are skipped.
 // Anyone who may work on the incident may merge.
 func (i *Incident) MergeAlerts(in Invocation, c MergeAlerts) error {
-	if err := i.guard(in, CmdMergeAlerts, false); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdMergeAlerts, false); err != nil {
 		return err
 	}
 	if len(c.AlertIDs) > MaxMergeAlerts {
@@ -79,10 +76,7 @@ func (i *Incident) MergeAlerts(in Invocation, c MergeAlerts) error {
 
 // DetachAlert takes an alert out of the incident.
 func (i *Incident) DetachAlert(in Invocation, c DetachAlert) error {
-	if err := i.guard(in, CmdDetachAlert, true); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdDetachAlert, true); err != nil {
 		return err
 	}
 	if !slices.Contains(i.AlertIDs, c.AlertID) {

@@ -99,10 +99,7 @@ func (i *Incident) AddNote(in Invocation, c AddNote) error {
 
 // AddIndicator records an indicator of compromise, normalised.
 func (i *Incident) AddIndicator(in Invocation, c AddIndicator) error {
-	if err := i.guard(in, CmdAddIndicator, false); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdAddIndicator, false); err != nil {
 		return err
 	}
 	e := IndicatorAdded{Type: c.Type, Stamp: in.Stamp()}

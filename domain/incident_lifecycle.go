@@ -289,10 +289,7 @@ func (i *Incident) Open(in Invocation, c OpenIncident) error {
 
 // Classify changes type, severity, tier, sector or affected system.
 func (i *Incident) Classify(in Invocation, c Classify) error {
-	if err := i.guard(in, CmdClassify, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdClassify, false); err != nil {
 		return err
 	}
 	cfg := in.Config
@@ -355,10 +352,7 @@ func (i *Incident) Classify(in Invocation, c Classify) error {
 
 // AssignLead names the organisation leading the response.
 func (i *Incident) AssignLead(in Invocation, c AssignLead) error {
-	if err := i.guard(in, CmdAssignLead, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdAssignLead, false); err != nil {
 		return err
 	}
 	if err := knownOrg(in.Config, c.Org); err != nil {
@@ -379,10 +373,7 @@ func (i *Incident) AssignLead(in Invocation, c AssignLead) error {
 
 // ChangePhase moves the incident to another phase of the workflow.
 func (i *Incident) ChangePhase(in Invocation, c ChangePhase) error {
-	if err := i.guard(in, CmdChangePhase, false); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdChangePhase, false); err != nil {
 		return err
 	}
 	if !c.Phase.Valid() {
@@ -404,10 +395,7 @@ func (i *Incident) ChangePhase(in Invocation, c ChangePhase) error {
 
 // Close closes the incident.
 func (i *Incident) Close(in Invocation, c CloseIncident) error {
-	if err := i.guard(in, CmdCloseIncident, false); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdCloseIncident, false); err != nil {
 		return err
 	}
 	if !c.Resolution.Valid() {
@@ -431,10 +419,7 @@ func (i *Incident) Close(in Invocation, c CloseIncident) error {
 
 // Reopen reopens a closed incident.
 func (i *Incident) Reopen(in Invocation, c ReopenIncident) error {
-	if err := i.guard(in, CmdReopenIncident, true); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdReopenIncident, true); err != nil {
 		return err
 	}
 	if i.Status != IncidentStatusClosed {

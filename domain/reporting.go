@@ -141,10 +141,7 @@ func (i *Incident) notification(cfg *Config) (due time.Time, missing []string, r
 
 // RecordNotification records organisations notified of the incident outside the service.
 func (i *Incident) RecordNotification(in Invocation, c RecordNotification) error {
-	if err := i.guard(in, CmdRecordNotification, true); err != nil {
-		return err
-	}
-	if err := i.needWrite(in); err != nil {
+	if err := i.guardWrite(in, CmdRecordNotification, true); err != nil {
 		return err
 	}
 	switch {
@@ -216,10 +213,7 @@ func owesClosingReport(r Resolution) bool {
 
 // SubmitReport records a report form submitted for the incident.
 func (i *Incident) SubmitReport(in Invocation, c SubmitReport) error {
-	if err := i.guard(in, CmdSubmitReport, true); err != nil {
-		return err
-	}
-	if err := i.needManage(in); err != nil {
+	if err := i.guardManage(in, CmdSubmitReport, true); err != nil {
 		return err
 	}
 	switch c.Form {

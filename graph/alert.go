@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -11,9 +10,6 @@ import (
 	"github.com/dieuphoi/dieuphoi/graph/model"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
-
-// maxBulkAlerts bounds the alerts of one bulk mutation.
-const maxBulkAlerts = domain.MaxMergeAlerts
 
 func (s *Server) needAlerts() error {
 	if s.alerts == nil || s.alertStore == nil {
@@ -185,237 +181,73 @@ func (s *Server) suppressionPayload(ctx context.Context, a domain.Actor, id stri
 	return &model.SuppressionPayload{Suppression: suppressionNode(v, s.now), AlertSequence: seq}, nil
 }
 
-// bulk is one bulk operation under way: the outcome of each alert.
-type bulk struct {
-	s       *Server
-	actor   domain.Actor
-	results []*model.AlertOutcome
-	byID    map[string]*model.AlertOutcome
-	seq     uint64 // alerts stream
-}
-
-func (s *Server) newBulk(ctx context.Context, ids []string) (*bulk, error) {
+// triaged maps a bulk triage result: each alert's outcome with the alert as it now is, and the
+// incident the alerts joined.
+func (s *Server) triaged(ctx context.Context, t app.Triaged, err error) (*model.BulkAlertPayload, error) {
+	if err != nil {
+		return nil, err
+	}
 	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.needAlerts(); err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return nil, domain.Errorf(domain.EINVALID, "give at least one alert id")
-	}
-	if len(ids) > maxBulkAlerts {
-		return nil, domain.Errorf(domain.ETOOLARGE, "at most %d alerts at once, not %d", maxBulkAlerts, len(ids))
-	}
-	b := &bulk{s: s, actor: a, byID: map[string]*model.AlertOutcome{}}
-	for _, id := range ids {
-		id = strings.TrimSpace(id)
-		if _, dup := b.byID[id]; dup {
-			continue
-		}
-		o := &model.AlertOutcome{AlertID: id, Ok: true}
-		b.results = append(b.results, o)
-		b.byID[id] = o
-	}
-	return b, nil
-}
-
-func (b *bulk) fail(o *model.AlertOutcome, err error) {
-	o.Ok, o.Error = false, &model.AlertError{Code: domain.ErrorCode(err), Message: domain.ErrorMessage(err)}
-	if o.Error.Code == domain.EINTERNAL {
-		b.s.log.Error("graphql: alert triage failed", "alert", o.AlertID, "err", err)
-	}
-}
-
-// ok returns the ids of the alerts still without a failure.
-func (b *bulk) ok() []string {
-	var out []string
-	for _, o := range b.results {
-		if o.Ok {
-			out = append(out, o.AlertID)
-		}
-	}
-	return out
-}
-
-// check marks alerts the actor may not triage (NOT_FOUND) or that are not in a state for the
-// operation (want: nil accepts any status), from the read model caught up with the stream.
-func (b *bulk) check(ctx context.Context, want func(projections.AlertView) error) {
-	s := b.s
-	if last, err := s.alertStore.LastSequence(ctx); err == nil {
-		_ = s.waitAlerts(ctx, last)
-	}
-	for _, o := range b.results {
-		v, err := s.alerts.Alert(b.actor, o.AlertID)
-		if err == nil && want != nil {
-			err = want(v)
-		}
-		if err != nil {
-			b.fail(o, err)
-		}
-	}
-}
-
-// each runs a command on the series of every alert still ok; the command id of each derives
-// from the client's (a retry records nothing twice).
-func (b *bulk) each(ctx context.Context, commandID *string, cmd func(alertID string) domain.Command) {
-	s := b.s
-	for _, o := range b.results {
-		if !o.Ok {
-			continue
-		}
-		fp := domain.SeriesOf(o.AlertID)
-		if fp == "" {
-			b.fail(o, domain.Errorf(domain.ENOTFOUND, "alert %q not found", o.AlertID))
-			continue
-		}
-		var cid *string
-		if commandID != nil {
-			x := *commandID + "." + strings.ReplaceAll(o.AlertID, "-", "_")
-			if len(x) > 128 {
-				x = derivedID(b.actor, &x, "")
+	out := &model.BulkAlertPayload{Sequence: t.Sequence, AlertSequence: t.AlertSequence, Results: []*model.AlertOutcome{}}
+	for _, o := range t.Outcomes {
+		r := &model.AlertOutcome{AlertID: o.AlertID, Ok: o.Err == nil}
+		if o.Err != nil {
+			r.Error = &model.AlertError{Code: domain.ErrorCode(o.Err), Message: domain.ErrorMessage(o.Err)}
+			if r.Error.Code == domain.EINTERNAL {
+				s.log.Error("graphql: alert triage failed", "alert", o.AlertID, "err", o.Err)
 			}
-			cid = &x
 		}
-		res, err := s.app.Execute(ctx, app.Request{Actor: b.actor, AggregateID: fp, Command: cmd(o.AlertID), CommandID: deref(cid), NoWait: true})
-		if err != nil {
-			b.fail(o, err)
-			continue
+		if v, err := s.alerts.Alert(a, o.AlertID); err == nil {
+			r.Alert = alertNode(v)
 		}
-		b.seq = max(b.seq, res.Sequence)
+		out.Results = append(out.Results, r)
 	}
-}
-
-// payload waits for the read models and fills in each alert as it now is.
-func (b *bulk) payload(ctx context.Context, incidentID string, incSeq uint64) (*model.BulkAlertPayload, error) {
-	s := b.s
-	if err := s.waitAlerts(ctx, b.seq); err != nil {
-		return nil, err
-	}
-	out := &model.BulkAlertPayload{Results: b.results, Sequence: incSeq, AlertSequence: b.seq}
-	for _, o := range b.results {
-		if v, err := s.alerts.Alert(b.actor, o.AlertID); err == nil {
-			o.Alert = alertNode(v)
-		}
-	}
-	if incidentID != "" {
-		if err := s.waitApplied(ctx, incSeq); err != nil {
-			return nil, err
-		}
-		if d, err := s.projector.Incidents.Incident(b.actor, incidentID, s.now()); err == nil {
+	if t.IncidentID != "" {
+		if d, err := s.projector.Incidents.Incident(a, t.IncidentID, s.now()); err == nil {
 			out.Incident = &d
 		}
 	}
 	return out, nil
 }
 
-func newOnly(v projections.AlertView) error {
-	switch v.Status {
-	case domain.AlertStatusDismissed:
-		return domain.Errorf(domain.ECONFLICT, "alert %s was already dismissed", v.ID)
-	case domain.AlertStatusPromoted:
-		return domain.Errorf(domain.ECONFLICT, "alert %s is already part of incident %s", v.ID, v.Incident)
-	}
-	return nil
-}
-
 func (s *Server) dismissAlerts(ctx context.Context, in model.DismissAlertsInput) (*model.BulkAlertPayload, error) {
-	b, err := s.newBulk(ctx, in.AlertIds)
+	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(in.Reason) == "" {
-		return nil, domain.Errorf(domain.EINVALID, "give the reason for dismissing the alerts")
-	}
-	b.each(ctx, in.CommandID, func(id string) domain.Command { return domain.DismissAlert{AlertID: id, Reason: in.Reason} })
-	return b.payload(ctx, "", 0)
+	t, err := s.app.DismissAlerts(ctx, a, in.AlertIds, in.Reason, deref(in.CommandID))
+	return s.triaged(ctx, t, err)
 }
 
-// promoteAlerts opens an incident from the alerts that may be promoted (source ALERTS), then
-// marks each promoted. An alert triaged elsewhere in between is detached again from the new
-// incident, so that incident and alerts agree.
+// promoteAlerts opens an incident from the alerts that may be promoted.
 func (s *Server) promoteAlerts(ctx context.Context, in model.OpenIncidentInput) (*model.BulkAlertPayload, error) {
-	b, err := s.newBulk(ctx, in.AlertIds)
+	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !domain.RoleMay(b.actor.Role, domain.CmdOpenIncident) {
-		return nil, domain.Errorf(domain.EFORBIDDEN, "the %s role may not open incidents", b.actor.Role)
-	}
-	b.check(ctx, newOnly)
-	ok := b.ok()
-	if len(ok) == 0 {
-		return b.payload(ctx, "", 0)
-	}
-	src := domain.SourceAlerts
-	in.Source, in.AlertIds = &src, ok
-	opened, err := s.openIncident(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	id := opened.Incident.ID
-	b.each(ctx, in.CommandID, func(aid string) domain.Command { return domain.PromoteAlert{AlertID: aid, IncidentID: id} })
-	seq := b.compensate(ctx, id, opened.Sequence, ok)
-	return b.payload(ctx, id, seq)
-}
-
-// compensate detaches from the incident the alerts it lists that failed afterwards.
-func (b *bulk) compensate(ctx context.Context, incidentID string, seq uint64, listed []string) uint64 {
-	for _, o := range b.results {
-		if o.Ok || !slices.Contains(listed, o.AlertID) {
-			continue
-		}
-		res, _, err := b.s.execute(ctx, command{id: incidentID,
-			cmd: domain.DetachAlert{AlertID: o.AlertID, Reason: "the alert could not be recorded as part of the incident: " + o.Error.Message}})
-		if err == nil {
-			seq = max(seq, res.Sequence)
-		}
-	}
-	return seq
+	t, err := s.app.PromoteAlerts(ctx, a, in.AlertIds, derivedID(a, in.CommandID, ""), openCommand(in), deref(in.CommandID))
+	return s.triaged(ctx, t, err)
 }
 
 func (s *Server) mergeAlerts(ctx context.Context, in model.MergeAlertsInput) (*model.BulkAlertPayload, error) {
-	b, err := s.newBulk(ctx, in.AlertIds)
+	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b.check(ctx, func(v projections.AlertView) error {
-		if v.Status == domain.AlertStatusPromoted && v.Incident == in.IncidentID {
-			return nil // already merged: a retry
-		}
-		return newOnly(v)
-	})
-	ok := b.ok()
-	if len(ok) == 0 {
-		return b.payload(ctx, "", 0)
-	}
-	res, _, err := s.execute(ctx, command{id: in.IncidentID, commandID: in.CommandID, cmd: domain.MergeAlerts{AlertIDs: ok}})
-	if err != nil {
-		return nil, err
-	}
-	b.each(ctx, in.CommandID, func(aid string) domain.Command {
-		return domain.PromoteAlert{AlertID: aid, IncidentID: in.IncidentID, Merged: true}
-	})
-	seq := b.compensate(ctx, in.IncidentID, res.Sequence, ok)
-	return b.payload(ctx, in.IncidentID, seq)
+	t, err := s.app.MergeAlerts(ctx, a, in.AlertIds, in.IncidentID, deref(in.CommandID))
+	return s.triaged(ctx, t, err)
 }
 
-// detachAlert takes an alert out of an incident: first on the incident (whose access rules
-// decide), then on the alert, which is NEW again.
 func (s *Server) detachAlert(ctx context.Context, in model.DetachAlertInput) (*model.BulkAlertPayload, error) {
-	b, err := s.newBulk(ctx, []string{in.AlertID})
+	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, _, err := s.execute(ctx, command{id: in.IncidentID, commandID: in.CommandID, cmd: domain.DetachAlert{AlertID: in.AlertID, Reason: in.Reason}})
-	if err != nil {
-		return nil, err
-	}
-	b.each(ctx, in.CommandID, func(aid string) domain.Command {
-		return domain.DetachAlertFromIncident{AlertID: aid, IncidentID: in.IncidentID, Reason: in.Reason}
-	})
-	return b.payload(ctx, in.IncidentID, res.Sequence)
+	t, err := s.app.DetachAlert(ctx, a, in.AlertID, in.IncidentID, in.Reason, deref(in.CommandID))
+	return s.triaged(ctx, t, err)
 }
 
 // alertTriage feeds alertTriage: each change with the alert as it now is and the counters.

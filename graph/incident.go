@@ -99,10 +99,7 @@ func (s *Server) openIncident(ctx context.Context, in model.OpenIncidentInput) (
 		return nil, err
 	}
 	id := derivedID(a, in.CommandID, "")
-	c := domain.OpenIncident{Title: in.Title, Description: deref(in.Description), Type: in.Type, Sector: deref(in.Sector),
-		Severity: in.Severity, Tier: deref(in.Tier), TLP: in.Tlp, PAP: deref(in.Pap), DetectedAt: in.DetectedAt,
-		Drill: deref(in.Drill), Source: deref(in.Source), AlertIDs: in.AlertIds, AffectedSystem: affectedSystem(in.AffectedSystem)}
-	res, a, err := s.execute(ctx, command{id: id, commandID: in.CommandID, cmd: c})
+	res, a, err := s.execute(ctx, command{id: id, commandID: in.CommandID, cmd: openCommand(in)})
 	if err != nil {
 		return nil, err
 	}
@@ -304,6 +301,12 @@ func (s *Server) withdrawHandoff(ctx context.Context, in model.WithdrawHandoffIn
 }
 
 // Mapping of inputs.
+
+func openCommand(in model.OpenIncidentInput) domain.OpenIncident {
+	return domain.OpenIncident{Title: in.Title, Description: deref(in.Description), Type: in.Type, Sector: deref(in.Sector),
+		Severity: in.Severity, Tier: deref(in.Tier), TLP: in.Tlp, PAP: deref(in.Pap), DetectedAt: in.DetectedAt,
+		Drill: deref(in.Drill), Source: deref(in.Source), AlertIDs: in.AlertIds, AffectedSystem: affectedSystem(in.AffectedSystem)}
+}
 
 func affectedSystem(in *model.AffectedSystemInput) *domain.AffectedSystem {
 	if in == nil {
