@@ -210,15 +210,24 @@ func (i *Incident) Escalate(in Invocation, c Escalate) error {
 	return nil
 }
 
+// guardEscalation is guard, then the escalation the command names.
+func (i *Incident) guardEscalation(in Invocation, cmd, id string) (*Escalation, error) {
+	if err := i.guard(in, cmd, false); err != nil {
+		return nil, err
+	}
+	if x := i.Escalation(id); x != nil {
+		return x, nil
+	}
+	return nil, Errorf(ENOTFOUND, "escalation %q not found", id)
+}
+
 // AcknowledgeEscalation acknowledges an escalation addressed to the actor's organisation, late or not.
 func (i *Incident) AcknowledgeEscalation(in Invocation, c AcknowledgeEscalation) error {
-	if err := i.guard(in, CmdAcknowledgeEscalation, false); err != nil {
+	x, err := i.guardEscalation(in, CmdAcknowledgeEscalation, c.EscalationID)
+	if err != nil {
 		return err
 	}
-	x := i.Escalation(c.EscalationID)
 	switch {
-	case x == nil:
-		return Errorf(ENOTFOUND, "escalation %q not found", c.EscalationID)
 	case in.Actor.Org != x.To:
 		return Errorf(EFORBIDDEN, "only %s can acknowledge escalation %q", x.To, x.ID)
 	case x.Status == EscalationStatusAcknowledged:
@@ -233,13 +242,11 @@ func (i *Incident) AcknowledgeEscalation(in Invocation, c AcknowledgeEscalation)
 
 // ResolveEscalation ends an escalation; the escalating or the addressed organisation may do it.
 func (i *Incident) ResolveEscalation(in Invocation, c ResolveEscalation) error {
-	if err := i.guard(in, CmdResolveEscalation, false); err != nil {
+	x, err := i.guardEscalation(in, CmdResolveEscalation, c.EscalationID)
+	if err != nil {
 		return err
 	}
-	x := i.Escalation(c.EscalationID)
 	switch {
-	case x == nil:
-		return Errorf(ENOTFOUND, "escalation %q not found", c.EscalationID)
 	case in.Actor.Org != x.To && in.Actor.Org != x.From:
 		return Errorf(EFORBIDDEN, "only %s or %s can resolve escalation %q", x.From, x.To, x.ID)
 	case x.Status == EscalationStatusResolved:
@@ -288,20 +295,32 @@ func (EscalationDeadlineMissed) EventType() string { return "EscalationDeadlineM
 // EventType implements Event.
 func (EscalationReminderDue) EventType() string { return "EscalationReminderDue" }
 
+// pendingEscalation finds the escalation a deadline command acts on: recorded by the scheduler
+// (what), existing, still pending, on an open incident.
+func (i *Incident) pendingEscalation(in Invocation, what, id string) (*Escalation, error) {
+	if err := i.systemGuard(in, what); err != nil {
+		return nil, err
+	}
+	x := i.Escalation(id)
+	switch {
+	case x == nil:
+		return nil, Errorf(ENOTFOUND, "escalation %q not found", id)
+	case i.Status == IncidentStatusClosed:
+		return nil, Errorf(ECONFLICT, "incident is closed; its escalations wait until it is reopened")
+	case x.Status != EscalationStatusPending:
+		return nil, Errorf(ECONFLICT, "escalation %q is %s, no longer pending", x.ID, x.Status)
+	}
+	return x, nil
+}
+
 // MissEscalationDeadline records the missed acknowledgement and, in the same commit, the next
 // step of the escalation's recorded chain (or why there is none).
 func (i *Incident) MissEscalationDeadline(in Invocation, c MissEscalationDeadline) error {
-	if err := i.systemGuard(in, "a missed escalation deadline"); err != nil {
+	x, err := i.pendingEscalation(in, "a missed escalation deadline", c.EscalationID)
+	if err != nil {
 		return err
 	}
-	x := i.Escalation(c.EscalationID)
 	switch {
-	case x == nil:
-		return Errorf(ENOTFOUND, "escalation %q not found", c.EscalationID)
-	case i.Status == IncidentStatusClosed:
-		return Errorf(ECONFLICT, "incident is closed; its escalations wait until it is reopened")
-	case x.Status != EscalationStatusPending:
-		return Errorf(ECONFLICT, "escalation %q is %s, no longer pending", x.ID, x.Status)
 	case in.Now.Before(x.Deadline):
 		return Errorf(EINVALID, "escalation %q is not due until %s", x.ID, x.Deadline.Format(time.RFC3339Nano))
 	}
@@ -324,17 +343,11 @@ func (i *Incident) MissEscalationDeadline(in Invocation, c MissEscalationDeadlin
 
 // RemindEscalation records the reminder of a pending escalation, once, from its RemindAt on.
 func (i *Incident) RemindEscalation(in Invocation, c RemindEscalation) error {
-	if err := i.systemGuard(in, "a reminder"); err != nil {
+	x, err := i.pendingEscalation(in, "a reminder", c.EscalationID)
+	if err != nil {
 		return err
 	}
-	x := i.Escalation(c.EscalationID)
 	switch {
-	case x == nil:
-		return Errorf(ENOTFOUND, "escalation %q not found", c.EscalationID)
-	case i.Status == IncidentStatusClosed:
-		return Errorf(ECONFLICT, "incident is closed")
-	case x.Status != EscalationStatusPending:
-		return Errorf(ECONFLICT, "escalation %q is %s, no longer pending", x.ID, x.Status)
 	case x.RemindAt.IsZero():
 		return Errorf(ECONFLICT, "escalation %q has no reminder", x.ID)
 	case x.Reminded:

@@ -147,20 +147,32 @@ func (i *Incident) offerNext(in Invocation, h *Handoff) {
 	i.record(HandoffChainExhausted{HandoffID: h.ID, Owner: i.Owner, Skipped: skipped, Stamp: Stamp{By: SystemActor, At: now}})
 }
 
+// pendingHandoff finds the handoff a deadline command acts on: recorded by the scheduler (what),
+// existing, still waiting for an answer, on an open incident.
+func (i *Incident) pendingHandoff(in Invocation, what, id string) (*Handoff, error) {
+	if err := i.systemGuard(in, what); err != nil {
+		return nil, err
+	}
+	h := i.Handoff(id)
+	switch {
+	case h == nil:
+		return nil, Errorf(ENOTFOUND, "handoff %q not found", id)
+	case i.Status == IncidentStatusClosed:
+		return nil, Errorf(ECONFLICT, "incident is closed")
+	case h.Status != HandoffStatusOffered:
+		return nil, Errorf(ECONFLICT, "handoff %q is %s, no longer waiting for an answer", h.ID, h.Status)
+	}
+	return h, nil
+}
+
 // MissHandoffDeadline expires an unanswered offer and, in the same commit, offers the incident
 // to the next organisation of the handoff's chain.
 func (i *Incident) MissHandoffDeadline(in Invocation, c MissHandoffDeadline) error {
-	if err := i.systemGuard(in, "a missed handoff deadline"); err != nil {
+	h, err := i.pendingHandoff(in, "a missed handoff deadline", c.HandoffID)
+	if err != nil {
 		return err
 	}
-	h := i.Handoff(c.HandoffID)
 	switch {
-	case h == nil:
-		return Errorf(ENOTFOUND, "handoff %q not found", c.HandoffID)
-	case i.Status == IncidentStatusClosed:
-		return Errorf(ECONFLICT, "incident is closed")
-	case h.Status != HandoffStatusOffered:
-		return Errorf(ECONFLICT, "handoff %q is %s, no longer waiting for an answer", h.ID, h.Status)
 	case in.Now.Before(h.Deadline):
 		return Errorf(EINVALID, "handoff %q is not due until %s", h.ID, h.Deadline.Format(time.RFC3339Nano))
 	}
@@ -172,17 +184,11 @@ func (i *Incident) MissHandoffDeadline(in Invocation, c MissHandoffDeadline) err
 // RemindHandoff records the reminder of an offer waiting for an answer, once, unless the
 // addressee acknowledged it.
 func (i *Incident) RemindHandoff(in Invocation, c RemindHandoff) error {
-	if err := i.systemGuard(in, "a reminder"); err != nil {
+	h, err := i.pendingHandoff(in, "a reminder", c.HandoffID)
+	if err != nil {
 		return err
 	}
-	h := i.Handoff(c.HandoffID)
 	switch {
-	case h == nil:
-		return Errorf(ENOTFOUND, "handoff %q not found", c.HandoffID)
-	case i.Status == IncidentStatusClosed:
-		return Errorf(ECONFLICT, "incident is closed")
-	case h.Status != HandoffStatusOffered:
-		return Errorf(ECONFLICT, "handoff %q is %s, no longer waiting for an answer", h.ID, h.Status)
 	case h.RemindAt.IsZero():
 		return Errorf(ECONFLICT, "handoff %q has no reminder", h.ID)
 	case h.Reminded:

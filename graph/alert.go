@@ -181,13 +181,14 @@ func (s *Server) suppressionPayload(ctx context.Context, a domain.Actor, id stri
 	return &model.SuppressionPayload{Suppression: suppressionNode(v, s.now), AlertSequence: seq}, nil
 }
 
-// triaged maps a bulk triage result: each alert's outcome with the alert as it now is, and the
-// incident the alerts joined.
-func (s *Server) triaged(ctx context.Context, t app.Triaged, err error) (*model.BulkAlertPayload, error) {
+// triage runs a bulk triage command of the application for the authenticated actor and maps
+// its result: each alert's outcome with the alert as it now is, and the incident it joined.
+func (s *Server) triage(ctx context.Context, run func(domain.Actor) (app.Triaged, error)) (*model.BulkAlertPayload, error) {
+	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a, err := actorFrom(ctx)
+	t, err := run(a)
 	if err != nil {
 		return nil, err
 	}
@@ -214,40 +215,28 @@ func (s *Server) triaged(ctx context.Context, t app.Triaged, err error) (*model.
 }
 
 func (s *Server) dismissAlerts(ctx context.Context, in model.DismissAlertsInput) (*model.BulkAlertPayload, error) {
-	a, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.app.DismissAlerts(ctx, a, in.AlertIds, in.Reason, deref(in.CommandID))
-	return s.triaged(ctx, t, err)
+	return s.triage(ctx, func(a domain.Actor) (app.Triaged, error) {
+		return s.app.DismissAlerts(ctx, a, in.AlertIds, in.Reason, deref(in.CommandID))
+	})
 }
 
 // promoteAlerts opens an incident from the alerts that may be promoted.
 func (s *Server) promoteAlerts(ctx context.Context, in model.OpenIncidentInput) (*model.BulkAlertPayload, error) {
-	a, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.app.PromoteAlerts(ctx, a, in.AlertIds, derivedID(a, in.CommandID, ""), openCommand(in), deref(in.CommandID))
-	return s.triaged(ctx, t, err)
+	return s.triage(ctx, func(a domain.Actor) (app.Triaged, error) {
+		return s.app.PromoteAlerts(ctx, a, in.AlertIds, derivedID(a, in.CommandID, ""), openCommand(in), deref(in.CommandID))
+	})
 }
 
 func (s *Server) mergeAlerts(ctx context.Context, in model.MergeAlertsInput) (*model.BulkAlertPayload, error) {
-	a, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.app.MergeAlerts(ctx, a, in.AlertIds, in.IncidentID, deref(in.CommandID))
-	return s.triaged(ctx, t, err)
+	return s.triage(ctx, func(a domain.Actor) (app.Triaged, error) {
+		return s.app.MergeAlerts(ctx, a, in.AlertIds, in.IncidentID, deref(in.CommandID))
+	})
 }
 
 func (s *Server) detachAlert(ctx context.Context, in model.DetachAlertInput) (*model.BulkAlertPayload, error) {
-	a, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.app.DetachAlert(ctx, a, in.AlertID, in.IncidentID, in.Reason, deref(in.CommandID))
-	return s.triaged(ctx, t, err)
+	return s.triage(ctx, func(a domain.Actor) (app.Triaged, error) {
+		return s.app.DetachAlert(ctx, a, in.AlertID, in.IncidentID, in.Reason, deref(in.CommandID))
+	})
 }
 
 // alertTriage feeds alertTriage: each change with the alert as it now is and the counters.

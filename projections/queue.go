@@ -32,47 +32,46 @@ type QueueItem struct {
 // acknowledgement (and, with acknowledged, those acknowledged but not resolved), overdue first,
 // then by deadline.
 func (x *Incidents) EscalationQueue(viewer domain.Actor, acknowledged bool, now time.Time) []QueueItem {
-	v := x.viewer(viewer)
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	var out []QueueItem
-	for n := range x.rows {
-		m := x.rows[n].m
-		if !slices.Contains(m.aud.EscalatedTo, viewer.Org) || !x.sees(v, m) {
-			continue
-		}
-		for _, x := range m.inc.Escalations {
-			if x.To != viewer.Org || !(x.Status == domain.EscalationStatusPending || acknowledged && x.Status == domain.EscalationStatusAcknowledged) {
+	return x.queue(viewer, func(a domain.Audience) []string { return a.EscalatedTo }, func(m *incidentModel, add func(QueueItem)) {
+		for _, e := range m.inc.Escalations {
+			if e.To != viewer.Org || !(e.Status == domain.EscalationStatusPending || acknowledged && e.Status == domain.EscalationStatusAcknowledged) {
 				continue
 			}
-			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
-				Drill: m.inc.Drill, ID: x.ID, From: x.From, To: x.To, Reason: x.Reason, Deadline: x.Deadline, Status: string(x.Status),
-				Overdue: x.Status == domain.EscalationStatusPending && now.After(x.Deadline), TimeLeft: x.Deadline.Sub(now), AcknowledgedAt: x.AckAt})
+			add(QueueItem{ID: e.ID, From: e.From, To: e.To, Reason: e.Reason, Deadline: e.Deadline, Status: string(e.Status),
+				Overdue: e.Status == domain.EscalationStatusPending && now.After(e.Deadline), TimeLeft: e.Deadline.Sub(now), AcknowledgedAt: e.AckAt})
 		}
-	}
-	sortQueue(out)
-	return out
+	})
 }
 
 // HandoffInbox lists the handoffs offered to the viewer's organisation and not yet answered.
 func (x *Incidents) HandoffInbox(viewer domain.Actor, now time.Time) []QueueItem {
+	return x.queue(viewer, func(a domain.Audience) []string { return a.HandoffTo }, func(m *incidentModel, add func(QueueItem)) {
+		for _, h := range m.inc.Handoffs {
+			if h.To != viewer.Org || h.Status != domain.HandoffStatusOffered {
+				continue
+			}
+			add(QueueItem{HandoffTLP: h.TLP, ID: h.ID, From: h.From, To: h.To, Reason: h.Summary, Deadline: h.Deadline,
+				Status: string(h.Status), Overdue: now.After(h.Deadline), TimeLeft: h.Deadline.Sub(now), AcknowledgedAt: h.AcknowledgedAt})
+		}
+	})
+}
+
+// queue walks the incidents the viewer may see whose audience (addressed) names the viewer's
+// organisation; items adds their queue items, which get the incident's fields here.
+func (x *Incidents) queue(viewer domain.Actor, addressed func(domain.Audience) []string, items func(*incidentModel, func(QueueItem))) []QueueItem {
 	v := x.viewer(viewer)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []QueueItem
 	for n := range x.rows {
 		m := x.rows[n].m
-		if !slices.Contains(m.aud.HandoffTo, viewer.Org) || !x.sees(v, m) {
+		if !slices.Contains(addressed(m.aud), viewer.Org) || !x.sees(v, m) {
 			continue
 		}
-		for _, h := range m.inc.Handoffs {
-			if h.To != viewer.Org || h.Status != domain.HandoffStatusOffered {
-				continue
-			}
-			out = append(out, QueueItem{IncidentID: m.inc.ID, IncidentTitle: m.inc.Title, Severity: m.inc.Severity, TLP: m.inc.TLP,
-				HandoffTLP: h.TLP, Drill: m.inc.Drill, ID: h.ID, From: h.From, To: h.To, Reason: h.Summary, Deadline: h.Deadline,
-				Status: string(h.Status), Overdue: now.After(h.Deadline), TimeLeft: h.Deadline.Sub(now), AcknowledgedAt: h.AcknowledgedAt})
-		}
+		items(m, func(q QueueItem) {
+			q.IncidentID, q.IncidentTitle, q.Severity, q.TLP, q.Drill = m.inc.ID, m.inc.Title, m.inc.Severity, m.inc.TLP, m.inc.Drill
+			out = append(out, q)
+		})
 	}
 	sortQueue(out)
 	return out
