@@ -67,12 +67,12 @@ func webhookViewer(h projections.WebhookInfo) domain.Actor {
 }
 
 // payload returns the body of a delivery, or ok=false when the organisation may not see the
-// incident now.
+// incident now, or nothing of the change (a note labelled stricter than it may read).
 func (w *Webhooks) payload(h projections.WebhookInfo, seq uint64, c *eventstore.Commit) ([]byte, bool) {
 	if c.AggregateType != "incident" {
 		return nil, false
 	}
-	s, why, ok := w.proj.Incidents.PartnerSummary(webhookViewer(h), c.AggregateID, w.Now())
+	s, why, types, ok := w.proj.Incidents.PartnerChange(webhookViewer(h), c.AggregateID, seq, w.Now())
 	if !ok {
 		return nil, false
 	}
@@ -83,7 +83,7 @@ func (w *Webhooks) payload(h projections.WebhookInfo, seq uint64, c *eventstore.
 	if d := s.NextDeadline; d != nil {
 		inc.NextDeadline = &webhookDeadline{At: d.At.UTC(), Kind: d.Kind, OwedBy: d.OwedBy, RefID: d.RefID, Overdue: d.Overdue}
 	}
-	body, err := json.Marshal(webhookDelivery{Sequence: seq, IncidentID: c.AggregateID, Types: c.Types(), Drill: s.Drill,
+	body, err := json.Marshal(webhookDelivery{Sequence: seq, IncidentID: c.AggregateID, Types: types, Drill: s.Drill,
 		Reason: why, Incident: inc})
 	if err != nil {
 		return nil, false

@@ -72,6 +72,7 @@ func (s *Server) board(ctx context.Context, filter *model.BoardFilter, sort *pro
 		if p, err = projections.AsOf(ctx, s.store, s.cfg, *asOf); err != nil {
 			return nil, err
 		}
+		p.ThroughTodaysRights(s.projector) // the past is shown through today's rights
 		now = *asOf
 	}
 	b, err := p.Incidents.Board(a, projections.BoardQuery{Filter: boardFilter(filter), Sort: deref(sort), First: deref(first), After: deref(after), Now: now})
@@ -112,8 +113,21 @@ func (s *Server) readModels(ctx context.Context, id string, asOf *time.Time, min
 	if asOf == nil {
 		return s.projector, s.now(), nil
 	}
+	// The past is shown through today's rights: whoever may not read the incident now sees
+	// nothing of it at any moment, and nothing is rebuilt for them.
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if _, err := s.projector.Incidents.Summary(a, id, s.now()); err != nil {
+		return nil, time.Time{}, err
+	}
 	p, err := projections.IncidentAsOf(ctx, s.store, s.cfg, id, *asOf)
-	return p, *asOf, err
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	p.ThroughTodaysRights(s.projector)
+	return p, *asOf, nil
 }
 
 // incident answers null with a NOT_FOUND error for an incident that does not exist or that the

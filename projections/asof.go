@@ -49,3 +49,44 @@ func IncidentAsOf(ctx context.Context, store *eventstore.Store, cfg *domain.Conf
 // newSnapshot returns read models for answering queries as of a moment: no deadline index (they
 // never schedule) and no change feed (nobody subscribes to the past).
 func newSnapshot(cfg *domain.Config) *Projector { return newProjector(cfg, nil, 0) }
+
+// ThroughTodaysRights makes read models rebuilt as of a past moment answer through today's
+// rights: every incident takes the audience the live read models give it now, so that whoever
+// may read an incident now may read its past, item by item as today's TLP and recipients allow,
+// and whoever may not sees nothing of it at any moment. An incident live does not know (it
+// cannot have been opened after it existed in the past, but a snapshot may be asked before live
+// has caught up) is seen by nobody.
+func (p *Projector) ThroughTodaysRights(live *Projector) {
+	p.Incidents.adoptRights(live.Incidents)
+}
+
+func (x *Incidents) adoptRights(live *Incidents) {
+	type rights struct {
+		aud     domain.Audience
+		readers readers
+	}
+	x.mu.RLock()
+	ids := make([]string, 0, len(x.incidents))
+	for id := range x.incidents {
+		ids = append(ids, id)
+	}
+	x.mu.RUnlock()
+	now := make(map[string]rights, len(ids))
+	live.mu.RLock()
+	for _, id := range ids {
+		if m, ok := live.incidents[id]; ok {
+			now[id] = rights{m.aud, m.readers}
+		}
+	}
+	live.mu.RUnlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for id, m := range x.incidents {
+		r, ok := now[id]
+		if !ok {
+			r = rights{aud: domain.Audience{TLP: domain.TLPRed}} // nobody is named: nobody sees it
+		}
+		m.aud, m.readers = r.aud, r.readers
+		x.rows[m.row] = x.row(m)
+	}
+}

@@ -387,7 +387,7 @@ func (x *Incidents) Board(viewer domain.Actor, q BoardQuery) (Board, error) {
 			b.HasNextPage = true
 			break
 		}
-		b.Nodes = append(b.Nodes, x.summary(h.rows[i].m, q.Now))
+		b.Nodes = append(b.Nodes, x.summary(viewer, h.rows[i].m, q.Now))
 		b.EndCursor = encodeCursor(q.Sort, h.keys[i])
 	}
 	return b, nil

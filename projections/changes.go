@@ -23,6 +23,29 @@ type Change struct {
 
 	aud, before            domain.Audience
 	readers, beforeReaders readers
+	entries                []entry // the commit's timeline entries, to tell what a viewer may see of it
+}
+
+// visibleTypes returns the event types of the change a viewer who may read the incident may
+// see, and whether there is any: a note or indicator labelled stricter than the viewer may read
+// is left out, and a change made of such items only is not for the viewer at all.
+func (c *Change) visibleTypes(a domain.Actor, cfg *domain.Config) ([]string, bool) {
+	out := c.Types
+	for k := range c.entries {
+		if !c.entries[k].visibleTo(a, c.aud, cfg) {
+			out = nil
+			break
+		}
+	}
+	if out != nil {
+		return out, true
+	}
+	for k := range c.entries {
+		if c.entries[k].visibleTo(a, c.aud, cfg) {
+			out = append(out, c.Types[k])
+		}
+	}
+	return out, len(out) > 0
 }
 
 // Feed selects what a subscription receives.
@@ -94,9 +117,16 @@ func (x *Incidents) deliverable(v viewer, kind Feed, filter *BoardFilter, c *Cha
 		if filter != nil && kind == FeedIncidents && !filter.matchesAudience(c) {
 			return nil
 		}
-		if kind == FeedPartner {
+		types, any := c.visibleTypes(v.actor, x.cfg)
+		if !any {
+			return nil // a change the viewer may not see never arrives, not even empty
+		}
+		if kind == FeedPartner || len(types) != len(c.Types) {
 			d := *c
-			d.Reason, d.Drill = ReasonFor(v.actor, c.aud), c.aud.Drill
+			d.Types = types
+			if kind == FeedPartner {
+				d.Reason, d.Drill = ReasonFor(v.actor, c.aud), c.aud.Drill
+			}
 			return &d
 		}
 		return c

@@ -56,7 +56,7 @@ type incidentModel struct {
 	aud        domain.Audience
 	readers    readers
 	seq        uint64    // last stream sequence that touched it
-	updatedAt  time.Time // when that commit was recorded
+	updatedAt  time.Time // when the last change every reader may see was recorded
 	titleLower string
 	timeline   []entry
 	row        int // index in Incidents.rows
@@ -76,8 +76,20 @@ type entry struct {
 	occurredAt time.Time
 	actor      domain.Actor
 	event      domain.Event
-	item       bool // a note or indicator with its own TLP
+	item       bool // a note or indicator with its own TLP, which its author may always read
 	itemTLP    domain.TLP
+}
+
+// visibleTo reports whether a viewer who may read the incident (audience aud) may see this
+// entry: every entry but a note or indicator labelled stricter than the viewer may read.
+func (en *entry) visibleTo(a domain.Actor, aud domain.Audience, cfg *domain.Config) bool {
+	return !en.item || domain.CanReadItem(a, aud, en.itemTLP, en.event.EventStamp().By, cfg)
+}
+
+// public reports whether every reader of the incident may see the entry: the board's order by
+// last change uses only such changes, so that a hidden one never moves an incident up.
+func (en *entry) public(incidentTLP domain.TLP) bool {
+	return !en.item || en.itemTLP.Rank() <= incidentTLP.Rank()
 }
 
 // apply adds one incident commit and returns the change for the feed and the incident's state
@@ -91,6 +103,7 @@ func (x *Incidents) apply(c *eventstore.Commit, envs []eventstore.Envelope) (*Ch
 		x.rows = append(x.rows, boardRow{})
 	}
 	before, beforeReaders := m.aud, m.readers
+	first := len(m.timeline)
 	for _, e := range envs {
 		m.inc.Replay(e.Event)
 		en := entry{seq: c.Sequence, index: e.Index, recordedAt: c.RecordedAt, occurredAt: c.OccurredAt, actor: c.Actor, event: e.Event}
@@ -106,7 +119,10 @@ func (x *Incidents) apply(c *eventstore.Commit, envs []eventstore.Envelope) (*Ch
 		}
 		m.timeline = append(m.timeline, en)
 	}
-	m.seq, m.updatedAt = c.Sequence, c.RecordedAt
+	m.seq = c.Sequence
+	if slices.ContainsFunc(m.timeline[first:], func(en entry) bool { return en.public(m.inc.TLP) }) {
+		m.updatedAt = c.RecordedAt
+	}
 	if m.titleLower == "" && m.inc.Title != "" { // titles do not change after opening
 		m.titleLower = strings.ToLower(m.inc.Title)
 		for _, w := range titleWords(m.titleLower) {
@@ -121,7 +137,7 @@ func (x *Incidents) apply(c *eventstore.Commit, envs []eventstore.Envelope) (*Ch
 	x.rows[m.row] = x.row(m)
 	x.mu.Unlock()
 	ch := &Change{Sequence: c.Sequence, IncidentID: c.AggregateID, aud: m.aud, readers: m.readers, before: before, beforeReaders: beforeReaders,
-		Types: make([]string, len(envs))}
+		Types: make([]string, len(envs)), entries: m.timeline[first:len(m.timeline):len(m.timeline)]}
 	for i, e := range envs {
 		ch.Types[i] = e.Type
 		switch ev := e.Event.(type) {
@@ -174,11 +190,19 @@ type Deadline struct {
 	Overdue bool
 }
 
-func (x *Incidents) summary(m *incidentModel, now time.Time) IncidentSummary {
+// summary is the board row of m as viewer sees it: its last change (UpdatedAt, Sequence) is the
+// last one the viewer may see, so that hidden changes leave no trace.
+func (x *Incidents) summary(viewer domain.Actor, m *incidentModel, now time.Time) IncidentSummary {
 	i := m.inc
 	s := IncidentSummary{ID: i.ID, Title: i.Title, Status: i.Status, Phase: i.Phase, Severity: i.Severity, Tier: i.Tier,
 		Type: i.Type, Sector: i.Sector, TLP: i.TLP, Drill: i.Drill, Origin: i.Origin, Lead: i.Lead, Owner: i.Owner,
-		OpenedAt: i.OpenedAt, UpdatedAt: m.updatedAt, Sequence: m.seq}
+		OpenedAt: i.OpenedAt}
+	for k := len(m.timeline) - 1; k >= 0; k-- {
+		if en := &m.timeline[k]; en.visibleTo(viewer, m.aud, x.cfg) {
+			s.UpdatedAt, s.Sequence = en.recordedAt, en.seq
+			break
+		}
+	}
 	s.NextDeadline = nextDeadline(i, now)
 	for _, x := range i.Escalations {
 		if x.Status == domain.EscalationStatusPending || x.Status == domain.EscalationStatusAcknowledged {
@@ -237,7 +261,7 @@ type IncidentDetail struct {
 	CloseSummary   string
 	ClosedAt       *time.Time
 	Reopened       int
-	Version        int // number of events
+	Version        int // number of events the viewer may see
 }
 
 func (x *Incidents) lookup(viewer domain.Actor, id string) (*incidentModel, error) {
@@ -262,10 +286,14 @@ func (x *Incidents) Incident(viewer domain.Actor, id string, now time.Time) (Inc
 
 func (x *Incidents) detail(viewer domain.Actor, m *incidentModel, now time.Time) IncidentDetail {
 	i := m.inc
-	d := IncidentDetail{IncidentSummary: x.summary(m, now), Description: i.Description, RSITClass: i.RSITClass, RSITType: i.RSITType,
+	d := IncidentDetail{IncidentSummary: x.summary(viewer, m, now), Description: i.Description, RSITClass: i.RSITClass, RSITType: i.RSITType,
 		PAP: i.PAP, DetectedAt: i.DetectedAt, Source: i.Source, AlertIDs: slices.Clone(i.AlertIDs), Shared: slices.Clone(i.Shared),
-		Recipients: slices.Clone(i.Recipients), Resolution: i.Resolution, CloseSummary: i.CloseSummary, Reopened: i.Reopened,
-		Version: len(m.timeline)}
+		Recipients: x.recipients(viewer, m), Resolution: i.Resolution, CloseSummary: i.CloseSummary, Reopened: i.Reopened}
+	for k := range m.timeline {
+		if m.timeline[k].visibleTo(viewer, m.aud, x.cfg) {
+			d.Version++ // counts only what the viewer sees
+		}
+	}
 	if i.AffectedSystem != nil {
 		as := *i.AffectedSystem
 		as.ProtectionLayers = slices.Clone(as.ProtectionLayers)
@@ -298,6 +326,19 @@ func (x *Incidents) detail(viewer domain.Actor, m *incidentModel, now time.Time)
 	return d
 }
 
+// recipients lists the TLP:RED named recipients for a viewer: all of them for those who steer
+// the incident (CanManage), only the viewer's own name for a named recipient, none for others,
+// as the timeline says only how many organisations were named.
+func (x *Incidents) recipients(viewer domain.Actor, m *incidentModel) []string {
+	if domain.CanManage(viewer, m.aud, x.cfg) {
+		return slices.Clone(m.inc.Recipients)
+	}
+	if self := domain.UserKey(viewer.Org, viewer.User); slices.Contains(m.inc.Recipients, self) {
+		return []string{self}
+	}
+	return nil
+}
+
 // handoffReadable reports whether the viewer may read a handoff's summary and requested action,
 // which its TLP labels: the offering and the addressed organisations may, others as for a note.
 func (x *Incidents) handoffReadable(viewer domain.Actor, m *incidentModel, h *domain.Handoff) bool {
@@ -314,19 +355,30 @@ func (x *Incidents) Summary(viewer domain.Actor, id string, now time.Time) (Inci
 	if err != nil {
 		return IncidentSummary{}, err
 	}
-	return x.summary(m, now), nil
+	return x.summary(viewer, m, now), nil
 }
 
-// PartnerSummary returns the incident as viewer may see it now, and why, or ok=false when it
-// may not (or the incident does not exist).
-func (x *Incidents) PartnerSummary(viewer domain.Actor, id string, now time.Time) (s IncidentSummary, why PartnerReason, ok bool) {
+// PartnerChange returns what a partner feed delivers of the incident's change at stream
+// sequence seq: the incident as viewer may see it now, why, and the event types of that change
+// the viewer may see; ok=false when the viewer may not see the incident, or nothing of that
+// change (a note labelled stricter than it may read), which then is not delivered at all.
+func (x *Incidents) PartnerChange(viewer domain.Actor, id string, seq uint64, now time.Time) (s IncidentSummary, why PartnerReason, types []string, ok bool) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	m, err := x.lookup(viewer, id)
 	if err != nil {
-		return IncidentSummary{}, "", false
+		return IncidentSummary{}, "", nil, false
 	}
-	return x.summary(m, now), ReasonFor(viewer, m.aud), true
+	k, _ := slices.BinarySearchFunc(m.timeline, seq, func(en entry, seq uint64) int { return compareSeq(en.seq, seq) })
+	for ; k < len(m.timeline) && m.timeline[k].seq == seq; k++ {
+		if en := &m.timeline[k]; en.visibleTo(viewer, m.aud, x.cfg) {
+			types = append(types, en.event.EventType())
+		}
+	}
+	if len(types) == 0 {
+		return IncidentSummary{}, "", nil, false
+	}
+	return x.summary(viewer, m, now), ReasonFor(viewer, m.aud), types, true
 }
 
 // Escalation ids and handoff ids of events, for the change feed.
