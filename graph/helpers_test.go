@@ -124,7 +124,7 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 		tb.Fatalf("open alerts store: %v", err)
 	}
 	tb.Cleanup(func() { alertStore.Close() })
-	alerts := projections.NewAlerts(e.cfg, p.Correlation, nil)
+	alerts := projections.NewAlerts(e.cfg, p, nil)
 	actx, acancel := context.WithCancel(context.Background())
 	adone := make(chan struct{})
 	go func() {

@@ -147,7 +147,7 @@ func (e *env) MustReplica(tb testing.TB) *node {
 	}
 	tb.Cleanup(func() { alerts.Close() })
 	proj := projections.New(e.cfg, nil)
-	board := projections.NewAlerts(e.cfg, proj.Correlation, nil)
+	board := projections.NewAlerts(e.cfg, proj, nil)
 	n := &node{nc: nc, events: events, alerts: alerts, proj: proj, board: board, cfg: e.cfg, key: e.tokenKey, clock: e.clock,
 		app: app.New(app.Deps{Events: events, Read: proj, Alerts: alerts, AlertRead: board, Config: e.cfg, Now: e.clock.Now})}
 	follow(tb, events, proj.Sink())

@@ -20,7 +20,9 @@ import (
 // alertTriage change feed. Visibility is domain.CanTriageAlert.
 type Alerts struct {
 	cfg       *domain.Config
-	incidents *Correlation // correlation with open incidents; may be nil
+	// incidents are the live incident read models: correlation with open incidents, and which
+	// incidents a reader may see (proposals and links name only those). May be nil.
+	incidents *Projector
 	log       *slog.Logger
 
 	mu      sync.RWMutex
@@ -28,6 +30,9 @@ type Alerts struct {
 	order   []*AlertView // by the stream sequence of their receipt, oldest first
 	rules   map[string]*ruleModel
 	buckets map[bucketKey]*TriageCounts
+	// proposing holds the NEW alerts with a correlation proposal: Grouped is counted from them
+	// per reader.
+	proposing map[*AlertView]struct{}
 	// merged maps an asset (assetKey) to the incidents alerts on it were merged or promoted into.
 	merged      map[string][]string
 	undecodable int
@@ -77,14 +82,15 @@ type SuppressionView struct {
 	Sequence   uint64
 }
 
-// NewAlerts returns an empty alert read model; incidents (optional) lets new alerts be
-// correlated with open incidents.
-func NewAlerts(cfg *domain.Config, incidents *Correlation, log *slog.Logger) *Alerts {
+// NewAlerts returns an empty alert read model; incidents (optional) are the live incident read
+// models, with which new alerts are correlated and through whose access rule incidents named
+// on alerts are shown.
+func NewAlerts(cfg *domain.Config, incidents *Projector, log *slog.Logger) *Alerts {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &Alerts{cfg: cfg, incidents: incidents, log: log, alerts: map[string]*AlertView{}, rules: map[string]*ruleModel{},
-		buckets: map[bucketKey]*TriageCounts{}, merged: map[string][]string{}}
+		buckets: map[bucketKey]*TriageCounts{}, proposing: map[*AlertView]struct{}{}, merged: map[string][]string{}}
 	a.feed = newFeed(alertRetained, func(c AlertChange) uint64 { return c.Sequence })
 	return a
 }
@@ -131,7 +137,11 @@ func (a *Alerts) count(v *AlertView, d int) {
 	case domain.AlertStatusNew:
 		b.New += d
 		if len(v.Proposed) > 0 {
-			b.Grouped += d
+			if d > 0 {
+				a.proposing[v] = struct{}{}
+			} else {
+				delete(a.proposing, v)
+			}
 		}
 	case domain.AlertStatusDismissed:
 		b.Dismissed += d
@@ -236,6 +246,11 @@ func (a *Alerts) applySeries(c *eventstore.Commit, envs []eventstore.Envelope) [
 				v.Proposed = mergeSorted(v.Proposed, e.Incidents)
 				a.count(v, 1)
 				touch(v, env.Type)
+				for i := range out {
+					if out[i].AlertID == v.ID {
+						out[i].proposed = mergeSorted(out[i].proposed, e.Incidents)
+					}
+				}
 			}
 		case domain.AlertDismissed:
 			if v := a.alerts[e.Alert]; v != nil {
@@ -296,7 +311,7 @@ func (a *Alerts) Correlate(asset string, inds []domain.AlertIndicator) ([]string
 	if a.incidents == nil {
 		return nil, ""
 	}
-	ids, reason := a.incidents.OpenIncidentsMatching(asset, inds)
+	ids, reason := a.incidents.Correlation.OpenIncidentsMatching(asset, inds)
 	if asset == "" {
 		return ids, reason
 	}
@@ -305,7 +320,7 @@ func (a *Alerts) Correlate(asset string, inds []domain.AlertIndicator) ([]string
 	a.mu.RUnlock()
 	found := false
 	for _, id := range more {
-		if len(ids) < maxCorrelated && !slices.Contains(ids, id) && a.incidents.IncidentOpen(id) {
+		if len(ids) < maxCorrelated && !slices.Contains(ids, id) && a.incidents.Correlation.IncidentOpen(id) {
 			ids, found = append(ids, id), true
 		}
 	}
@@ -346,7 +361,33 @@ func (a *Alerts) Alert(viewer domain.Actor, id string) (AlertView, error) {
 	if v == nil || !domain.CanTriageAlert(viewer, domain.AlertAudience(&v.Alert, a.cfg), a.cfg) {
 		return AlertView{}, domain.Errorf(domain.ENOTFOUND, "alert %q not found", id)
 	}
-	return *v, nil
+	return a.seenBy(viewer, v), nil
+}
+
+// seesIncident reports whether viewer may read the incident: an alert names only those.
+func (a *Alerts) seesIncident(viewer domain.Actor, id string) bool {
+	return a.incidents != nil && a.incidents.Incidents.CanSee(viewer, id)
+}
+
+// seenBy is an alert as viewer may see it: proposals and the incident it joined name only
+// incidents the viewer may read, so that correlation is never an oracle of hidden incidents.
+func (a *Alerts) seenBy(viewer domain.Actor, v *AlertView) AlertView {
+	c := *v
+	c.Proposed = nil
+	for _, id := range v.Proposed {
+		if a.seesIncident(viewer, id) {
+			c.Proposed = append(c.Proposed, id)
+		}
+	}
+	if c.Incident != "" && !a.seesIncident(viewer, c.Incident) {
+		c.Incident = ""
+	}
+	return c
+}
+
+// groupedFor reports whether a NEW alert has a proposal the viewer may see.
+func (a *Alerts) groupedFor(viewer domain.Actor, v *AlertView) bool {
+	return v.Status == domain.AlertStatusNew && slices.ContainsFunc(v.Proposed, func(id string) bool { return a.seesIncident(viewer, id) })
 }
 
 // AlertFilter selects alerts; empty fields select everything.
@@ -392,12 +433,13 @@ func (a *Alerts) List(viewer domain.Actor, f AlertFilter, first int, after strin
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	vis := a.visibleFn(viewer)
-	page := AlertPage{Sequence: a.progress.Applied(), Counts: a.countsLocked(vis)}
+	page := AlertPage{Sequence: a.progress.Applied(), Counts: a.countsLocked(viewer, vis)}
 	asset := strings.ToLower(strings.TrimSpace(f.Asset))
 	start := sort.Search(len(a.order), func(i int) bool { return a.order[i].Sequence >= before })
 	for i := len(a.order) - 1; i >= 0; i-- {
 		v := a.order[i]
-		if !vis(v.Source, v.TLP, v.Org) || !matchAlert(v, f, asset) {
+		if !vis(v.Source, v.TLP, v.Org) || !matchAlert(v, f, asset) ||
+			f.Incident != "" && !a.seesIncident(viewer, f.Incident) || f.Grouped && !a.groupedFor(viewer, v) {
 			continue
 		}
 		page.TotalCount++
@@ -405,7 +447,7 @@ func (a *Alerts) List(viewer domain.Actor, f AlertFilter, first int, after strin
 			continue
 		}
 		if len(page.Nodes) < first {
-			page.Nodes = append(page.Nodes, *v)
+			page.Nodes = append(page.Nodes, a.seenBy(viewer, v))
 			page.EndCursor = strconv.FormatUint(v.Sequence, 10)
 		} else {
 			page.HasNext = true
@@ -421,7 +463,7 @@ func matchAlert(v *AlertView, f AlertFilter, asset string) bool {
 		asset != "" && strings.ToLower(v.Asset) != asset,
 		len(f.Severity) > 0 && !slices.Contains(f.Severity, v.Severity),
 		f.Incident != "" && v.Incident != f.Incident,
-		f.Grouped && (v.Status != domain.AlertStatusNew || len(v.Proposed) == 0):
+		f.Grouped && v.Status != domain.AlertStatusNew:
 		return false
 	}
 	return true
@@ -431,14 +473,22 @@ func matchAlert(v *AlertView, f AlertFilter, asset string) bool {
 func (a *Alerts) Counts(viewer domain.Actor) (TriageCounts, uint64) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.countsLocked(a.visibleFn(viewer)), a.progress.Applied()
+	return a.countsLocked(viewer, a.visibleFn(viewer)), a.progress.Applied()
 }
 
-func (a *Alerts) countsLocked(vis func(string, domain.TLP, string) bool) TriageCounts {
+// countsLocked sums the buckets the viewer may triage; Grouped counts the NEW alerts with a
+// proposal the viewer may see, so that it never moves for a hidden incident.
+func (a *Alerts) countsLocked(viewer domain.Actor, vis func(string, domain.TLP, string) bool) TriageCounts {
 	var c TriageCounts
 	for k, b := range a.buckets {
 		if vis(k.source, k.tlp, a.sourceOrg(k.source)) {
 			c.add(b)
+		}
+	}
+	c.Grouped = 0
+	for v := range a.proposing {
+		if vis(v.Source, v.TLP, v.Org) && a.groupedFor(viewer, v) {
+			c.Grouped++
 		}
 	}
 	return c

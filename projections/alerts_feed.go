@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -21,6 +22,8 @@ type AlertChange struct {
 	Source   string
 	TLP      domain.TLP
 	Types    []string
+
+	proposed []string // incidents an AlertCorrelated of the change proposed
 }
 
 // AlertSubscription is one alertTriage subscriber. Read C until it is closed; Err says why.
@@ -58,7 +61,23 @@ func (a *Alerts) SubscribeTriage(viewer domain.Actor, since uint64, buffer int) 
 			return orgVis(src, tlp, a.sourceOrg(src))
 		},
 		rule: func(src string) bool { return a.mayReadRule(viewer, src) }}
-	return a.feed.subscribe(func(ch AlertChange) (AlertChange, bool) { return ch, v.sees(ch) }, since, buffer, "the alerts")
+	return a.feed.subscribe(func(ch AlertChange) (AlertChange, bool) {
+		if !v.sees(ch) {
+			return ch, false
+		}
+		return a.withoutHiddenProposals(viewer, ch)
+	}, since, buffer, "the alerts")
+}
+
+// withoutHiddenProposals drops AlertCorrelated from a change for a viewer who may see none of
+// the incidents it proposed: a correlation with a hidden incident leaves no trace; a change
+// with nothing else is not delivered.
+func (a *Alerts) withoutHiddenProposals(viewer domain.Actor, ch AlertChange) (AlertChange, bool) {
+	if len(ch.proposed) == 0 || slices.ContainsFunc(ch.proposed, func(id string) bool { return a.seesIncident(viewer, id) }) {
+		return ch, true
+	}
+	ch.Types = slices.DeleteFunc(slices.Clone(ch.Types), func(t string) bool { return t == "AlertCorrelated" })
+	return ch, len(ch.Types) > 0
 }
 
 // CloseSubscriptions ends every alertTriage subscription with ErrClosed (shutdown).

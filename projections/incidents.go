@@ -46,6 +46,14 @@ func (x *Incidents) Len() int {
 	return len(x.rows)
 }
 
+// CanSee reports whether viewer may read the incident (false for one that does not exist).
+func (x *Incidents) CanSee(viewer domain.Actor, id string) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	_, err := x.lookup(viewer, id)
+	return err == nil
+}
+
 // sees decides visibility of an incident model with the one access rule.
 func (x *Incidents) sees(v viewer, m *incidentModel) bool { return x.canSee(v, m.aud, m.readers) }
 

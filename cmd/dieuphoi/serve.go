@@ -181,7 +181,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	proj := projections.New(dcfg, log)
-	alertModel := projections.NewAlerts(dcfg, proj.Correlation, log)
+	alertModel := projections.NewAlerts(dcfg, proj, log)
 	application := app.New(app.Deps{Events: el.store, Read: proj, Alerts: el.alerts, AlertRead: alertModel, Config: dcfg, Log: log})
 	gsrv := graph.New(graph.Deps{App: application, Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
 		Log: log, AllowedOrigins: splitList(c.Origins), AlertStore: el.alerts, Alerts: alertModel})
