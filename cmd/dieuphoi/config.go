@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Data       string // --data: JetStream storage (embedded), keys
 	HTTP       string // --http: listen address of the API
+	Metrics    string // --metrics: listen address of /metrics and the detailed /healthz; empty: none
 	NATSURL    string // --nats-url: external NATS server or cluster; empty starts an embedded one
 	NATSListen string // --nats-listen: client address of the embedded server
 	NATSCreds  string // --nats-creds: credentials file for an external cluster

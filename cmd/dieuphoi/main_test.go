@@ -47,7 +47,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type running struct {
-	http, nats string
+	http, nats, metrics string
 	stop       func() error
 	stderr     *syncBuffer
 }
@@ -55,9 +55,9 @@ type running struct {
 // MustServe starts `dieuphoi serve` through run() and waits for /healthz to answer 200.
 func MustServe(tb testing.TB, data string, env map[string]string, extra ...string) *running {
 	tb.Helper()
-	r := &running{http: freeAddr(tb), nats: freeAddr(tb), stderr: &syncBuffer{}}
+	r := &running{http: freeAddr(tb), nats: freeAddr(tb), metrics: freeAddr(tb), stderr: &syncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	args := append([]string{"dieuphoi", "serve", "--data", data, "--http", r.http, "--nats-listen", r.nats}, extra...)
+	args := append([]string{"dieuphoi", "serve", "--data", data, "--http", r.http, "--nats-listen", r.nats, "--metrics", r.metrics}, extra...)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, r.stderr) }()
 	r.stop = func() error {
@@ -162,13 +162,15 @@ func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	srv := MustServe(t, data, nil, "--config", quiet)
 	code, body := get(t, "http://"+srv.http+"/healthz")
 	is.Equal(code, 200) // healthy
-	is.True(strings.Contains(body, `"status":"ok"`))
+	is.Equal(strings.TrimSpace(body), `{"status":"ok"}`) // and nothing about the log on the public port
+	code, _ = get(t, "http://"+srv.http+"/metrics")
+	is.Equal(code, 404) // metrics are for operators, on their own listener
 
 	openIncidents(t, srv.nats, data, 25)
 	// The write models follow, and health reflects it.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, body = get(t, "http://"+srv.http+"/healthz")
+		_, body = get(t, "http://"+srv.metrics+"/healthz")
 		if strings.Contains(body, `"sequence":25`) || time.Now().After(deadline) {
 			break
 		}
@@ -176,7 +178,7 @@ func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	}
 	is.True(strings.Contains(body, `"sequence":25`)) // 25 commits, one per command
 
-	code, body = get(t, "http://"+srv.http+"/metrics")
+	code, body = get(t, "http://"+srv.metrics+"/metrics")
 	is.Equal(code, 200)
 	is.True(strings.Contains(body, "dieuphoi_stream_last_sequence 25"))
 	is.True(strings.Contains(body, "# TYPE dieuphoi_write_model_lag gauge"))
@@ -196,7 +198,7 @@ func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	is.True(strings.Contains(out.String(), "checked 25 commits"))
 
 	srv = MustServe(t, data, nil, "--config", quiet)
-	_, body = get(t, "http://"+srv.http+"/healthz")
+	_, body = get(t, "http://"+srv.metrics+"/healthz")
 	is.True(strings.Contains(body, `"sequence":25`)) // nothing lost
 	is.NoErr(srv.stop())
 }
@@ -205,7 +207,8 @@ func TestServeFromEnvironment(t *testing.T) {
 	is := is.New(t)
 	data := t.TempDir()
 	httpAddr, natsAddr := freeAddr(t), freeAddr(t)
-	env := map[string]string{"DIEUPHOI_DATA": data, "DIEUPHOI_HTTP": httpAddr, "DIEUPHOI_NATS_LISTEN": natsAddr, "DIEUPHOI_STORAGE": "memory"}
+	env := map[string]string{"DIEUPHOI_DATA": data, "DIEUPHOI_HTTP": httpAddr, "DIEUPHOI_NATS_LISTEN": natsAddr, "DIEUPHOI_STORAGE": "memory",
+		"DIEUPHOI_METRICS": freeAddr(t)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
