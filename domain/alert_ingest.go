@@ -69,6 +69,11 @@ func NormaliseAlert(in Invocation, c ReceiveAlert) (ReceiveAlert, *AlertSource, 
 	case !n.TLP.Valid():
 		return c, nil, Errorf(EINVALID, "unknown TLP label %q; use CLEAR, GREEN, AMBER, AMBER_STRICT or RED", trimForMessage(string(c.TLP)))
 	}
+	for _, f := range []struct{ what, s string }{{"the title", n.Title}, {"the asset", n.Asset}, {"the source reference", n.SourceRef}, {"the rule id", n.RuleID}} {
+		if err := checkText(f.what, f.s, false); err != nil {
+			return c, nil, err
+		}
+	}
 	if slices.Contains(src.fingerprint(), "sourceRef") && n.SourceRef == "" {
 		return c, nil, Errorf(EINVALID, "give sourceRef: source %q deduplicates by it", n.Source)
 	}

@@ -256,7 +256,14 @@ func (s *Suppression) Set(in Invocation, c SetSuppression) error {
 		}
 		e.Indicator = &AlertIndicator{Type: c.Indicator.Type, Value: v}
 	}
+	if e.RuleID != "" {
+		if err := checkText("the rule id", e.RuleID, false); err != nil {
+			return err
+		}
+	}
 	switch {
+	case e.Asset == "" && e.Indicator == nil && e.RuleID == "":
+		return Errorf(EINVALID, "name what to suppress: an asset, an indicator or a rule id (a rule that names none would mute the whole source)")
 	case !e.Until.After(e.From):
 		return Errorf(EINVALID, "until must be in the future")
 	case e.Until.Sub(e.From) > MaxSuppression:

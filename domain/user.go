@@ -175,6 +175,9 @@ func (u *User) Register(in Invocation, c RegisterUser) error {
 	if utf8.RuneCountInString(display) > 200 {
 		return Errorf(EINVALID, "the display name is longer than 200 characters")
 	}
+	if err := checkText("the display name", display, false); err != nil {
+		return err
+	}
 	if len(c.Roles) == 0 {
 		return Errorf(EINVALID, "give the user at least one role (%s)", rolesList())
 	}

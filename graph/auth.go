@@ -60,7 +60,8 @@ func bearer(header string) (string, error) {
 }
 
 // authenticate checks a bearer token: its signature and expiry, then what the log says about it
-// (issued, not revoked, for the same organisation, user and role).
+// (issued, not revoked, for the same organisation, user, role, issuance and expiry: a token
+// whose claims were minted with the key but never issued so is refused).
 func (s *Server) authenticate(ctx context.Context, header string) (*session, error) {
 	tok, err := bearer(header)
 	if err != nil {
@@ -85,7 +86,8 @@ func (s *Server) authenticate(ctx context.Context, header string) (*session, err
 		return nil, domain.Errorf(domain.EUNAUTHENTICATED, "this server has no record of the token; ask for a new one")
 	case info.Revoked:
 		return nil, domain.Errorf(domain.EUNAUTHENTICATED, "the token was revoked; ask for a new one")
-	case info.Org != claims.Org || info.User != claims.User || info.Role != claims.Role:
+	case info.Org != claims.Org || info.User != claims.User || info.Role != claims.Role ||
+		info.ExpiresAt.Unix() != claims.ExpiresAt || info.IssuedAt.Unix() != claims.IssuedAt:
 		return nil, domain.Errorf(domain.EUNAUTHENTICATED, "the token does not match the server's record of it; ask for a new one")
 	}
 	return &session{claims: claims}, nil

@@ -88,6 +88,11 @@ func TestBadInput(t *testing.T) {
 		IssuedAt: time.Now().Unix(), ExpiresAt: time.Now().Add(time.Hour).Unix()})
 	unknown := domain.SignToken(e.key, domain.Claims{TokenID: "never-issued", Org: "police", User: "an", Role: domain.RoleCoordinator,
 		IssuedAt: time.Now().Unix(), ExpiresAt: time.Now().Add(time.Hour).Unix()})
+	// An issued token re-signed with a longer life: the key signs it, the log says otherwise.
+	_, shortClaims := e.MustTokenAt(t, "police", "short", domain.RoleCoordinator, e.clock.Now(), time.Hour)
+	longer := shortClaims
+	longer.ExpiresAt += int64(365 * 24 * time.Hour / time.Second)
+	extended := domain.SignToken(e.key, longer)
 
 	openQ := `mutation($in: OpenIncidentInput!) { openIncident(input: $in) { sequence } }`
 	deep := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 9) + "name" + strings.Repeat(" }", 9+5)
@@ -133,6 +138,9 @@ func TestBadInput(t *testing.T) {
 		{name: "revoked token", token: revoked, query: `{ me { user } }`, status: 401, code: "UNAUTHENTICATED"},
 		{name: "forged token", token: forged, query: `{ me { user } }`, status: 401, code: "UNAUTHENTICATED"},
 		{name: "token never issued", token: unknown, query: `{ me { user } }`, status: 401, code: "UNAUTHENTICATED"},
+		{name: "token with a life the log did not give it", token: extended, query: `{ me { user } }`, status: 401, code: "UNAUTHENTICATED"},
+		{name: "title of NULs", token: police, query: openQ, vars: withField("title", "\u0000\u0000"), status: 200, code: "INVALID"},
+		{name: "title of zero-width spaces", token: police, query: openQ, vars: withField("title", "\u200b\u200b"), status: 200, code: "INVALID"},
 		{name: "role may not open", token: reviewer, query: openQ, vars: withField("title", "x"), status: 200, code: "FORBIDDEN"},
 		{name: "incident the org cannot see", token: health, query: `mutation($id: ID!) { changePhase(input: {incidentId: $id, phase: TRIAGE}) { sequence } }`,
 			vars: map[string]any{"id": id}, status: 200, code: "NOT_FOUND"},
