@@ -19,7 +19,7 @@ import (
 // with its count and status, suppression rules with what they swallowed, triage counts and the
 // alertTriage change feed. Visibility is domain.CanTriageAlert.
 type Alerts struct {
-	cfg       *domain.Config
+	cfg *domain.Config
 	// incidents are the live incident read models: correlation with open incidents, and which
 	// incidents a reader may see (proposals and links name only those). May be nil.
 	incidents *Projector

@@ -48,8 +48,8 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 type running struct {
 	http, nats, metrics string
-	stop       func() error
-	stderr     *syncBuffer
+	stop                func() error
+	stderr              *syncBuffer
 }
 
 // MustServe starts `dieuphoi serve` through run() and waits for /healthz to answer 200.
@@ -161,7 +161,7 @@ func TestServeHealthMetricsRestartVerify(t *testing.T) {
 	quiet := quietConfig(t)
 	srv := MustServe(t, data, nil, "--config", quiet)
 	code, body := get(t, "http://"+srv.http+"/healthz")
-	is.Equal(code, 200) // healthy
+	is.Equal(code, 200)                                  // healthy
 	is.Equal(strings.TrimSpace(body), `{"status":"ok"}`) // and nothing about the log on the public port
 	code, _ = get(t, "http://"+srv.http+"/metrics")
 	is.Equal(code, 404) // metrics are for operators, on their own listener
