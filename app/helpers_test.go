@@ -41,15 +41,32 @@ type env struct {
 	store   *eventstore.Store
 	proj    *projections.Projector
 	app     *App
-	cfg     *domain.Config
-	now     time.Time
-	stop    func() // stops the follower and what the test started on the replica, closes the store
-	mu      sync.Mutex
-	onStop  []func()
+	// alertStore and alerts exist on replicas started by withAlerts.
+	alertStore *eventstore.Store
+	alerts     *projections.Alerts
+	cfg        *domain.Config
+	now        time.Time
+	// alertsWanted: replicas of this environment open the alerts stream too.
+	alertsWanted bool
+	stop         func() // stops the follower and what the test started on the replica, closes the store
+	mu           sync.Mutex
+	onStop       []func()
 }
 
 // MustEnv starts an embedded nats-server and the first replica on it.
 func MustEnv(tb testing.TB, storage jetstream.StorageType) *env {
+	tb.Helper()
+	return mustEnv(tb, storage, false)
+}
+
+// MustEnvWithAlerts is MustEnv whose replicas also run the alerts stream and its triage read
+// model.
+func MustEnvWithAlerts(tb testing.TB, storage jetstream.StorageType) *env {
+	tb.Helper()
+	return mustEnv(tb, storage, true)
+}
+
+func mustEnv(tb testing.TB, storage jetstream.StorageType, alerts bool) *env {
 	tb.Helper()
 	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
 	if err != nil {
@@ -57,7 +74,7 @@ func MustEnv(tb testing.TB, storage jetstream.StorageType) *env {
 	}
 	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	base := &env{natsURL: srv.ClientURL(), signer: eventstore.NewSigner(priv), now: time.Now().UTC()}
+	base := &env{natsURL: srv.ClientURL(), signer: eventstore.NewSigner(priv), now: time.Now().UTC(), alertsWanted: alerts}
 	return base.start(tb, testConfig(tb), eventstore.Config{Storage: storage})
 }
 
@@ -83,11 +100,22 @@ func (e *env) start(tb testing.TB, cfg *domain.Config, sc eventstore.Config) *en
 		tb.Fatal(err)
 	}
 	proj := projections.New(cfg, nil)
-	r := &env{natsURL: e.natsURL, signer: e.signer, store: st, proj: proj, cfg: cfg, now: e.now,
-		app: New(Deps{Events: st, Read: proj, Config: cfg})}
+	r := &env{natsURL: e.natsURL, signer: e.signer, store: st, proj: proj, cfg: cfg, now: e.now, alertsWanted: e.alertsWanted}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); st.Follow(ctx, nil, proj.Sink()) }()
+	done := make(chan struct{}, 2)
+	go func() { defer func() { done <- struct{}{} }(); st.Follow(ctx, nil, proj.Sink()) }()
+	followers := 1
+	if e.alertsWanted {
+		as, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts",
+			Storage: sc.Storage, DuplicateWindow: 30 * time.Second})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r.alertStore, r.alerts = as, projections.NewAlerts(cfg, proj, nil)
+		go func() { defer func() { done <- struct{}{} }(); as.Follow(ctx, nil, r.alerts.Sink()) }()
+		followers++
+	}
+	r.app = New(Deps{Events: st, Read: proj, Alerts: r.alertStore, AlertRead: r.alerts, Config: cfg})
 	var once sync.Once
 	r.stop = func() {
 		once.Do(func() {
@@ -98,8 +126,13 @@ func (e *env) start(tb testing.TB, cfg *domain.Config, sc eventstore.Config) *en
 				fs[i]()
 			}
 			cancel()
-			<-done
+			for range followers {
+				<-done
+			}
 			st.Close()
+			if r.alertStore != nil {
+				r.alertStore.Close()
+			}
 			nc.Close()
 		})
 	}
