@@ -41,11 +41,14 @@ type Deps struct {
 	Config    *domain.Config
 	Now       func() time.Time // the injectable clock; nil = time.Now
 	Log       *slog.Logger
+	// ReadYourWrites bounds how long a command waits for the read models (0: ReadYourWrites).
+	ReadYourWrites time.Duration
 }
 
 // App executes commands.
 type App struct {
 	cfg   *domain.Config
+	ryw   time.Duration
 	now   func() time.Time
 	log   *slog.Logger
 	repos map[string]repo // by aggregate type
@@ -88,7 +91,10 @@ func register[A domain.Aggregate](repos map[string]repo, st *eventstore.Store, w
 // New returns the application over the given stores. It registers a repository for every
 // aggregate type, so each store's follower keeps their write models.
 func New(d Deps) *App {
-	a := &App{cfg: d.Config, now: d.Now, log: d.Log, repos: map[string]repo{}}
+	a := &App{cfg: d.Config, now: d.Now, log: d.Log, repos: map[string]repo{}, ryw: d.ReadYourWrites}
+	if a.ryw <= 0 {
+		a.ryw = ReadYourWrites
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -221,14 +227,35 @@ func ScopedCommandID(a domain.Actor, clientID string) string {
 	return a.Org + "/" + a.User + "/" + clientID
 }
 
-// wait waits a bounded time for the read models to contain seq.
+// ELAGGING is the code of a command that was recorded, at the sequence LaggingError gives, but
+// that this replica's read models have not shown yet: it must not be sent again; read with
+// minSequence.
+const ELAGGING = "LAGGING"
+
+// LaggingError says a command was recorded at Sequence while the read models lag behind.
+type LaggingError struct {
+	Sequence uint64
+	err      *domain.Error
+}
+
+func (e *LaggingError) Error() string { return e.err.Error() }
+
+// Unwrap gives the coded error, for domain.ErrorCode and the API's error presenter.
+func (e *LaggingError) Unwrap() error { return e.err }
+
+// wait waits a bounded time for the read models to contain seq, the sequence of a recorded
+// command; after that the command is reported as recorded but lagging (LaggingError), never as
+// failed.
 func (a *App) wait(ctx context.Context, w Waiter, seq uint64) error {
 	if w == nil || w.Applied() >= seq {
 		return nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, ReadYourWrites)
+	wctx, cancel := context.WithTimeout(ctx, a.ryw)
 	defer cancel()
-	return w.WaitFor(wctx, seq)
+	if w.WaitFor(wctx, seq) == nil {
+		return nil
+	}
+	return &LaggingError{Sequence: seq, err: domain.Errorf(ELAGGING, "recorded at sequence %d, but this replica has not caught up with it yet: do not send it again; read it with minSequence %d", seq, seq)}
 }
 
 // Load reads an aggregate from the log as it stood at stream sequence upTo (0: now), without
