@@ -90,10 +90,11 @@ func TestBadInput(t *testing.T) {
 		IssuedAt: time.Now().Unix(), ExpiresAt: time.Now().Add(time.Hour).Unix()})
 
 	openQ := `mutation($in: OpenIncidentInput!) { openIncident(input: $in) { sequence } }`
-	deep := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 9) + "name" + strings.Repeat(" }", 9+5)
-	deepFragments := `query { __schema { types { ...F } } }
-		fragment F on __Type { fields { type { ...T } } }
-		fragment T on __Type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`
+	// 13 deep below __type (ofType chains do not count: see TestIntrospectionStandard).
+	deep := `{ __type(name: "Incident") { ` + strings.Repeat("fields { type { ", 6) + "name" + strings.Repeat(" }", 14)
+	deepFragments := `query { __type(name: "Incident") { ...F } }
+		fragment F on __Type { fields { type { fields { type { ...T } } } } }
+		fragment T on __Type { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } }`
 	complex := `{ board(first: 500) { nodes { id title notes { id text author { user org role } } indicators { id value author { user } }
 		escalations { id reason acknowledgedBy { user } } handoffs { id summary } } } }`
 	withField := func(k string, v any) map[string]any {
