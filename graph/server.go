@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -60,7 +61,8 @@ func (s *Server) newHandler() *handler.Server {
 	// before a persisted query is stored and before gqlgen validates it.
 	h.Use(documentBudget{cache: queries})
 	h.Use(extension.Introspection{})
-	h.Use(extension.AutomaticPersistedQuery{Cache: smallOnly[string]{lru.New[string](100)}})
+	h.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: smallOnly[string]{lru.New[string](100)}}})
+	h.Use(getReadsOnly{})
 	h.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
 	h.Use(timeTravelLimit{})
 	h.AroundOperations(s.limitTimeTravel)
@@ -85,10 +87,50 @@ func (c smallOnly[T]) Add(ctx context.Context, query string, v T) {
 	}
 }
 
+// persistedQueries is gqlgen's automatic persisted queries with coded errors: a client that
+// sends a malformed persistedQuery extension gets INVALID and a sentence, and nothing is
+// logged (gqlgen gives those errors no code, which the presenter would take for INTERNAL).
+type persistedQueries struct {
+	extension.AutomaticPersistedQuery
+}
+
+func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	err := p.AutomaticPersistedQuery.MutateOperationParameters(ctx, raw)
+	if err != nil {
+		if code, _ := err.Extensions["code"].(string); code == "" {
+			err.Message = "persisted query: " + err.Message + `; send extensions.persistedQuery as {"version": 1, "sha256Hash": "<hex SHA-256 of the query>"}`
+			errcode.Set(err, domain.EINVALID)
+		}
+	}
+	return err
+}
+
+// getReadsOnly refuses mutations and subscriptions sent with GET, which may only read (GraphQL
+// over HTTP): INVALID, HTTP 405 with Allow: POST. gqlgen would refuse them too, with no code.
+type getReadsOnly struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = getReadsOnly{}
+
+func (getReadsOnly) ExtensionName() string                          { return "GetReadsOnly" }
+func (getReadsOnly) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (getReadsOnly) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	w, _ := ctx.Value(responseKey{}).(*statusWriter)
+	if w == nil || w.method != http.MethodGet || oc.Operation == nil || oc.Operation.Operation == ast.Query {
+		return nil
+	}
+	setHTTPStatus(ctx, http.StatusMethodNotAllowed, "Allow", "POST")
+	return budgetError(domain.EINVALID, "a %s cannot be sent with GET: send it with POST (subscriptions over the websocket)", oc.Operation.Operation)
+}
+
 // statusWriter lets the limits that run inside gqlgen choose the HTTP status of the answer
-// (429 with Retry-After), where gqlgen's transports would write 200 or 422.
+// (429 with Retry-After, 405 with Allow), where gqlgen's transports would write 200 or 422.
 type statusWriter struct {
 	http.ResponseWriter
+	method      string
 	status      int // chosen by setHTTPStatus; 0 = gqlgen's
 	wroteHeader bool
 }
@@ -148,7 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, method: r.Method}
 	ctx := context.WithValue(withSession(r.Context(), sess), responseKey{}, sw)
 	s.gql.ServeHTTP(sw, r.WithContext(ctx))
 }
