@@ -23,11 +23,11 @@ import (
 // 64 MiB (BenchmarkRequestBudget).
 const (
 	// maxTokens bounds the parser (gqlparser's token limit) and so every linear pass over the
-	// document. The standard introspection query is about 600 tokens.
+	// document. The standard introspection query has under 200.
 	maxTokens = 10_000
 	// maxSelections bounds the document as executed: fields, fragment spreads and inline
 	// fragments of every operation and fragment definition, a fragment counted each time it is
-	// spread. The standard introspection query expands to about 400.
+	// spread. The standard introspection query expands to under 500.
 	maxSelections = 2_000
 	// maxSamePathPairs bounds the overlapping-fields validation, which compares every two
 	// fields that answer the same response path (and reports each pair that conflicts).
