@@ -104,6 +104,19 @@ func commitFromDirect(m *nats.Msg) (*Commit, error) {
 	return decodeCommit(seq, m.Header.Get(jetstream.SubjectHeader), ts, m.Header, m.Data)
 }
 
+// deleteConsumer deletes a finished read's ordered consumer on the server: left alone it would
+// linger for the client library's five-minute inactive threshold, and reads in a burst would
+// fill the stream's consumer limit.
+func (s *Store) deleteConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.js.DeleteConsumer(ctx, s.cfg.Stream, info.Name) // gone already is fine
+}
+
 // ErrStop may be returned by a Read handler to end the read without error.
 var ErrStop = errors.New("stop reading")
 
@@ -155,6 +168,7 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 		it.Stop()
 		stopIt()
 		wg.Wait() // no goroutine outlives the read
+		s.deleteConsumer(cons)
 	}()
 
 	type slot struct {

@@ -18,8 +18,10 @@ import (
 const (
 	codeTooDeep    = "QUERY_TOO_DEEP"
 	codeTooComplex = "QUERY_TOO_COMPLEX"
-	codeTooSlow    = "TOO_SLOW"
-	codeShutdown   = "UNAVAILABLE"
+	// codeTooManyRequests: the token already runs as many expensive requests as it may.
+	codeTooManyRequests = "TOO_MANY_REQUESTS"
+	codeTooSlow         = "TOO_SLOW"
+	codeShutdown        = "UNAVAILABLE"
 )
 
 // presentError gives every error a code in extensions.code: the domain's code and sentence for

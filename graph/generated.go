@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -2669,44 +2668,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
-		ec.unmarshalInputAcceptHandoffInput,
-		ec.unmarshalInputAcknowledgeEscalationInput,
-		ec.unmarshalInputAcknowledgeHandoffInput,
-		ec.unmarshalInputAddIndicatorInput,
-		ec.unmarshalInputAddNoteInput,
-		ec.unmarshalInputAffectedSystemInput,
-		ec.unmarshalInputAlertFilter,
-		ec.unmarshalInputAlertIndicatorInput,
-		ec.unmarshalInputAssignLeadInput,
-		ec.unmarshalInputBoardFilter,
-		ec.unmarshalInputChangePhaseInput,
-		ec.unmarshalInputChangeTLPInput,
-		ec.unmarshalInputClassifyIncidentInput,
-		ec.unmarshalInputCloseIncidentInput,
-		ec.unmarshalInputDeclineHandoffInput,
-		ec.unmarshalInputDetachAlertInput,
-		ec.unmarshalInputDisableWebhookInput,
-		ec.unmarshalInputDismissAlertsInput,
-		ec.unmarshalInputEscalateIncidentInput,
-		ec.unmarshalInputMergeAlertsInput,
-		ec.unmarshalInputNameRecipientsInput,
-		ec.unmarshalInputOfferHandoffInput,
-		ec.unmarshalInputOpenIncidentInput,
-		ec.unmarshalInputPeriodicReportLineInput,
-		ec.unmarshalInputRecordNotificationInput,
-		ec.unmarshalInputRegisterWebhookInput,
-		ec.unmarshalInputRemoveSuppressionInput,
-		ec.unmarshalInputReopenIncidentInput,
-		ec.unmarshalInputResolveEscalationInput,
-		ec.unmarshalInputReturnHandoffInput,
-		ec.unmarshalInputRevokeTokenInput,
-		ec.unmarshalInputSetSuppressionInput,
-		ec.unmarshalInputShareIncidentInput,
-		ec.unmarshalInputSubmitPeriodicReportInput,
-		ec.unmarshalInputSubmitReportInput,
-		ec.unmarshalInputWithdrawHandoffInput,
-	)
+	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptHandoffInput", ec.unmarshalInputAcceptHandoffInput),
+			graphql.NewInputUnmarshaler("AcknowledgeEscalationInput", ec.unmarshalInputAcknowledgeEscalationInput),
+			graphql.NewInputUnmarshaler("AcknowledgeHandoffInput", ec.unmarshalInputAcknowledgeHandoffInput),
+			graphql.NewInputUnmarshaler("AddIndicatorInput", ec.unmarshalInputAddIndicatorInput),
+			graphql.NewInputUnmarshaler("AddNoteInput", ec.unmarshalInputAddNoteInput),
+			graphql.NewInputUnmarshaler("AffectedSystemInput", ec.unmarshalInputAffectedSystemInput),
+			graphql.NewInputUnmarshaler("AlertFilter", ec.unmarshalInputAlertFilter),
+			graphql.NewInputUnmarshaler("AlertIndicatorInput", ec.unmarshalInputAlertIndicatorInput),
+			graphql.NewInputUnmarshaler("AssignLeadInput", ec.unmarshalInputAssignLeadInput),
+			graphql.NewInputUnmarshaler("BoardFilter", ec.unmarshalInputBoardFilter),
+			graphql.NewInputUnmarshaler("ChangePhaseInput", ec.unmarshalInputChangePhaseInput),
+			graphql.NewInputUnmarshaler("ChangeTLPInput", ec.unmarshalInputChangeTLPInput),
+			graphql.NewInputUnmarshaler("ClassifyIncidentInput", ec.unmarshalInputClassifyIncidentInput),
+			graphql.NewInputUnmarshaler("CloseIncidentInput", ec.unmarshalInputCloseIncidentInput),
+			graphql.NewInputUnmarshaler("DeclineHandoffInput", ec.unmarshalInputDeclineHandoffInput),
+			graphql.NewInputUnmarshaler("DetachAlertInput", ec.unmarshalInputDetachAlertInput),
+			graphql.NewInputUnmarshaler("DisableWebhookInput", ec.unmarshalInputDisableWebhookInput),
+			graphql.NewInputUnmarshaler("DismissAlertsInput", ec.unmarshalInputDismissAlertsInput),
+			graphql.NewInputUnmarshaler("EscalateIncidentInput", ec.unmarshalInputEscalateIncidentInput),
+			graphql.NewInputUnmarshaler("MergeAlertsInput", ec.unmarshalInputMergeAlertsInput),
+			graphql.NewInputUnmarshaler("NameRecipientsInput", ec.unmarshalInputNameRecipientsInput),
+			graphql.NewInputUnmarshaler("OfferHandoffInput", ec.unmarshalInputOfferHandoffInput),
+			graphql.NewInputUnmarshaler("OpenIncidentInput", ec.unmarshalInputOpenIncidentInput),
+			graphql.NewInputUnmarshaler("PeriodicReportLineInput", ec.unmarshalInputPeriodicReportLineInput),
+			graphql.NewInputUnmarshaler("RecordNotificationInput", ec.unmarshalInputRecordNotificationInput),
+			graphql.NewInputUnmarshaler("RegisterWebhookInput", ec.unmarshalInputRegisterWebhookInput),
+			graphql.NewInputUnmarshaler("RemoveSuppressionInput", ec.unmarshalInputRemoveSuppressionInput),
+			graphql.NewInputUnmarshaler("ReopenIncidentInput", ec.unmarshalInputReopenIncidentInput),
+			graphql.NewInputUnmarshaler("ResolveEscalationInput", ec.unmarshalInputResolveEscalationInput),
+			graphql.NewInputUnmarshaler("ReturnHandoffInput", ec.unmarshalInputReturnHandoffInput),
+			graphql.NewInputUnmarshaler("RevokeTokenInput", ec.unmarshalInputRevokeTokenInput),
+			graphql.NewInputUnmarshaler("SetSuppressionInput", ec.unmarshalInputSetSuppressionInput),
+			graphql.NewInputUnmarshaler("ShareIncidentInput", ec.unmarshalInputShareIncidentInput),
+			graphql.NewInputUnmarshaler("SubmitPeriodicReportInput", ec.unmarshalInputSubmitPeriodicReportInput),
+			graphql.NewInputUnmarshaler("SubmitReportInput", ec.unmarshalInputSubmitReportInput),
+			graphql.NewInputUnmarshaler("WithdrawHandoffInput", ec.unmarshalInputWithdrawHandoffInput),
+		)
+	}
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -2716,7 +2717,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			var data graphql.Marshaler
 			if first {
 				first = false
-				ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+				ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 				data = ec._Query(ctx, opCtx.Operation.SelectionSet)
 			} else {
 				if atomic.LoadInt32(&ec.PendingDeferred) > 0 {
@@ -2746,7 +2747,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				return nil
 			}
 			first = false
-			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
 			data.MarshalGQL(&buf)
@@ -4463,8 +4464,8 @@ func (ec *executionContext) field___Directive_args_args(ctx context.Context, raw
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalOBoolean2bool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4477,8 +4478,8 @@ func (ec *executionContext) field___Field_args_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalOBoolean2bool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4502,6 +4503,20 @@ func (ec *executionContext) field___Type_enumValues_args(ctx context.Context, ra
 }
 
 func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalOBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeDeprecated"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeDeprecated",
@@ -4539,7 +4554,7 @@ func (ec *executionContext) _Actor_user(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Actor_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Actor", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
 func (ec *executionContext) _Actor_org(ctx context.Context, field graphql.CollectedField, obj *domain.Actor) (ret graphql.Marshaler) {
@@ -4562,7 +4577,7 @@ func (ec *executionContext) _Actor_org(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Actor_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Actor", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
 func (ec *executionContext) _Actor_role(ctx context.Context, field graphql.CollectedField, obj *domain.Actor) (ret graphql.Marshaler) {
@@ -4585,7 +4600,7 @@ func (ec *executionContext) _Actor_role(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Actor_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Actor", field, false, false, errors.New("field of type Role does not have child fields"))
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "Role")
 }
 
 func (ec *executionContext) _AddIndicatorPayload_indicator(ctx context.Context, field graphql.CollectedField, obj *model.AddIndicatorPayload) (ret graphql.Marshaler) {
@@ -4672,7 +4687,7 @@ func (ec *executionContext) _AddIndicatorPayload_sequence(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_AddIndicatorPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AddIndicatorPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("AddIndicatorPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _AddNotePayload_note(ctx context.Context, field graphql.CollectedField, obj *model.AddNotePayload) (ret graphql.Marshaler) {
@@ -4759,7 +4774,7 @@ func (ec *executionContext) _AddNotePayload_sequence(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_AddNotePayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AddNotePayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("AddNotePayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _AffectedSystem_name(ctx context.Context, field graphql.CollectedField, obj *domain.AffectedSystem) (ret graphql.Marshaler) {
@@ -4782,7 +4797,7 @@ func (ec *executionContext) _AffectedSystem_name(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AffectedSystem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, "String")
 }
 
 func (ec *executionContext) _AffectedSystem_ownerOrg(ctx context.Context, field graphql.CollectedField, obj *domain.AffectedSystem) (ret graphql.Marshaler) {
@@ -4805,7 +4820,7 @@ func (ec *executionContext) _AffectedSystem_ownerOrg(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_AffectedSystem_ownerOrg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AffectedSystem", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AffectedSystem", field, true, true, "String")
 }
 
 func (ec *executionContext) _AffectedSystem_securityLevel(ctx context.Context, field graphql.CollectedField, obj *domain.AffectedSystem) (ret graphql.Marshaler) {
@@ -4828,7 +4843,7 @@ func (ec *executionContext) _AffectedSystem_securityLevel(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_AffectedSystem_securityLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AffectedSystem_infoClass(ctx context.Context, field graphql.CollectedField, obj *domain.AffectedSystem) (ret graphql.Marshaler) {
@@ -4851,7 +4866,7 @@ func (ec *executionContext) _AffectedSystem_infoClass(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_AffectedSystem_infoClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AffectedSystem", field, true, true, errors.New("field of type InfoClass does not have child fields"))
+	return graphql.NewScalarFieldContext("AffectedSystem", field, true, true, "InfoClass")
 }
 
 func (ec *executionContext) _AffectedSystem_protectionLayers(ctx context.Context, field graphql.CollectedField, obj *domain.AffectedSystem) (ret graphql.Marshaler) {
@@ -4874,7 +4889,7 @@ func (ec *executionContext) _AffectedSystem_protectionLayers(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_AffectedSystem_protectionLayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AffectedSystem", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -4897,7 +4912,7 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Alert_title(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -4920,7 +4935,7 @@ func (ec *executionContext) _Alert_title(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Alert_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -4943,7 +4958,7 @@ func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Alert_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type AlertStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertStatus")
 }
 
 func (ec *executionContext) _Alert_count(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -4966,7 +4981,7 @@ func (ec *executionContext) _Alert_count(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Alert_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Alert_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -4989,7 +5004,7 @@ func (ec *executionContext) _Alert_firstSeen(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Alert_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Alert_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5012,7 +5027,7 @@ func (ec *executionContext) _Alert_lastSeen(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Alert_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Alert_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5035,7 +5050,7 @@ func (ec *executionContext) _Alert_receivedAt(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Alert_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Alert_lastReceivedAt(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5058,7 +5073,7 @@ func (ec *executionContext) _Alert_lastReceivedAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Alert_lastReceivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Alert_source(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5081,7 +5096,7 @@ func (ec *executionContext) _Alert_source(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Alert_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_org(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5104,7 +5119,7 @@ func (ec *executionContext) _Alert_org(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Alert_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_sourceRef(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5127,7 +5142,7 @@ func (ec *executionContext) _Alert_sourceRef(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Alert_sourceRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_ruleId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5150,7 +5165,7 @@ func (ec *executionContext) _Alert_ruleId(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Alert_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5173,7 +5188,7 @@ func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Alert_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Severity does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Severity")
 }
 
 func (ec *executionContext) _Alert_asset(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5196,7 +5211,7 @@ func (ec *executionContext) _Alert_asset(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Alert_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_tlp(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5219,7 +5234,7 @@ func (ec *executionContext) _Alert_tlp(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Alert_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _Alert_indicators(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5274,7 +5289,7 @@ func (ec *executionContext) _Alert_raw(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Alert_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _Alert_suppressedCount(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5297,7 +5312,7 @@ func (ec *executionContext) _Alert_suppressedCount(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Alert_suppressedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Alert_suppressedBy(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5320,7 +5335,7 @@ func (ec *executionContext) _Alert_suppressedBy(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Alert_suppressedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Alert_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5343,7 +5358,7 @@ func (ec *executionContext) _Alert_incidentId(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Alert_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Alert_proposedIncidents(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5366,7 +5381,7 @@ func (ec *executionContext) _Alert_proposedIncidents(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Alert_proposedIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Alert_dismissReason(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
@@ -5389,7 +5404,7 @@ func (ec *executionContext) _Alert_dismissReason(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Alert_dismissReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
@@ -5444,7 +5459,7 @@ func (ec *executionContext) _AlertConnection_totalCount(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_AlertConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AlertConnection_counts(ctx context.Context, field graphql.CollectedField, obj *model.AlertConnection) (ret graphql.Marshaler) {
@@ -5531,7 +5546,7 @@ func (ec *executionContext) _AlertConnection_alertSequence(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_AlertConnection_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _AlertError_code(ctx context.Context, field graphql.CollectedField, obj *model.AlertError) (ret graphql.Marshaler) {
@@ -5554,7 +5569,7 @@ func (ec *executionContext) _AlertError_code(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_AlertError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertError", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertError", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertError_message(ctx context.Context, field graphql.CollectedField, obj *model.AlertError) (ret graphql.Marshaler) {
@@ -5577,7 +5592,7 @@ func (ec *executionContext) _AlertError_message(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_AlertError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertError", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertError", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertIndicator_type(ctx context.Context, field graphql.CollectedField, obj *model.AlertIndicator) (ret graphql.Marshaler) {
@@ -5600,7 +5615,7 @@ func (ec *executionContext) _AlertIndicator_type(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AlertIndicator_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, errors.New("field of type IndicatorType does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, "IndicatorType")
 }
 
 func (ec *executionContext) _AlertIndicator_value(ctx context.Context, field graphql.CollectedField, obj *model.AlertIndicator) (ret graphql.Marshaler) {
@@ -5623,7 +5638,7 @@ func (ec *executionContext) _AlertIndicator_value(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_AlertIndicator_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertIndicator", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertOutcome_alertId(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
@@ -5646,7 +5661,7 @@ func (ec *executionContext) _AlertOutcome_alertId(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_AlertOutcome_alertId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AlertOutcome_ok(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
@@ -5669,7 +5684,7 @@ func (ec *executionContext) _AlertOutcome_ok(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_AlertOutcome_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertOutcome", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AlertOutcome_error(ctx context.Context, field graphql.CollectedField, obj *model.AlertOutcome) (ret graphql.Marshaler) {
@@ -5756,7 +5771,7 @@ func (ec *executionContext) _AlertTriageChange_alertSequence(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_AlertTriageChange_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _AlertTriageChange_alert(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
@@ -5811,7 +5826,7 @@ func (ec *executionContext) _AlertTriageChange_rule(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_AlertTriageChange_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AlertTriageChange_types(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
@@ -5834,7 +5849,7 @@ func (ec *executionContext) _AlertTriageChange_types(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_AlertTriageChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("AlertTriageChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _AlertTriageChange_counts(ctx context.Context, field graphql.CollectedField, obj *model.AlertTriageChange) (ret graphql.Marshaler) {
@@ -5953,7 +5968,7 @@ func (ec *executionContext) _BulkAlertPayload_sequence(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_BulkAlertPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _BulkAlertPayload_alertSequence(ctx context.Context, field graphql.CollectedField, obj *model.BulkAlertPayload) (ret graphql.Marshaler) {
@@ -5976,7 +5991,7 @@ func (ec *executionContext) _BulkAlertPayload_alertSequence(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_BulkAlertPayload_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("BulkAlertPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _DeadLetter_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -5999,7 +6014,7 @@ func (ec *executionContext) _DeadLetter_sequence(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_DeadLetter_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _DeadLetter_attempts(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -6022,7 +6037,7 @@ func (ec *executionContext) _DeadLetter_attempts(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_DeadLetter_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeadLetter_status(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -6045,7 +6060,7 @@ func (ec *executionContext) _DeadLetter_status(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_DeadLetter_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Int")
 }
 
 func (ec *executionContext) _DeadLetter_error(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -6068,7 +6083,7 @@ func (ec *executionContext) _DeadLetter_error(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_DeadLetter_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeadLetter_at(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
@@ -6091,7 +6106,7 @@ func (ec *executionContext) _DeadLetter_at(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_DeadLetter_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("DeadLetter", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Deadline_at(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6114,7 +6129,7 @@ func (ec *executionContext) _Deadline_at(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Deadline_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deadline", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Deadline", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Deadline_kind(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6137,7 +6152,7 @@ func (ec *executionContext) _Deadline_kind(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Deadline_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deadline", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Deadline", field, false, false, "String")
 }
 
 func (ec *executionContext) _Deadline_owedBy(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6160,7 +6175,7 @@ func (ec *executionContext) _Deadline_owedBy(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Deadline_owedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deadline", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Deadline", field, false, false, "String")
 }
 
 func (ec *executionContext) _Deadline_refId(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6183,7 +6198,7 @@ func (ec *executionContext) _Deadline_refId(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Deadline_refId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deadline", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Deadline", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Deadline_overdue(ctx context.Context, field graphql.CollectedField, obj *projections.Deadline) (ret graphql.Marshaler) {
@@ -6206,7 +6221,7 @@ func (ec *executionContext) _Deadline_overdue(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Deadline_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deadline", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Deadline", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Escalation_id(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6229,7 +6244,7 @@ func (ec *executionContext) _Escalation_id(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Escalation_from(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6252,7 +6267,7 @@ func (ec *executionContext) _Escalation_from(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Escalation_to(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6275,7 +6290,7 @@ func (ec *executionContext) _Escalation_to(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Escalation_reason(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6298,7 +6313,7 @@ func (ec *executionContext) _Escalation_reason(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Escalation_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6321,7 +6336,7 @@ func (ec *executionContext) _Escalation_deadline(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Escalation_status(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6344,7 +6359,7 @@ func (ec *executionContext) _Escalation_status(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Escalation_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6399,7 +6414,7 @@ func (ec *executionContext) _Escalation_acknowledgedAt(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, true, true, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, true, true, "Time")
 }
 
 func (ec *executionContext) _Escalation_late(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -6422,7 +6437,7 @@ func (ec *executionContext) _Escalation_late(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Escalation_late(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Escalation", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Escalation", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _EscalationPayload_escalation(ctx context.Context, field graphql.CollectedField, obj *model.EscalationPayload) (ret graphql.Marshaler) {
@@ -6509,7 +6524,7 @@ func (ec *executionContext) _EscalationPayload_sequence(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_EscalationPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EscalationPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("EscalationPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Handoff_id(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6532,7 +6547,7 @@ func (ec *executionContext) _Handoff_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Handoff_from(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6555,7 +6570,7 @@ func (ec *executionContext) _Handoff_from(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "String")
 }
 
 func (ec *executionContext) _Handoff_to(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6578,7 +6593,7 @@ func (ec *executionContext) _Handoff_to(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "String")
 }
 
 func (ec *executionContext) _Handoff_summary(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6601,7 +6616,7 @@ func (ec *executionContext) _Handoff_summary(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "String")
 }
 
 func (ec *executionContext) _Handoff_requestedAction(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6624,7 +6639,7 @@ func (ec *executionContext) _Handoff_requestedAction(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_requestedAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, true, true, "String")
 }
 
 func (ec *executionContext) _Handoff_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6647,7 +6662,7 @@ func (ec *executionContext) _Handoff_tlp(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _Handoff_releaseOnAccept(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6670,7 +6685,7 @@ func (ec *executionContext) _Handoff_releaseOnAccept(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_releaseOnAccept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Handoff_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6693,7 +6708,7 @@ func (ec *executionContext) _Handoff_deadline(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Handoff_status(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6716,7 +6731,7 @@ func (ec *executionContext) _Handoff_status(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, true, true, "String")
 }
 
 func (ec *executionContext) _Handoff_reason(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6739,7 +6754,7 @@ func (ec *executionContext) _Handoff_reason(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, true, true, "String")
 }
 
 func (ec *executionContext) _Handoff_acknowledgedBy(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -6794,7 +6809,7 @@ func (ec *executionContext) _Handoff_acknowledgedAt(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Handoff_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Handoff", field, true, true, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Handoff", field, true, true, "Time")
 }
 
 func (ec *executionContext) _HandoffPayload_handoff(ctx context.Context, field graphql.CollectedField, obj *model.HandoffPayload) (ret graphql.Marshaler) {
@@ -6881,7 +6896,7 @@ func (ec *executionContext) _HandoffPayload_sequence(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_HandoffPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("HandoffPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("HandoffPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -6904,7 +6919,7 @@ func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Incident_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Incident_title(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -6927,7 +6942,7 @@ func (ec *executionContext) _Incident_title(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Incident_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_description(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -6950,7 +6965,7 @@ func (ec *executionContext) _Incident_description(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Incident_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_status(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -6973,7 +6988,7 @@ func (ec *executionContext) _Incident_status(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Incident_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type IncidentStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentStatus")
 }
 
 func (ec *executionContext) _Incident_phase(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -6996,7 +7011,7 @@ func (ec *executionContext) _Incident_phase(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Incident_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Phase does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Phase")
 }
 
 func (ec *executionContext) _Incident_severity(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7019,7 +7034,7 @@ func (ec *executionContext) _Incident_severity(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Severity does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Severity")
 }
 
 func (ec *executionContext) _Incident_tier(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7042,7 +7057,7 @@ func (ec *executionContext) _Incident_tier(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Incident_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Tier does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Tier")
 }
 
 func (ec *executionContext) _Incident_type(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7065,7 +7080,7 @@ func (ec *executionContext) _Incident_type(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Incident_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_rsitClass(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7088,7 +7103,7 @@ func (ec *executionContext) _Incident_rsitClass(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Incident_rsitClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_rsitType(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7111,7 +7126,7 @@ func (ec *executionContext) _Incident_rsitType(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_rsitType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_sector(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7134,7 +7149,7 @@ func (ec *executionContext) _Incident_sector(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Incident_sector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "String")
 }
 
 func (ec *executionContext) _Incident_tlp(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7157,7 +7172,7 @@ func (ec *executionContext) _Incident_tlp(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Incident_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _Incident_pap(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7180,7 +7195,7 @@ func (ec *executionContext) _Incident_pap(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Incident_pap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type PAP does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "PAP")
 }
 
 func (ec *executionContext) _Incident_drill(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7203,7 +7218,7 @@ func (ec *executionContext) _Incident_drill(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Incident_drill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Incident_source(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7226,7 +7241,7 @@ func (ec *executionContext) _Incident_source(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Incident_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type IncidentSource does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentSource")
 }
 
 func (ec *executionContext) _Incident_origin(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7249,7 +7264,7 @@ func (ec *executionContext) _Incident_origin(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Incident_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_lead(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7272,7 +7287,7 @@ func (ec *executionContext) _Incident_lead(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Incident_lead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_owner(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7295,7 +7310,7 @@ func (ec *executionContext) _Incident_owner(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Incident_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_detectedAt(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7318,7 +7333,7 @@ func (ec *executionContext) _Incident_detectedAt(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Incident_detectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Incident_openedAt(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7341,7 +7356,7 @@ func (ec *executionContext) _Incident_openedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7364,7 +7379,7 @@ func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Incident_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Incident_closedAt(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7387,7 +7402,7 @@ func (ec *executionContext) _Incident_closedAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Incident_resolution(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7410,7 +7425,7 @@ func (ec *executionContext) _Incident_resolution(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Incident_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, true, true, errors.New("field of type Resolution does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "Resolution")
 }
 
 func (ec *executionContext) _Incident_closeSummary(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7433,7 +7448,7 @@ func (ec *executionContext) _Incident_closeSummary(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Incident_closeSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "String")
 }
 
 func (ec *executionContext) _Incident_affectedSystem(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7552,7 +7567,7 @@ func (ec *executionContext) _Incident_sharedWith(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Incident_sharedWith(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_recipients(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7575,7 +7590,7 @@ func (ec *executionContext) _Incident_recipients(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Incident_recipients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_escalations(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7662,7 +7677,7 @@ func (ec *executionContext) _Incident_openEscalations(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Incident_openEscalations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Incident_openHandoffs(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7685,7 +7700,7 @@ func (ec *executionContext) _Incident_openHandoffs(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Incident_openHandoffs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Incident_nextDeadline(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7740,7 +7755,7 @@ func (ec *executionContext) _Incident_version(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Incident_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Incident_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7763,7 +7778,7 @@ func (ec *executionContext) _Incident_sequence(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Incident_alertIds(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
@@ -7786,7 +7801,7 @@ func (ec *executionContext) _Incident_alertIds(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Incident_alertIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
 }
 
 func (ec *executionContext) _IncidentChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -7809,7 +7824,7 @@ func (ec *executionContext) _IncidentChange_sequence(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_IncidentChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _IncidentChange_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -7832,7 +7847,7 @@ func (ec *executionContext) _IncidentChange_incidentId(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_IncidentChange_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _IncidentChange_removed(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -7855,7 +7870,7 @@ func (ec *executionContext) _IncidentChange_removed(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_IncidentChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _IncidentChange_types(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -7878,7 +7893,7 @@ func (ec *executionContext) _IncidentChange_types(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_IncidentChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _IncidentChange_incident(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -7965,7 +7980,7 @@ func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_IncidentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentConnection", field, false, false, "Int")
 }
 
 func (ec *executionContext) _IncidentConnection_statusCounts(ctx context.Context, field graphql.CollectedField, obj *model.IncidentConnection) (ret graphql.Marshaler) {
@@ -8084,7 +8099,7 @@ func (ec *executionContext) _IncidentConnection_sequence(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_IncidentConnection_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentConnection", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentConnection", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _IncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPayload) (ret graphql.Marshaler) {
@@ -8139,7 +8154,7 @@ func (ec *executionContext) _IncidentPayload_sequence(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_IncidentPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("IncidentPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Indicator_id(ctx context.Context, field graphql.CollectedField, obj *domain.Indicator) (ret graphql.Marshaler) {
@@ -8162,7 +8177,7 @@ func (ec *executionContext) _Indicator_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Indicator_type(ctx context.Context, field graphql.CollectedField, obj *domain.Indicator) (ret graphql.Marshaler) {
@@ -8185,7 +8200,7 @@ func (ec *executionContext) _Indicator_type(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, errors.New("field of type IndicatorType does not have child fields"))
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "IndicatorType")
 }
 
 func (ec *executionContext) _Indicator_value(ctx context.Context, field graphql.CollectedField, obj *domain.Indicator) (ret graphql.Marshaler) {
@@ -8208,7 +8223,7 @@ func (ec *executionContext) _Indicator_value(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
 }
 
 func (ec *executionContext) _Indicator_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.Indicator) (ret graphql.Marshaler) {
@@ -8231,7 +8246,7 @@ func (ec *executionContext) _Indicator_tlp(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _Indicator_author(ctx context.Context, field graphql.CollectedField, obj *domain.Indicator) (ret graphql.Marshaler) {
@@ -8286,7 +8301,7 @@ func (ec *executionContext) _Indicator_at(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Me_user(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -8309,7 +8324,7 @@ func (ec *executionContext) _Me_user(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Me_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
 }
 
 func (ec *executionContext) _Me_org(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -8364,7 +8379,7 @@ func (ec *executionContext) _Me_role(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Me_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type Role does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, "Role")
 }
 
 func (ec *executionContext) _Me_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -8387,7 +8402,7 @@ func (ec *executionContext) _Me_tokenId(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Me_tokenId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Me_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -8410,7 +8425,7 @@ func (ec *executionContext) _Me_expiresAt(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Me_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Me", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Me", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Mutation_openIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9841,7 +9856,7 @@ func (ec *executionContext) _Note_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Note_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Note_text(ctx context.Context, field graphql.CollectedField, obj *domain.Note) (ret graphql.Marshaler) {
@@ -9864,7 +9879,7 @@ func (ec *executionContext) _Note_text(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Note_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Note", field, false, false, "String")
 }
 
 func (ec *executionContext) _Note_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.Note) (ret graphql.Marshaler) {
@@ -9887,7 +9902,7 @@ func (ec *executionContext) _Note_tlp(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_Note_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("Note", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _Note_author(ctx context.Context, field graphql.CollectedField, obj *domain.Note) (ret graphql.Marshaler) {
@@ -9942,7 +9957,7 @@ func (ec *executionContext) _Note_at(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Note_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Note", field, false, false, "Time")
 }
 
 func (ec *executionContext) _OpenIncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.OpenIncidentPayload) (ret graphql.Marshaler) {
@@ -9997,7 +10012,7 @@ func (ec *executionContext) _OpenIncidentPayload_sequence(ctx context.Context, f
 	)
 }
 func (ec *executionContext) fieldContext_OpenIncidentPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OpenIncidentPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("OpenIncidentPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Organisation_slug(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10020,7 +10035,7 @@ func (ec *executionContext) _Organisation_slug(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10043,7 +10058,7 @@ func (ec *executionContext) _Organisation_kind(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organisation_nameVi(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10066,7 +10081,7 @@ func (ec *executionContext) _Organisation_nameVi(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_nameVi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organisation_nameEn(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10089,7 +10104,7 @@ func (ec *executionContext) _Organisation_nameEn(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organisation_sector(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10112,7 +10127,7 @@ func (ec *executionContext) _Organisation_sector(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_sector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Organisation_force(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10135,7 +10150,7 @@ func (ec *executionContext) _Organisation_force(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_force(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Organisation_cert(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -10158,7 +10173,7 @@ func (ec *executionContext) _Organisation_cert(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Organisation_cert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organisation", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Organisation", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -10181,7 +10196,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -10204,7 +10219,7 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PartnerChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10227,7 +10242,7 @@ func (ec *executionContext) _PartnerChange_sequence(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _PartnerChange_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10250,7 +10265,7 @@ func (ec *executionContext) _PartnerChange_incidentId(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PartnerChange_removed(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10273,7 +10288,7 @@ func (ec *executionContext) _PartnerChange_removed(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PartnerChange_reason(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10296,7 +10311,7 @@ func (ec *executionContext) _PartnerChange_reason(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type PartnerReason does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "PartnerReason")
 }
 
 func (ec *executionContext) _PartnerChange_drill(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10319,7 +10334,7 @@ func (ec *executionContext) _PartnerChange_drill(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_drill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PartnerChange_types(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10342,7 +10357,7 @@ func (ec *executionContext) _PartnerChange_types(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_PartnerChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("PartnerChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _PartnerChange_incident(ctx context.Context, field graphql.CollectedField, obj *model.PartnerChange) (ret graphql.Marshaler) {
@@ -10397,7 +10412,7 @@ func (ec *executionContext) _PeriodicReportPayload_reportId(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_PeriodicReportPayload_reportId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PeriodicReportPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportPayload) (ret graphql.Marshaler) {
@@ -10420,7 +10435,7 @@ func (ec *executionContext) _PeriodicReportPayload_sequence(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_PeriodicReportPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _PhaseCount_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhaseCount) (ret graphql.Marshaler) {
@@ -10443,7 +10458,7 @@ func (ec *executionContext) _PhaseCount_phase(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_PhaseCount_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PhaseCount", field, false, false, errors.New("field of type Phase does not have child fields"))
+	return graphql.NewScalarFieldContext("PhaseCount", field, false, false, "Phase")
 }
 
 func (ec *executionContext) _PhaseCount_count(ctx context.Context, field graphql.CollectedField, obj *model.PhaseCount) (ret graphql.Marshaler) {
@@ -10466,7 +10481,7 @@ func (ec *executionContext) _PhaseCount_count(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_PhaseCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PhaseCount", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("PhaseCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -11018,10 +11033,10 @@ func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
-			return ec.marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, selections, v)
+			return ec.marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11057,7 +11072,7 @@ func (ec *executionContext) _QueueChange_sequence(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_QueueChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueChange", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueChange", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _QueueChange_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.QueueChange) (ret graphql.Marshaler) {
@@ -11080,7 +11095,7 @@ func (ec *executionContext) _QueueChange_incidentId(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_QueueChange_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueChange", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueChange", field, false, false, "ID")
 }
 
 func (ec *executionContext) _QueueChange_items(ctx context.Context, field graphql.CollectedField, obj *model.QueueChange) (ret graphql.Marshaler) {
@@ -11135,7 +11150,7 @@ func (ec *executionContext) _QueueItem_incidentId(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _QueueItem_incidentTitle(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11158,7 +11173,7 @@ func (ec *executionContext) _QueueItem_incidentTitle(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_incidentTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _QueueItem_severity(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11181,7 +11196,7 @@ func (ec *executionContext) _QueueItem_severity(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type Severity does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "Severity")
 }
 
 func (ec *executionContext) _QueueItem_tlp(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11204,7 +11219,7 @@ func (ec *executionContext) _QueueItem_tlp(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "TLP")
 }
 
 func (ec *executionContext) _QueueItem_handoffTlp(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11227,7 +11242,7 @@ func (ec *executionContext) _QueueItem_handoffTlp(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_handoffTlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type TLP does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, true, true, "TLP")
 }
 
 func (ec *executionContext) _QueueItem_drill(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11250,7 +11265,7 @@ func (ec *executionContext) _QueueItem_drill(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_drill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _QueueItem_id(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11273,7 +11288,7 @@ func (ec *executionContext) _QueueItem_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _QueueItem_from(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11296,7 +11311,7 @@ func (ec *executionContext) _QueueItem_from(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _QueueItem_to(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11319,7 +11334,7 @@ func (ec *executionContext) _QueueItem_to(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _QueueItem_reason(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11342,7 +11357,7 @@ func (ec *executionContext) _QueueItem_reason(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _QueueItem_deadline(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11365,7 +11380,7 @@ func (ec *executionContext) _QueueItem_deadline(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "Time")
 }
 
 func (ec *executionContext) _QueueItem_status(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11388,7 +11403,7 @@ func (ec *executionContext) _QueueItem_status(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _QueueItem_overdue(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11411,7 +11426,7 @@ func (ec *executionContext) _QueueItem_overdue(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _QueueItem_secondsLeft(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11434,7 +11449,7 @@ func (ec *executionContext) _QueueItem_secondsLeft(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_secondsLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, true, true, "Int")
 }
 
 func (ec *executionContext) _QueueItem_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *projections.QueueItem) (ret graphql.Marshaler) {
@@ -11457,7 +11472,7 @@ func (ec *executionContext) _QueueItem_acknowledgedAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_QueueItem_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("QueueItem", field, true, true, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("QueueItem", field, true, true, "Time")
 }
 
 func (ec *executionContext) _RevokeTokenPayload_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
@@ -11480,7 +11495,7 @@ func (ec *executionContext) _RevokeTokenPayload_tokenId(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_RevokeTokenPayload_tokenId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _RevokeTokenPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
@@ -11503,7 +11518,7 @@ func (ec *executionContext) _RevokeTokenPayload_sequence(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_RevokeTokenPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _StatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.StatusCount) (ret graphql.Marshaler) {
@@ -11526,7 +11541,7 @@ func (ec *executionContext) _StatusCount_status(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_StatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StatusCount", field, false, false, errors.New("field of type IncidentStatus does not have child fields"))
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "IncidentStatus")
 }
 
 func (ec *executionContext) _StatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.StatusCount) (ret graphql.Marshaler) {
@@ -11549,7 +11564,7 @@ func (ec *executionContext) _StatusCount_count(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_StatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("StatusCount", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_incidentChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -11792,7 +11807,7 @@ func (ec *executionContext) _Suppression_id(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Suppression_source(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11815,7 +11830,7 @@ func (ec *executionContext) _Suppression_source(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Suppression_asset(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11838,7 +11853,7 @@ func (ec *executionContext) _Suppression_asset(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Suppression_indicator(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11893,7 +11908,7 @@ func (ec *executionContext) _Suppression_ruleId(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Suppression_from(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11916,7 +11931,7 @@ func (ec *executionContext) _Suppression_from(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Suppression_until(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11939,7 +11954,7 @@ func (ec *executionContext) _Suppression_until(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Suppression_reason(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -11962,7 +11977,7 @@ func (ec *executionContext) _Suppression_reason(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Suppression_setBy(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -12017,7 +12032,7 @@ func (ec *executionContext) _Suppression_active(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Suppression_removed(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -12040,7 +12055,7 @@ func (ec *executionContext) _Suppression_removed(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Suppression_removedBy(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -12095,7 +12110,7 @@ func (ec *executionContext) _Suppression_removeReason(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_removeReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "String")
 }
 
 func (ec *executionContext) _Suppression_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.Suppression) (ret graphql.Marshaler) {
@@ -12118,7 +12133,7 @@ func (ec *executionContext) _Suppression_suppressed(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Suppression_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Suppression", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("Suppression", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SuppressionPayload_suppression(ctx context.Context, field graphql.CollectedField, obj *model.SuppressionPayload) (ret graphql.Marshaler) {
@@ -12173,7 +12188,7 @@ func (ec *executionContext) _SuppressionPayload_alertSequence(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_SuppressionPayload_alertSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SuppressionPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("SuppressionPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _TimelineEntry_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12196,7 +12211,7 @@ func (ec *executionContext) _TimelineEntry_sequence(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _TimelineEntry_at(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12219,7 +12234,7 @@ func (ec *executionContext) _TimelineEntry_at(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TimelineEntry_atLocal(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12242,7 +12257,7 @@ func (ec *executionContext) _TimelineEntry_atLocal(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_atLocal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _TimelineEntry_occurredAt(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12265,7 +12280,7 @@ func (ec *executionContext) _TimelineEntry_occurredAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TimelineEntry_type(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12288,7 +12303,7 @@ func (ec *executionContext) _TimelineEntry_type(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _TimelineEntry_actor(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12311,7 +12326,7 @@ func (ec *executionContext) _TimelineEntry_actor(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _TimelineEntry_org(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12334,7 +12349,7 @@ func (ec *executionContext) _TimelineEntry_org(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, true, true, "String")
 }
 
 func (ec *executionContext) _TimelineEntry_textVi(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12357,7 +12372,7 @@ func (ec *executionContext) _TimelineEntry_textVi(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_textVi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _TimelineEntry_textEn(ctx context.Context, field graphql.CollectedField, obj *projections.TimelineEntry) (ret graphql.Marshaler) {
@@ -12380,7 +12395,7 @@ func (ec *executionContext) _TimelineEntry_textEn(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_TimelineEntry_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("TimelineEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _TriageCounts_new(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12403,7 +12418,7 @@ func (ec *executionContext) _TriageCounts_new(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_new(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TriageCounts_grouped(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12426,7 +12441,7 @@ func (ec *executionContext) _TriageCounts_grouped(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_grouped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TriageCounts_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12449,7 +12464,7 @@ func (ec *executionContext) _TriageCounts_suppressed(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TriageCounts_dismissed(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12472,7 +12487,7 @@ func (ec *executionContext) _TriageCounts_dismissed(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_dismissed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TriageCounts_promoted(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12495,7 +12510,7 @@ func (ec *executionContext) _TriageCounts_promoted(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_promoted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TriageCounts_repeats(ctx context.Context, field graphql.CollectedField, obj *model.TriageCounts) (ret graphql.Marshaler) {
@@ -12518,7 +12533,7 @@ func (ec *executionContext) _TriageCounts_repeats(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_TriageCounts_repeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, errors.New("field of type Int does not have child fields"))
+	return graphql.NewScalarFieldContext("TriageCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12541,7 +12556,7 @@ func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type ID does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Webhook_org(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12564,7 +12579,7 @@ func (ec *executionContext) _Webhook_org(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
 }
 
 func (ec *executionContext) _Webhook_url(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12587,7 +12602,7 @@ func (ec *executionContext) _Webhook_url(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
 }
 
 func (ec *executionContext) _Webhook_description(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12610,7 +12625,7 @@ func (ec *executionContext) _Webhook_description(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
 }
 
 func (ec *executionContext) _Webhook_fromSequence(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12633,7 +12648,7 @@ func (ec *executionContext) _Webhook_fromSequence(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_fromSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Webhook_registeredBy(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12688,7 +12703,7 @@ func (ec *executionContext) _Webhook_registeredAt(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_registeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Webhook_disabled(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12711,7 +12726,7 @@ func (ec *executionContext) _Webhook_disabled(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Webhook_disabledReason(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12734,7 +12749,7 @@ func (ec *executionContext) _Webhook_disabledReason(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_disabledReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, true, true, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, true, true, "String")
 }
 
 func (ec *executionContext) _Webhook_disabledAt(ctx context.Context, field graphql.CollectedField, obj *projections.WebhookInfo) (ret graphql.Marshaler) {
@@ -12757,7 +12772,7 @@ func (ec *executionContext) _Webhook_disabledAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Webhook_disabledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Webhook", field, false, false, errors.New("field of type Time does not have child fields"))
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WebhookPayload_webhook(ctx context.Context, field graphql.CollectedField, obj *model.WebhookPayload) (ret graphql.Marshaler) {
@@ -12812,7 +12827,7 @@ func (ec *executionContext) _WebhookPayload_sequence(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_WebhookPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookPayload", field, false, false, errors.New("field of type Sequence does not have child fields"))
+	return graphql.NewScalarFieldContext("WebhookPayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12835,7 +12850,7 @@ func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12858,7 +12873,7 @@ func (ec *executionContext) ___Directive_description(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext___Directive_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Directive", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Directive", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12881,7 +12896,7 @@ func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("__Directive", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12904,7 +12919,7 @@ func (ec *executionContext) ___Directive_locations(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext___Directive_locations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Directive", field, false, false, errors.New("field of type __DirectiveLocation does not have child fields"))
+	return graphql.NewScalarFieldContext("__Directive", field, false, false, "__DirectiveLocation")
 }
 
 func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -12916,7 +12931,8 @@ func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql
 			return ec.fieldContext___Directive_args(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Args, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.VisibleArgs(fc.Args["includeDeprecated"].(bool)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
@@ -12930,7 +12946,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "__Directive",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___InputValue(ctx, field)
@@ -12970,7 +12986,7 @@ func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
@@ -12993,7 +13009,7 @@ func (ec *executionContext) ___EnumValue_description(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext___EnumValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
@@ -13016,7 +13032,7 @@ func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
@@ -13039,7 +13055,7 @@ func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__EnumValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
@@ -13062,7 +13078,7 @@ func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Field", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
@@ -13085,7 +13101,7 @@ func (ec *executionContext) ___Field_description(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext___Field_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
@@ -13097,7 +13113,8 @@ func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.Col
 			return ec.fieldContext___Field_args(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Args, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.VisibleArgs(fc.Args["includeDeprecated"].(bool)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
@@ -13111,7 +13128,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "__Field",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___InputValue(ctx, field)
@@ -13183,7 +13200,7 @@ func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("__Field", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
@@ -13206,7 +13223,7 @@ func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Field", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Field", field, true, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
@@ -13229,7 +13246,7 @@ func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__InputValue", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
@@ -13252,7 +13269,7 @@ func (ec *executionContext) ___InputValue_description(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext___InputValue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
@@ -13307,7 +13324,7 @@ func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__InputValue", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
@@ -13330,7 +13347,7 @@ func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
@@ -13353,7 +13370,7 @@ func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__InputValue", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__InputValue", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
@@ -13376,7 +13393,7 @@ func (ec *executionContext) ___Schema_description(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext___Schema_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Schema", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Schema", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
@@ -13559,7 +13576,7 @@ func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type __TypeKind does not have child fields"))
+	return graphql.NewScalarFieldContext("__Type", field, true, false, "__TypeKind")
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
@@ -13582,7 +13599,7 @@ func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext___Type_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
@@ -13605,7 +13622,7 @@ func (ec *executionContext) ___Type_description(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext___Type_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
@@ -13628,7 +13645,7 @@ func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("__Type", field, true, false, "String")
 }
 
 func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
@@ -13792,7 +13809,8 @@ func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graph
 			return ec.fieldContext___Type_inputFields(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.InputFields(), nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.VisibleInputFields(fc.Args["includeDeprecated"].(bool)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
@@ -13802,7 +13820,7 @@ func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_inputFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
@@ -13811,6 +13829,17 @@ func (ec *executionContext) fieldContext___Type_inputFields(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___InputValue(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field___Type_inputFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -13867,7 +13896,7 @@ func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("__Type", field, true, false, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("__Type", field, true, false, "Boolean")
 }
 
 // endregion **************************** field.gotpl *****************************
@@ -13911,6 +13940,18 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 	return it, nil
 }
 
+// UnmarshalAcceptHandoffInput unmarshals raw into the AcceptHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAcceptHandoffInput(ctx context.Context, raw any) (model.AcceptHandoffInput, error) {
+	var out model.AcceptHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcceptHandoffInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context.Context, obj any) (model.AcknowledgeEscalationInput, error) {
 	var it model.AcknowledgeEscalationInput
 	if obj == nil {
@@ -13948,6 +13989,18 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 	return it, nil
 }
 
+// UnmarshalAcknowledgeEscalationInput unmarshals raw into the AcknowledgeEscalationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAcknowledgeEscalationInput(ctx context.Context, raw any) (model.AcknowledgeEscalationInput, error) {
+	var out model.AcknowledgeEscalationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcknowledgeEscalationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Context, obj any) (model.AcknowledgeHandoffInput, error) {
 	var it model.AcknowledgeHandoffInput
 	if obj == nil {
@@ -13983,6 +14036,18 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalAcknowledgeHandoffInput unmarshals raw into the AcknowledgeHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAcknowledgeHandoffInput(ctx context.Context, raw any) (model.AcknowledgeHandoffInput, error) {
+	var out model.AcknowledgeHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcknowledgeHandoffInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context, obj any) (model.AddIndicatorInput, error) {
@@ -14050,6 +14115,18 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 	return it, nil
 }
 
+// UnmarshalAddIndicatorInput unmarshals raw into the AddIndicatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddIndicatorInput(ctx context.Context, raw any) (model.AddIndicatorInput, error) {
+	var out model.AddIndicatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddIndicatorInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj any) (model.AddNoteInput, error) {
 	var it model.AddNoteInput
 	if obj == nil {
@@ -14106,6 +14183,18 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalAddNoteInput unmarshals raw into the AddNoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddNoteInput(ctx context.Context, raw any) (model.AddNoteInput, error) {
+	var out model.AddNoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddNoteInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputAffectedSystemInput(ctx context.Context, obj any) (model.AffectedSystemInput, error) {
@@ -14168,6 +14257,18 @@ func (ec *executionContext) unmarshalInputAffectedSystemInput(ctx context.Contex
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalAffectedSystemInput unmarshals raw into the AffectedSystemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAffectedSystemInput(ctx context.Context, raw any) (model.AffectedSystemInput, error) {
+	var out model.AffectedSystemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AffectedSystemInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputAlertFilter(ctx context.Context, obj any) (model.AlertFilter, error) {
@@ -14235,6 +14336,18 @@ func (ec *executionContext) unmarshalInputAlertFilter(ctx context.Context, obj a
 	return it, nil
 }
 
+// UnmarshalAlertFilter unmarshals raw into the AlertFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlertFilter(ctx context.Context, raw any) (model.AlertFilter, error) {
+	var out model.AlertFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlertFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAlertIndicatorInput(ctx context.Context, obj any) (model.AlertIndicatorInput, error) {
 	var it model.AlertIndicatorInput
 	if obj == nil {
@@ -14270,6 +14383,18 @@ func (ec *executionContext) unmarshalInputAlertIndicatorInput(ctx context.Contex
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalAlertIndicatorInput unmarshals raw into the AlertIndicatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlertIndicatorInput(ctx context.Context, raw any) (model.AlertIndicatorInput, error) {
+	var out model.AlertIndicatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlertIndicatorInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, obj any) (model.AssignLeadInput, error) {
@@ -14321,6 +14446,18 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalAssignLeadInput unmarshals raw into the AssignLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignLeadInput(ctx context.Context, raw any) (model.AssignLeadInput, error) {
+	var out model.AssignLeadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignLeadInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputBoardFilter(ctx context.Context, obj any) (model.BoardFilter, error) {
@@ -14409,6 +14546,18 @@ func (ec *executionContext) unmarshalInputBoardFilter(ctx context.Context, obj a
 	return it, nil
 }
 
+// UnmarshalBoardFilter unmarshals raw into the BoardFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBoardFilter(ctx context.Context, raw any) (model.BoardFilter, error) {
+	var out model.BoardFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BoardFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, obj any) (model.ChangePhaseInput, error) {
 	var it model.ChangePhaseInput
 	if obj == nil {
@@ -14467,6 +14616,18 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 	return it, nil
 }
 
+// UnmarshalChangePhaseInput unmarshals raw into the ChangePhaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangePhaseInput(ctx context.Context, raw any) (model.ChangePhaseInput, error) {
+	var out model.ChangePhaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangePhaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, obj any) (model.ChangeTLPInput, error) {
 	var it model.ChangeTLPInput
 	if obj == nil {
@@ -14523,6 +14684,18 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalChangeTLPInput unmarshals raw into the ChangeTLPInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeTLPInput(ctx context.Context, raw any) (model.ChangeTLPInput, error) {
+	var out model.ChangeTLPInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeTLPInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Context, obj any) (model.ClassifyIncidentInput, error) {
@@ -14604,6 +14777,18 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 	return it, nil
 }
 
+// UnmarshalClassifyIncidentInput unmarshals raw into the ClassifyIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClassifyIncidentInput(ctx context.Context, raw any) (model.ClassifyIncidentInput, error) {
+	var out model.ClassifyIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClassifyIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context, obj any) (model.CloseIncidentInput, error) {
 	var it model.CloseIncidentInput
 	if obj == nil {
@@ -14662,6 +14847,18 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 	return it, nil
 }
 
+// UnmarshalCloseIncidentInput unmarshals raw into the CloseIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCloseIncidentInput(ctx context.Context, raw any) (model.CloseIncidentInput, error) {
+	var out model.CloseIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CloseIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Context, obj any) (model.DeclineHandoffInput, error) {
 	var it model.DeclineHandoffInput
 	if obj == nil {
@@ -14704,6 +14901,18 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalDeclineHandoffInput unmarshals raw into the DeclineHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclineHandoffInput(ctx context.Context, raw any) (model.DeclineHandoffInput, error) {
+	var out model.DeclineHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclineHandoffInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, obj any) (model.DetachAlertInput, error) {
@@ -14757,6 +14966,18 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 	return it, nil
 }
 
+// UnmarshalDetachAlertInput unmarshals raw into the DetachAlertInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDetachAlertInput(ctx context.Context, raw any) (model.DetachAlertInput, error) {
+	var out model.DetachAlertInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DetachAlertInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Context, obj any) (model.DisableWebhookInput, error) {
 	var it model.DisableWebhookInput
 	if obj == nil {
@@ -14801,6 +15022,18 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 	return it, nil
 }
 
+// UnmarshalDisableWebhookInput unmarshals raw into the DisableWebhookInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisableWebhookInput(ctx context.Context, raw any) (model.DisableWebhookInput, error) {
+	var out model.DisableWebhookInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisableWebhookInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context, obj any) (model.DismissAlertsInput, error) {
 	var it model.DismissAlertsInput
 	if obj == nil {
@@ -14843,6 +15076,18 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalDismissAlertsInput unmarshals raw into the DismissAlertsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDismissAlertsInput(ctx context.Context, raw any) (model.DismissAlertsInput, error) {
+	var out model.DismissAlertsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DismissAlertsInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Context, obj any) (model.EscalateIncidentInput, error) {
@@ -14910,6 +15155,18 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 	return it, nil
 }
 
+// UnmarshalEscalateIncidentInput unmarshals raw into the EscalateIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalateIncidentInput(ctx context.Context, raw any) (model.EscalateIncidentInput, error) {
+	var out model.EscalateIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalateIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, obj any) (model.MergeAlertsInput, error) {
 	var it model.MergeAlertsInput
 	if obj == nil {
@@ -14952,6 +15209,18 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalMergeAlertsInput unmarshals raw into the MergeAlertsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMergeAlertsInput(ctx context.Context, raw any) (model.MergeAlertsInput, error) {
+	var out model.MergeAlertsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MergeAlertsInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Context, obj any) (model.NameRecipientsInput, error) {
@@ -15003,6 +15272,18 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalNameRecipientsInput unmarshals raw into the NameRecipientsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNameRecipientsInput(ctx context.Context, raw any) (model.NameRecipientsInput, error) {
+	var out model.NameRecipientsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NameRecipientsInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context, obj any) (model.OfferHandoffInput, error) {
@@ -15093,6 +15374,18 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalOfferHandoffInput unmarshals raw into the OfferHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfferHandoffInput(ctx context.Context, raw any) (model.OfferHandoffInput, error) {
+	var out model.OfferHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfferHandoffInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context, obj any) (model.OpenIncidentInput, error) {
@@ -15229,6 +15522,18 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 	return it, nil
 }
 
+// UnmarshalOpenIncidentInput unmarshals raw into the OpenIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenIncidentInput(ctx context.Context, raw any) (model.OpenIncidentInput, error) {
+	var out model.OpenIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPeriodicReportLineInput(ctx context.Context, obj any) (model.PeriodicReportLineInput, error) {
 	var it model.PeriodicReportLineInput
 	if obj == nil {
@@ -15301,6 +15606,18 @@ func (ec *executionContext) unmarshalInputPeriodicReportLineInput(ctx context.Co
 	return it, nil
 }
 
+// UnmarshalPeriodicReportLineInput unmarshals raw into the PeriodicReportLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodicReportLineInput(ctx context.Context, raw any) (model.PeriodicReportLineInput, error) {
+	var out model.PeriodicReportLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodicReportLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Context, obj any) (model.RecordNotificationInput, error) {
 	var it model.RecordNotificationInput
 	if obj == nil {
@@ -15366,6 +15683,18 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 	return it, nil
 }
 
+// UnmarshalRecordNotificationInput unmarshals raw into the RecordNotificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordNotificationInput(ctx context.Context, raw any) (model.RecordNotificationInput, error) {
+	var out model.RecordNotificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordNotificationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Context, obj any) (model.RegisterWebhookInput, error) {
 	var it model.RegisterWebhookInput
 	if obj == nil {
@@ -15410,6 +15739,18 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 	return it, nil
 }
 
+// UnmarshalRegisterWebhookInput unmarshals raw into the RegisterWebhookInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterWebhookInput(ctx context.Context, raw any) (model.RegisterWebhookInput, error) {
+	var out model.RegisterWebhookInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterWebhookInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Context, obj any) (model.RemoveSuppressionInput, error) {
 	var it model.RemoveSuppressionInput
 	if obj == nil {
@@ -15452,6 +15793,18 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalRemoveSuppressionInput unmarshals raw into the RemoveSuppressionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveSuppressionInput(ctx context.Context, raw any) (model.RemoveSuppressionInput, error) {
+	var out model.RemoveSuppressionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveSuppressionInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Context, obj any) (model.ReopenIncidentInput, error) {
@@ -15505,6 +15858,18 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 	return it, nil
 }
 
+// UnmarshalReopenIncidentInput unmarshals raw into the ReopenIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReopenIncidentInput(ctx context.Context, raw any) (model.ReopenIncidentInput, error) {
+	var out model.ReopenIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReopenIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Context, obj any) (model.ResolveEscalationInput, error) {
 	var it model.ResolveEscalationInput
 	if obj == nil {
@@ -15547,6 +15912,18 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalResolveEscalationInput unmarshals raw into the ResolveEscalationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResolveEscalationInput(ctx context.Context, raw any) (model.ResolveEscalationInput, error) {
+	var out model.ResolveEscalationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveEscalationInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context, obj any) (model.ReturnHandoffInput, error) {
@@ -15593,6 +15970,18 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 	return it, nil
 }
 
+// UnmarshalReturnHandoffInput unmarshals raw into the ReturnHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReturnHandoffInput(ctx context.Context, raw any) (model.ReturnHandoffInput, error) {
+	var out model.ReturnHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnHandoffInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, obj any) (model.RevokeTokenInput, error) {
 	var it model.RevokeTokenInput
 	if obj == nil {
@@ -15635,6 +16024,18 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalRevokeTokenInput unmarshals raw into the RevokeTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeTokenInput(ctx context.Context, raw any) (model.RevokeTokenInput, error) {
+	var out model.RevokeTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeTokenInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Context, obj any) (model.SetSuppressionInput, error) {
@@ -15709,6 +16110,18 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 	return it, nil
 }
 
+// UnmarshalSetSuppressionInput unmarshals raw into the SetSuppressionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetSuppressionInput(ctx context.Context, raw any) (model.SetSuppressionInput, error) {
+	var out model.SetSuppressionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetSuppressionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context, obj any) (model.ShareIncidentInput, error) {
 	var it model.ShareIncidentInput
 	if obj == nil {
@@ -15758,6 +16171,18 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 		}
 	}
 	return it, nil
+}
+
+// UnmarshalShareIncidentInput unmarshals raw into the ShareIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShareIncidentInput(ctx context.Context, raw any) (model.ShareIncidentInput, error) {
+	var out model.ShareIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShareIncidentInput", raw, &out)
+	return out, err
 }
 
 func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.Context, obj any) (model.SubmitPeriodicReportInput, error) {
@@ -15825,6 +16250,18 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 	return it, nil
 }
 
+// UnmarshalSubmitPeriodicReportInput unmarshals raw into the SubmitPeriodicReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitPeriodicReportInput(ctx context.Context, raw any) (model.SubmitPeriodicReportInput, error) {
+	var out model.SubmitPeriodicReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitPeriodicReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context, obj any) (model.SubmitReportInput, error) {
 	var it model.SubmitReportInput
 	if obj == nil {
@@ -15890,6 +16327,18 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 	return it, nil
 }
 
+// UnmarshalSubmitReportInput unmarshals raw into the SubmitReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitReportInput(ctx context.Context, raw any) (model.SubmitReportInput, error) {
+	var out model.SubmitReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Context, obj any) (model.WithdrawHandoffInput, error) {
 	var it model.WithdrawHandoffInput
 	if obj == nil {
@@ -15934,6 +16383,18 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 	return it, nil
 }
 
+// UnmarshalWithdrawHandoffInput unmarshals raw into the WithdrawHandoffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWithdrawHandoffInput(ctx context.Context, raw any) (model.WithdrawHandoffInput, error) {
+	var out model.WithdrawHandoffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WithdrawHandoffInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -15948,8 +16409,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15978,14 +16438,10 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -15996,8 +16452,7 @@ func (ec *executionContext) _AddIndicatorPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, addIndicatorPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16026,14 +16481,10 @@ func (ec *executionContext) _AddIndicatorPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16044,8 +16495,7 @@ func (ec *executionContext) _AddNotePayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, addNotePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16074,14 +16524,10 @@ func (ec *executionContext) _AddNotePayload(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16092,8 +16538,7 @@ func (ec *executionContext) _AffectedSystem(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, affectedSystemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16104,86 +16549,22 @@ func (ec *executionContext) _AffectedSystem(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ownerOrg":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._AffectedSystem_ownerOrg(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedSystem_ownerOrg(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "securityLevel":
 			out.Values[i] = ec._AffectedSystem_securityLevel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "infoClass":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._AffectedSystem_infoClass(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AffectedSystem_infoClass(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "protectionLayers":
 			out.Values[i] = ec._AffectedSystem_protectionLayers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16198,14 +16579,10 @@ func (ec *executionContext) _AffectedSystem(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16216,8 +16593,7 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16341,14 +16717,10 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16359,8 +16731,7 @@ func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16399,14 +16770,10 @@ func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16417,8 +16784,7 @@ func (ec *executionContext) _AlertError(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16442,14 +16808,10 @@ func (ec *executionContext) _AlertError(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16460,8 +16822,7 @@ func (ec *executionContext) _AlertIndicator(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertIndicatorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16485,14 +16846,10 @@ func (ec *executionContext) _AlertIndicator(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16503,8 +16860,7 @@ func (ec *executionContext) _AlertOutcome(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertOutcomeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16538,14 +16894,10 @@ func (ec *executionContext) _AlertOutcome(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16556,8 +16908,7 @@ func (ec *executionContext) _AlertTriageChange(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertTriageChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16596,14 +16947,10 @@ func (ec *executionContext) _AlertTriageChange(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16614,8 +16961,7 @@ func (ec *executionContext) _BulkAlertPayload(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, bulkAlertPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16649,14 +16995,10 @@ func (ec *executionContext) _BulkAlertPayload(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16667,8 +17009,7 @@ func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, deadLetterImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16707,14 +17048,10 @@ func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16725,8 +17062,7 @@ func (ec *executionContext) _Deadline(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, deadlineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16765,14 +17101,10 @@ func (ec *executionContext) _Deadline(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16783,8 +17115,7 @@ func (ec *executionContext) _Escalation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, escalationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16815,86 +17146,22 @@ func (ec *executionContext) _Escalation(ctx context.Context, sel ast.SelectionSe
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Escalation_status(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Escalation_status(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "acknowledgedBy":
 			out.Values[i] = ec._Escalation_acknowledgedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "acknowledgedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Escalation_acknowledgedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Escalation_acknowledgedAt(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "late":
 			out.Values[i] = ec._Escalation_late(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16909,14 +17176,10 @@ func (ec *executionContext) _Escalation(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16927,8 +17190,7 @@ func (ec *executionContext) _EscalationPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, escalationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16957,14 +17219,10 @@ func (ec *executionContext) _EscalationPayload(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -16975,8 +17233,7 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, handoffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17002,43 +17259,11 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requestedAction":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Handoff_requestedAction(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Handoff_requestedAction(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "tlp":
 			out.Values[i] = ec._Handoff_tlp(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17055,124 +17280,28 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Handoff_status(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Handoff_status(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "reason":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Handoff_reason(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Handoff_reason(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "acknowledgedBy":
 			out.Values[i] = ec._Handoff_acknowledgedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "acknowledgedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Handoff_acknowledgedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Handoff_acknowledgedAt(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17182,14 +17311,10 @@ func (ec *executionContext) _Handoff(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17200,8 +17325,7 @@ func (ec *executionContext) _HandoffPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, handoffPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17230,14 +17354,10 @@ func (ec *executionContext) _HandoffPayload(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17248,8 +17368,7 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17305,43 +17424,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sector":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Incident_sector(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_sector(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "tlp":
 			out.Values[i] = ec._Incident_tlp(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -17398,81 +17485,17 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "resolution":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Incident_resolution(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_resolution(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "closeSummary":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Incident_closeSummary(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_closeSummary(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "affectedSystem":
 			out.Values[i] = ec._Incident_affectedSystem(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -17547,14 +17570,10 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17565,8 +17584,7 @@ func (ec *executionContext) _IncidentChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17592,43 +17610,11 @@ func (ec *executionContext) _IncidentChange(ctx context.Context, sel ast.Selecti
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incident":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._IncidentChange_incident(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IncidentChange_incident(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17638,14 +17624,10 @@ func (ec *executionContext) _IncidentChange(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17656,8 +17638,7 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17701,14 +17682,10 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17719,8 +17696,7 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17744,14 +17720,10 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17762,8 +17734,7 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17807,14 +17778,10 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17825,8 +17792,7 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17865,14 +17831,10 @@ func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -17886,8 +17848,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -18130,14 +18091,10 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18148,8 +18105,7 @@ func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, noteImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18188,14 +18144,10 @@ func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18206,8 +18158,7 @@ func (ec *executionContext) _OpenIncidentPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, openIncidentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18231,14 +18182,10 @@ func (ec *executionContext) _OpenIncidentPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18249,8 +18196,7 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, organisationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18276,119 +18222,23 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sector":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Organisation_sector(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_sector(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "force":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Organisation_force(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_force(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "cert":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Organisation_cert(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organisation_cert(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18398,14 +18248,10 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18416,8 +18262,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18441,14 +18286,10 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18459,8 +18300,7 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18496,43 +18336,11 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "incident":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._PartnerChange_incident(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerChange_incident(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18542,14 +18350,10 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18560,8 +18364,7 @@ func (ec *executionContext) _PeriodicReportPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, periodicReportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18585,14 +18388,10 @@ func (ec *executionContext) _PeriodicReportPayload(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18603,8 +18402,7 @@ func (ec *executionContext) _PhaseCount(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, phaseCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18628,14 +18426,10 @@ func (ec *executionContext) _PhaseCount(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18649,8 +18443,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -18661,269 +18454,77 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
 		case "me":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_me(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "organisations":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_organisations(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organisations(ctx, field)
+				})
 		case "board":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_board(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_board(ctx, field)
+				})
 		case "incident":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_incident(ctx, field)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incident(ctx, field)
+				})
 		case "timeline":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_timeline(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_timeline(ctx, field)
+				})
 		case "escalationQueue":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_escalationQueue(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_escalationQueue(ctx, field)
+				})
 		case "handoffInbox":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_handoffInbox(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_handoffInbox(ctx, field)
+				})
 		case "alerts":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_alerts(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alerts(ctx, field)
+				})
 		case "alert":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_alert(ctx, field)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alert(ctx, field)
+				})
 		case "suppressions":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_suppressions(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suppressions(ctx, field)
+				})
 		case "webhooks":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_webhooks(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_webhooks(ctx, field)
+				})
 		case "webhookDeadLetters":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Query_webhookDeadLetters(ctx, field)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			rrm := func(ctx context.Context) graphql.Marshaler {
-				return ec.OperationContext.RootResolverMiddleware(ctx,
-					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_webhookDeadLetters(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -18935,7 +18536,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___schema(ctx, field)
 			})
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -18947,14 +18548,10 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -18965,8 +18562,7 @@ func (ec *executionContext) _QueueChange(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, queueChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18995,14 +18591,10 @@ func (ec *executionContext) _QueueChange(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19013,8 +18605,7 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, queueItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19040,43 +18631,11 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "handoffTlp":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._QueueItem_handoffTlp(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QueueItem_handoffTlp(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "drill":
 			out.Values[i] = ec._QueueItem_drill(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19118,81 +18677,17 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "secondsLeft":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._QueueItem_secondsLeft(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QueueItem_secondsLeft(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "acknowledgedAt":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._QueueItem_acknowledgedAt(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._QueueItem_acknowledgedAt(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19202,14 +18697,10 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19220,8 +18711,7 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, revokeTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19245,14 +18735,10 @@ func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19263,8 +18749,7 @@ func (ec *executionContext) _StatusCount(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, statusCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19288,14 +18773,10 @@ func (ec *executionContext) _StatusCount(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19334,8 +18815,7 @@ func (ec *executionContext) _Suppression(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, suppressionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19419,14 +18899,10 @@ func (ec *executionContext) _Suppression(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19437,8 +18913,7 @@ func (ec *executionContext) _SuppressionPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, suppressionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19462,14 +18937,10 @@ func (ec *executionContext) _SuppressionPayload(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19480,8 +18951,7 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, timelineEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19497,43 +18967,11 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "atLocal":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._TimelineEntry_atLocal(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TimelineEntry_atLocal(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "occurredAt":
 			out.Values[i] = ec._TimelineEntry_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19545,81 +18983,17 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._TimelineEntry_actor(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TimelineEntry_actor(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "org":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._TimelineEntry_org(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TimelineEntry_org(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "textVi":
 			out.Values[i] = ec._TimelineEntry_textVi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19639,14 +19013,10 @@ func (ec *executionContext) _TimelineEntry(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19657,8 +19027,7 @@ func (ec *executionContext) _TriageCounts(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, triageCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19702,14 +19071,10 @@ func (ec *executionContext) _TriageCounts(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19720,8 +19085,7 @@ func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19767,43 +19131,11 @@ func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "disabledReason":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Webhook_disabledReason(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
-			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Webhook_disabledReason(ctx, field, obj)
 				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "disabledAt":
 			out.Values[i] = ec._Webhook_disabledAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -19818,14 +19150,10 @@ func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19836,8 +19164,7 @@ func (ec *executionContext) _WebhookPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19861,14 +19188,10 @@ func (ec *executionContext) _WebhookPayload(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19879,8 +19202,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19919,14 +19241,10 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19937,8 +19255,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19972,14 +19289,10 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -19990,8 +19303,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20035,14 +19347,10 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -20053,8 +19361,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20098,14 +19405,10 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -20116,8 +19419,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20161,14 +19463,10 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -20179,8 +19477,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferredFieldSet := graphql.NewFieldSet(nil)
-	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20249,14 +19546,10 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
-
-	ec.ProcessDeferredGroup(graphql.DeferredGroup{
-		Defers:   deferLabelToView,
-		Path:     graphql.GetPath(ctx),
-		FieldSet: deferredFieldSet,
-		Context:  ctx,
-	})
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
 
 	return out
 }
@@ -20286,9 +19579,7 @@ func (ec *executionContext) marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋd
 
 func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx context.Context, sel ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Actor!")
 		return graphql.Null
 	}
 	return ec._Actor(ctx, sel, v)
@@ -20301,9 +19592,7 @@ func (ec *executionContext) unmarshalNAddIndicatorInput2githubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNAddIndicatorPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAddIndicatorPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddIndicatorPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AddIndicatorPayload!")
 		return graphql.Null
 	}
 	return ec._AddIndicatorPayload(ctx, sel, v)
@@ -20316,9 +19605,7 @@ func (ec *executionContext) unmarshalNAddNoteInput2githubᚗcomᚋdieuphoiᚋdie
 
 func (ec *executionContext) marshalNAddNotePayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAddNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.AddNotePayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AddNotePayload!")
 		return graphql.Null
 	}
 	return ec._AddNotePayload(ctx, sel, v)
@@ -20342,9 +19629,7 @@ func (ec *executionContext) marshalNAlert2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuph
 
 func (ec *executionContext) marshalNAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlert(ctx context.Context, sel ast.SelectionSet, v *model.Alert) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Alert!")
 		return graphql.Null
 	}
 	return ec._Alert(ctx, sel, v)
@@ -20352,9 +19637,7 @@ func (ec *executionContext) marshalNAlert2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoi�
 
 func (ec *executionContext) marshalNAlertConnection2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertConnection(ctx context.Context, sel ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AlertConnection!")
 		return graphql.Null
 	}
 	return ec._AlertConnection(ctx, sel, v)
@@ -20378,9 +19661,7 @@ func (ec *executionContext) marshalNAlertIndicator2ᚕᚖgithubᚗcomᚋdieuphoi
 
 func (ec *executionContext) marshalNAlertIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertIndicator(ctx context.Context, sel ast.SelectionSet, v *model.AlertIndicator) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AlertIndicator!")
 		return graphql.Null
 	}
 	return ec._AlertIndicator(ctx, sel, v)
@@ -20404,9 +19685,7 @@ func (ec *executionContext) marshalNAlertOutcome2ᚕᚖgithubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNAlertOutcome2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertOutcome(ctx context.Context, sel ast.SelectionSet, v *model.AlertOutcome) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AlertOutcome!")
 		return graphql.Null
 	}
 	return ec._AlertOutcome(ctx, sel, v)
@@ -20422,18 +19701,14 @@ func (ec *executionContext) marshalNAlertStatus2githubᚗcomᚋdieuphoiᚋdieuph
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "AlertStatus!")
 	}
 	return res
 }
 
 func (ec *executionContext) marshalNAlertTriageChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAlertTriageChange(ctx context.Context, sel ast.SelectionSet, v *model.AlertTriageChange) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "AlertTriageChange!")
 		return graphql.Null
 	}
 	return ec._AlertTriageChange(ctx, sel, v)
@@ -20453,18 +19728,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	_ = sel
 	res := graphql.MarshalBoolean(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
 }
 
 func (ec *executionContext) marshalNBulkAlertPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐBulkAlertPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkAlertPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "BulkAlertPayload!")
 		return graphql.Null
 	}
 	return ec._BulkAlertPayload(ctx, sel, v)
@@ -20508,9 +19779,7 @@ func (ec *executionContext) marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdieuphoiᚋd
 
 func (ec *executionContext) marshalNDeadLetter2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetter(ctx context.Context, sel ast.SelectionSet, v *projections.DeadLetter) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "DeadLetter!")
 		return graphql.Null
 	}
 	return ec._DeadLetter(ctx, sel, v)
@@ -20563,9 +19832,7 @@ func (ec *executionContext) marshalNEscalation2ᚕgithubᚗcomᚋdieuphoiᚋdieu
 
 func (ec *executionContext) marshalNEscalation2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEscalation(ctx context.Context, sel ast.SelectionSet, v *domain.Escalation) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Escalation!")
 		return graphql.Null
 	}
 	return ec._Escalation(ctx, sel, v)
@@ -20573,9 +19840,7 @@ func (ec *executionContext) marshalNEscalation2ᚖgithubᚗcomᚋdieuphoiᚋdieu
 
 func (ec *executionContext) marshalNEscalationPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐEscalationPayload(ctx context.Context, sel ast.SelectionSet, v *model.EscalationPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "EscalationPayload!")
 		return graphql.Null
 	}
 	return ec._EscalationPayload(ctx, sel, v)
@@ -20603,9 +19868,7 @@ func (ec *executionContext) marshalNHandoff2ᚕgithubᚗcomᚋdieuphoiᚋdieupho
 
 func (ec *executionContext) marshalNHandoff2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐHandoff(ctx context.Context, sel ast.SelectionSet, v *domain.Handoff) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Handoff!")
 		return graphql.Null
 	}
 	return ec._Handoff(ctx, sel, v)
@@ -20613,9 +19876,7 @@ func (ec *executionContext) marshalNHandoff2ᚖgithubᚗcomᚋdieuphoiᚋdieupho
 
 func (ec *executionContext) marshalNHandoffPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐHandoffPayload(ctx context.Context, sel ast.SelectionSet, v *model.HandoffPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "HandoffPayload!")
 		return graphql.Null
 	}
 	return ec._HandoffPayload(ctx, sel, v)
@@ -20630,9 +19891,7 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	_ = sel
 	res := graphql.MarshalID(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
 }
@@ -20684,9 +19943,7 @@ func (ec *executionContext) marshalNIncident2ᚕᚖgithubᚗcomᚋdieuphoiᚋdie
 
 func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐIncidentDetail(ctx context.Context, sel ast.SelectionSet, v *projections.IncidentDetail) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Incident!")
 		return graphql.Null
 	}
 	return ec._Incident(ctx, sel, v)
@@ -20694,9 +19951,7 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋdieuphoiᚋdieuph
 
 func (ec *executionContext) marshalNIncidentChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐIncidentChange(ctx context.Context, sel ast.SelectionSet, v *model.IncidentChange) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "IncidentChange!")
 		return graphql.Null
 	}
 	return ec._IncidentChange(ctx, sel, v)
@@ -20704,9 +19959,7 @@ func (ec *executionContext) marshalNIncidentChange2ᚖgithubᚗcomᚋdieuphoiᚋ
 
 func (ec *executionContext) marshalNIncidentConnection2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐIncidentConnection(ctx context.Context, sel ast.SelectionSet, v *model.IncidentConnection) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "IncidentConnection!")
 		return graphql.Null
 	}
 	return ec._IncidentConnection(ctx, sel, v)
@@ -20714,9 +19967,7 @@ func (ec *executionContext) marshalNIncidentConnection2ᚖgithubᚗcomᚋdieupho
 
 func (ec *executionContext) marshalNIncidentPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐIncidentPayload(ctx context.Context, sel ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "IncidentPayload!")
 		return graphql.Null
 	}
 	return ec._IncidentPayload(ctx, sel, v)
@@ -20732,9 +19983,7 @@ func (ec *executionContext) marshalNIncidentSource2githubᚗcomᚋdieuphoiᚋdie
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "IncidentSource!")
 	}
 	return res
 }
@@ -20749,9 +19998,7 @@ func (ec *executionContext) marshalNIncidentStatus2githubᚗcomᚋdieuphoiᚋdie
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "IncidentStatus!")
 	}
 	return res
 }
@@ -20778,9 +20025,7 @@ func (ec *executionContext) marshalNIndicator2ᚕgithubᚗcomᚋdieuphoiᚋdieup
 
 func (ec *executionContext) marshalNIndicator2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐIndicator(ctx context.Context, sel ast.SelectionSet, v *domain.Indicator) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Indicator!")
 		return graphql.Null
 	}
 	return ec._Indicator(ctx, sel, v)
@@ -20796,9 +20041,7 @@ func (ec *executionContext) marshalNIndicatorType2githubᚗcomᚋdieuphoiᚋdieu
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "IndicatorType!")
 	}
 	return res
 }
@@ -20812,18 +20055,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	_ = sel
 	res := graphql.MarshalInt(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
 }
 
 func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Me!")
 		return graphql.Null
 	}
 	return ec._Me(ctx, sel, v)
@@ -20861,9 +20100,7 @@ func (ec *executionContext) marshalNNote2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoi�
 
 func (ec *executionContext) marshalNNote2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐNote(ctx context.Context, sel ast.SelectionSet, v *domain.Note) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Note!")
 		return graphql.Null
 	}
 	return ec._Note(ctx, sel, v)
@@ -20881,9 +20118,7 @@ func (ec *executionContext) unmarshalNOpenIncidentInput2githubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNOpenIncidentPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOpenIncidentPayload(ctx context.Context, sel ast.SelectionSet, v *model.OpenIncidentPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "OpenIncidentPayload!")
 		return graphql.Null
 	}
 	return ec._OpenIncidentPayload(ctx, sel, v)
@@ -20907,9 +20142,7 @@ func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNOrganisation2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v *domain.Organisation) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Organisation!")
 		return graphql.Null
 	}
 	return ec._Organisation(ctx, sel, v)
@@ -20925,18 +20158,14 @@ func (ec *executionContext) marshalNPAP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdom
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "PAP!")
 	}
 	return res
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
@@ -20944,9 +20173,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdieuphoiᚋdieuph
 
 func (ec *executionContext) marshalNPartnerChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPartnerChange(ctx context.Context, sel ast.SelectionSet, v *model.PartnerChange) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "PartnerChange!")
 		return graphql.Null
 	}
 	return ec._PartnerChange(ctx, sel, v)
@@ -20962,9 +20189,7 @@ func (ec *executionContext) marshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieu
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "PartnerReason!")
 	}
 	return res
 }
@@ -20976,9 +20201,7 @@ func (ec *executionContext) unmarshalNPeriodicReportLineInput2ᚖgithubᚗcomᚋ
 
 func (ec *executionContext) marshalNPeriodicReportPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.PeriodicReportPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "PeriodicReportPayload!")
 		return graphql.Null
 	}
 	return ec._PeriodicReportPayload(ctx, sel, v)
@@ -20994,9 +20217,7 @@ func (ec *executionContext) marshalNPhase2githubᚗcomᚋdieuphoiᚋdieuphoiᚋd
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Phase!")
 	}
 	return res
 }
@@ -21019,9 +20240,7 @@ func (ec *executionContext) marshalNPhaseCount2ᚕᚖgithubᚗcomᚋdieuphoiᚋd
 
 func (ec *executionContext) marshalNPhaseCount2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPhaseCount(ctx context.Context, sel ast.SelectionSet, v *model.PhaseCount) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "PhaseCount!")
 		return graphql.Null
 	}
 	return ec._PhaseCount(ctx, sel, v)
@@ -21029,9 +20248,7 @@ func (ec *executionContext) marshalNPhaseCount2ᚖgithubᚗcomᚋdieuphoiᚋdieu
 
 func (ec *executionContext) marshalNQueueChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐQueueChange(ctx context.Context, sel ast.SelectionSet, v *model.QueueChange) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "QueueChange!")
 		return graphql.Null
 	}
 	return ec._QueueChange(ctx, sel, v)
@@ -21055,9 +20272,7 @@ func (ec *executionContext) marshalNQueueItem2ᚕᚖgithubᚗcomᚋdieuphoiᚋdi
 
 func (ec *executionContext) marshalNQueueItem2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐQueueItem(ctx context.Context, sel ast.SelectionSet, v *projections.QueueItem) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "QueueItem!")
 		return graphql.Null
 	}
 	return ec._QueueItem(ctx, sel, v)
@@ -21103,9 +20318,7 @@ func (ec *executionContext) marshalNResolution2githubᚗcomᚋdieuphoiᚋdieupho
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Resolution!")
 	}
 	return res
 }
@@ -21127,9 +20340,7 @@ func (ec *executionContext) unmarshalNRevokeTokenInput2githubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNRevokeTokenPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeTokenPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "RevokeTokenPayload!")
 		return graphql.Null
 	}
 	return ec._RevokeTokenPayload(ctx, sel, v)
@@ -21145,9 +20356,7 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdo
 	_ = sel
 	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐRole[v])
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
 	return res
 }
@@ -21180,9 +20389,7 @@ func (ec *executionContext) marshalNSequence2uint64(ctx context.Context, sel ast
 	_ = sel
 	res := model.MarshalSequence(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Sequence!")
 	}
 	return res
 }
@@ -21202,9 +20409,7 @@ func (ec *executionContext) marshalNSeverity2githubᚗcomᚋdieuphoiᚋdieuphoi�
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Severity!")
 	}
 	return res
 }
@@ -21232,9 +20437,7 @@ func (ec *executionContext) marshalNStatusCount2ᚕᚖgithubᚗcomᚋdieuphoiᚋ
 
 func (ec *executionContext) marshalNStatusCount2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.StatusCount) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "StatusCount!")
 		return graphql.Null
 	}
 	return ec._StatusCount(ctx, sel, v)
@@ -21249,9 +20452,7 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
 }
@@ -21313,9 +20514,7 @@ func (ec *executionContext) marshalNSuppression2ᚕᚖgithubᚗcomᚋdieuphoiᚋ
 
 func (ec *executionContext) marshalNSuppression2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppression(ctx context.Context, sel ast.SelectionSet, v *model.Suppression) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Suppression!")
 		return graphql.Null
 	}
 	return ec._Suppression(ctx, sel, v)
@@ -21323,9 +20522,7 @@ func (ec *executionContext) marshalNSuppression2ᚖgithubᚗcomᚋdieuphoiᚋdie
 
 func (ec *executionContext) marshalNSuppressionPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSuppressionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SuppressionPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "SuppressionPayload!")
 		return graphql.Null
 	}
 	return ec._SuppressionPayload(ctx, sel, v)
@@ -21341,9 +20538,7 @@ func (ec *executionContext) marshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdom
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "TLP!")
 	}
 	return res
 }
@@ -21358,9 +20553,7 @@ func (ec *executionContext) marshalNTier2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdo
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Tier!")
 	}
 	return res
 }
@@ -21374,9 +20567,7 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	_ = sel
 	res := model.MarshalTime(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
 }
@@ -21399,9 +20590,7 @@ func (ec *executionContext) marshalNTimelineEntry2ᚕᚖgithubᚗcomᚋdieuphoi�
 
 func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntry(ctx context.Context, sel ast.SelectionSet, v *projections.TimelineEntry) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "TimelineEntry!")
 		return graphql.Null
 	}
 	return ec._TimelineEntry(ctx, sel, v)
@@ -21409,9 +20598,7 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋdieuphoiᚋd
 
 func (ec *executionContext) marshalNTriageCounts2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTriageCounts(ctx context.Context, sel ast.SelectionSet, v *model.TriageCounts) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "TriageCounts!")
 		return graphql.Null
 	}
 	return ec._TriageCounts(ctx, sel, v)
@@ -21435,9 +20622,7 @@ func (ec *executionContext) marshalNWebhook2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieu
 
 func (ec *executionContext) marshalNWebhook2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐWebhookInfo(ctx context.Context, sel ast.SelectionSet, v *projections.WebhookInfo) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "Webhook!")
 		return graphql.Null
 	}
 	return ec._Webhook(ctx, sel, v)
@@ -21445,9 +20630,7 @@ func (ec *executionContext) marshalNWebhook2ᚖgithubᚗcomᚋdieuphoiᚋdieupho
 
 func (ec *executionContext) marshalNWebhookPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐWebhookPayload(ctx context.Context, sel ast.SelectionSet, v *model.WebhookPayload) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "WebhookPayload!")
 		return graphql.Null
 	}
 	return ec._WebhookPayload(ctx, sel, v)
@@ -21487,9 +20670,7 @@ func (ec *executionContext) marshalN__DirectiveLocation2string(ctx context.Conte
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "__DirectiveLocation!")
 	}
 	return res
 }
@@ -21552,6 +20733,14 @@ func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	return ret
 }
 
+func (ec *executionContext) marshalN__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx context.Context, sel ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "__Schema!")
+		return graphql.Null
+	}
+	return ec.___Schema(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v introspection.Type) graphql.Marshaler {
 	return ec.___Type(ctx, sel, &v)
 }
@@ -21574,9 +20763,7 @@ func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 
 func (ec *executionContext) marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx context.Context, sel ast.SelectionSet, v *introspection.Type) graphql.Marshaler {
 	if v == nil {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullError(ctx, "__Type!")
 		return graphql.Null
 	}
 	return ec.___Type(ctx, sel, v)
@@ -21591,9 +20778,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	_ = sel
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
-		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
-			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
-		}
+		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
 }
@@ -22291,13 +21476,6 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalO__Schema2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐSchema(ctx context.Context, sel ast.SelectionSet, v *introspection.Schema) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec.___Schema(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {

@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,14 +13,18 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/graph/model"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
 func init() {
-	// Refused operations are protocol errors: HTTP 422, like validation failures.
-	errcode.RegisterErrorType(codeTooDeep, errcode.KindProtocol)
-	errcode.RegisterErrorType(codeTooComplex, errcode.KindProtocol)
+	// Operations refused before they run are protocol errors: HTTP 422, like validation
+	// failures, and an error message (not next) on a websocket. The kind applies to errors
+	// returned before execution only: a resolver's INVALID still answers 200 with data.
+	for _, code := range []string{codeTooDeep, codeTooComplex, domain.ETOOLARGE, domain.EINVALID} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
 }
 
 // complexityLimit is gqlgen's FixedComplexityLimit with the API's own error code.
@@ -59,69 +66,154 @@ func setComplexity(c *ComplexityRoot) {
 	c.Query.HandoffInbox = func(child int, _ *uint64) int { return 1 + child*perLongList }
 }
 
-// depthLimit refuses operations nested deeper than max levels, fragments included.
-type depthLimit struct{ max int }
+// Time travel (asOf) rebuilds read models from the log: board(asOf:) reads the whole log
+// through an ordered consumer, incident(asOf:) and timeline(asOf:) read one incident's commits
+// by direct get. Aliases made each one a rebuild, so a request may ask for a few only, and one
+// token may run only a few such requests at once on a replica.
+const (
+	maxLogRebuilds      = 1  // board(asOf:) fields in one request
+	maxIncidentRebuilds = 10 // incident(asOf:) and timeline(asOf:) fields in one request
+	// maxTimeTravelPerToken is how many requests with asOf one token may run at once on one
+	// replica; more answer TOO_MANY_REQUESTS (HTTP 429 with Retry-After).
+	maxTimeTravelPerToken = 2
+)
+
+const timeTravelExtension = "TimeTravel"
+
+// timeTravelStats counts the asOf fields of an operation, as executed (aliases apart, fields
+// merged by response name, @skip and @include applied).
+type timeTravelStats struct{ log, incident int }
+
+// timeTravelLimit refuses operations with more asOf fields than a request may run, before
+// anything runs; it leaves the count in the operation's stats for limitTimeTravel.
+type timeTravelLimit struct{}
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = depthLimit{}
+} = timeTravelLimit{}
 
-func (depthLimit) ExtensionName() string                          { return "DepthLimit" }
-func (depthLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+func (timeTravelLimit) ExtensionName() string                          { return timeTravelExtension }
+func (timeTravelLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
 
-func (d depthLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	if opCtx.Operation == nil {
+func (timeTravelLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return nil
 	}
-	w := depthWalker{frags: opCtx.Doc.Fragments, memo: map[string]int{}}
-	// Depth counts nesting below the top-level fields, as graphql-depth-limit does: the
-	// standard introspection query (graphql-js) is 12 deep.
-	if depth := w.set(opCtx.Operation.SelectionSet) - 1; depth > d.max {
-		err := gqlerror.Errorf("the query nests fields %d deep; the limit is %d", depth, d.max)
-		errcode.Set(err, codeTooDeep)
-		return err
+	var tt timeTravelStats
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}) {
+		if f.ArgumentMap(oc.Variables)["asOf"] == nil {
+			continue
+		}
+		switch f.Name {
+		case "board":
+			tt.log++
+		case "incident", "timeline":
+			tt.incident++
+		}
+	}
+	switch {
+	case tt.log > maxLogRebuilds:
+		return budgetError(codeTooComplex, "the query asks for board(asOf:) %d times; a request may rebuild the whole log once: send one request per instant", tt.log)
+	case tt.incident > maxIncidentRebuilds:
+		return budgetError(codeTooComplex, "the query asks for incident(asOf:) or timeline(asOf:) %d times; the limit is %d a request", tt.incident, maxIncidentRebuilds)
+	}
+	if tt.log+tt.incident > 0 {
+		oc.Stats.SetExtension(timeTravelExtension, &tt)
 	}
 	return nil
 }
 
-// depthWalker measures selection depth; a fragment's depth is computed once (validation has
-// already refused fragment cycles, and visiting guards against them anyway).
-type depthWalker struct {
-	frags ast.FragmentDefinitionList
-	memo  map[string]int
+// tokenSlots counts the expensive requests each token runs on this replica.
+type tokenSlots struct {
+	mu      sync.Mutex
+	running map[string]int
 }
 
-func (w depthWalker) set(ss ast.SelectionSet) int {
-	deepest := 0
-	for _, sel := range ss {
-		var d int
-		switch s := sel.(type) {
-		case *ast.Field:
-			d = 1 + w.set(s.SelectionSet)
-		case *ast.InlineFragment:
-			d = w.set(s.SelectionSet)
-		case *ast.FragmentSpread:
-			d = w.fragment(s)
+// acquire takes one of a token's max slots; release gives it back (once, however often it is
+// called).
+func (t *tokenSlots) acquire(token string, max int) (release func(), ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == nil {
+		t.running = map[string]int{}
+	}
+	if t.running[token] >= max {
+		return nil, false
+	}
+	t.running[token]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.running[token]--; t.running[token] <= 0 {
+				delete(t.running, token)
+			}
+		})
+	}, true
+}
+
+// limitTimeTravel is the operation middleware that holds one of the token's time-travel slots
+// while an operation with asOf fields runs, or answers TOO_MANY_REQUESTS when all are taken.
+// The count is per replica: it keeps one token from filling a replica's CPU and the stream's
+// consumers, it is not a rate limit across the cluster.
+func (s *Server) limitTimeTravel(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if _, ok := oc.Stats.GetExtension(timeTravelExtension).(*timeTravelStats); !ok {
+		return next(ctx)
+	}
+	sess, err := sessionFrom(ctx)
+	if err != nil {
+		return next(ctx) // the resolvers answer UNAUTHENTICATED
+	}
+	release, ok := s.timeTravel.acquire(sess.claims.TokenID, maxTimeTravelPerToken)
+	if !ok {
+		setHTTPStatus(ctx, http.StatusTooManyRequests, "Retry-After", "1")
+		s.metrics.count(codeTooManyRequests)
+		err := budgetError(codeTooManyRequests, "this token already runs %d queries with asOf on this server: wait for one to finish, then try again", maxTimeTravelPerToken)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+	}
+	stop := context.AfterFunc(ctx, release) // a response never asked for still frees the slot
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		defer func() { stop(); release() }()
+		return h(ctx)
+	}
+}
+
+// A response carries at most maxErrors errors and maxErrorBytes of them: the rest are replaced
+// by one TOO_LARGE error that says how many were left out.
+const (
+	maxErrors     = 100
+	maxErrorBytes = 1 << 20
+)
+
+// boundErrors is the response middleware that enforces that bound.
+func boundErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) == 0 {
+		return resp
+	}
+	size, keep := 0, 0
+	for _, e := range resp.Errors {
+		if keep == maxErrors-1 && len(resp.Errors) > maxErrors {
+			break
 		}
-		deepest = max(deepest, d)
+		b, _ := json.Marshal(e)
+		if size+len(b) > maxErrorBytes-512 { // room for the closing error
+			break
+		}
+		size += len(b)
+		keep++
 	}
-	return deepest
-}
-
-func (w depthWalker) fragment(s *ast.FragmentSpread) int {
-	if d, ok := w.memo[s.Name]; ok {
-		return d
+	if keep == len(resp.Errors) {
+		return resp
 	}
-	w.memo[s.Name] = 0 // in progress: a cycle counts nothing more
-	def := s.Definition
-	if def == nil {
-		def = w.frags.ForName(s.Name)
-	}
-	d := 0
-	if def != nil {
-		d = w.set(def.SelectionSet)
-	}
-	w.memo[s.Name] = d
-	return d
+	left := len(resp.Errors) - keep
+	errs := append(resp.Errors[:keep:keep], budgetError(domain.ETOOLARGE,
+		"%d more errors were left out: a response carries at most %d errors and %d bytes of them", left, maxErrors, maxErrorBytes))
+	out := *resp
+	out.Errors = errs
+	return &out
 }

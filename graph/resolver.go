@@ -66,6 +66,8 @@ type Server struct {
 	alerts     *projections.Alerts
 	gql        *handler.Server
 	metrics    metrics
+	// timeTravel counts the queries with asOf each token runs (limits.go).
+	timeTravel tokenSlots
 
 	mu      sync.Mutex
 	closed  bool

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -53,15 +54,114 @@ func (s *Server) newHandler() *handler.Server {
 	})
 	h.AddTransport(transport.GET{})
 	h.AddTransport(transport.POST{})
-	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := smallOnly[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)}
+	h.SetQueryCache(queries)
+	h.SetParserTokenLimit(maxTokens)
+	// The request budget (budget.go) measures the document before anything else looks at it:
+	// before a persisted query is stored and before gqlgen validates it.
+	h.Use(documentBudget{cache: queries})
 	h.Use(extension.Introspection{})
-	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	h.Use(persistedQueries{extension.AutomaticPersistedQuery{Cache: smallOnly[string]{lru.New[string](100)}}})
+	h.Use(getReadsOnly{})
 	h.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
-	h.Use(depthLimit{max: maxDepth})
+	h.Use(timeTravelLimit{})
+	h.AroundOperations(s.limitTimeTravel)
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(s.recoverPanic)
 	h.AroundResponses(s.observe)
+	h.AroundResponses(boundErrors)
 	return h
+}
+
+// maxCachedQuery is the longest query the query cache and the persisted-query cache keep: a
+// parsed document costs many times its text, and a thousand of the largest would hold
+// gigabytes. Longer queries still run; they are parsed each time.
+const maxCachedQuery = 16 << 10
+
+// smallOnly is a cache that does not keep long queries.
+type smallOnly[T any] struct{ graphql.Cache[T] }
+
+func (c smallOnly[T]) Add(ctx context.Context, query string, v T) {
+	if len(query) <= maxCachedQuery {
+		c.Cache.Add(ctx, query, v)
+	}
+}
+
+// persistedQueries is gqlgen's automatic persisted queries with coded errors: a client that
+// sends a malformed persistedQuery extension gets INVALID and a sentence, and nothing is
+// logged (gqlgen gives those errors no code, which the presenter would take for INTERNAL).
+type persistedQueries struct {
+	extension.AutomaticPersistedQuery
+}
+
+func (p persistedQueries) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {
+	err := p.AutomaticPersistedQuery.MutateOperationParameters(ctx, raw)
+	if err != nil {
+		if code, _ := err.Extensions["code"].(string); code == "" {
+			err.Message = "persisted query: " + err.Message + `; send extensions.persistedQuery as {"version": 1, "sha256Hash": "<hex SHA-256 of the query>"}`
+			errcode.Set(err, domain.EINVALID)
+		}
+	}
+	return err
+}
+
+// getReadsOnly refuses mutations and subscriptions sent with GET, which may only read (GraphQL
+// over HTTP): INVALID, HTTP 405 with Allow: POST. gqlgen would refuse them too, with no code.
+type getReadsOnly struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = getReadsOnly{}
+
+func (getReadsOnly) ExtensionName() string                          { return "GetReadsOnly" }
+func (getReadsOnly) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (getReadsOnly) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	w, _ := ctx.Value(responseKey{}).(*statusWriter)
+	if w == nil || w.method != http.MethodGet || oc.Operation == nil || oc.Operation.Operation == ast.Query {
+		return nil
+	}
+	setHTTPStatus(ctx, http.StatusMethodNotAllowed, "Allow", "POST")
+	return budgetError(domain.EINVALID, "a %s cannot be sent with GET: send it with POST (subscriptions over the websocket)", oc.Operation.Operation)
+}
+
+// statusWriter lets the limits that run inside gqlgen choose the HTTP status of the answer
+// (429 with Retry-After, 405 with Allow), where gqlgen's transports would write 200 or 422.
+type statusWriter struct {
+	http.ResponseWriter
+	method      string
+	status      int // chosen by setHTTPStatus; 0 = gqlgen's
+	wroteHeader bool
+}
+
+type responseKey struct{}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	w.wroteHeader = true
+	if w.status != 0 {
+		code = w.status
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// setHTTPStatus makes an HTTP request's answer carry status and one header; it does nothing on
+// a websocket.
+func setHTTPStatus(ctx context.Context, status int, header, value string) {
+	if w, _ := ctx.Value(responseKey{}).(*statusWriter); w != nil {
+		w.status = status
+		w.Header().Set(header, value)
+	}
 }
 
 // ServeHTTP serves /graphql: POST and GET queries with a bearer token, and websocket upgrades
@@ -90,7 +190,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.gql.ServeHTTP(w, r.WithContext(withSession(r.Context(), sess)))
+	sw := &statusWriter{ResponseWriter: w, method: r.Method}
+	ctx := context.WithValue(withSession(r.Context(), sess), responseKey{}, sw)
+	s.gql.ServeHTTP(sw, r.WithContext(ctx))
 }
 
 // readBody reads a POST body under the size cap and checks that it is a GraphQL request in

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/matryer/is"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/graph"
 )
 
 // TestReadYourWritesAcrossReplicas writes on one replica and reads on another with the
@@ -95,10 +100,11 @@ func TestBadInput(t *testing.T) {
 	extended := domain.SignToken(e.key, longer)
 
 	openQ := `mutation($in: OpenIncidentInput!) { openIncident(input: $in) { sequence } }`
-	deep := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 9) + "name" + strings.Repeat(" }", 9+5)
-	deepFragments := `query { __schema { types { ...F } } }
-		fragment F on __Type { fields { type { ...T } } }
-		fragment T on __Type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`
+	// 13 deep below __type (ofType chains do not count: see TestIntrospectionStandard).
+	deep := `{ __type(name: "Incident") { ` + strings.Repeat("fields { type { ", 6) + "name" + strings.Repeat(" }", 14)
+	deepFragments := `query { __type(name: "Incident") { ...F } }
+		fragment F on __Type { fields { type { fields { type { ...T } } } } }
+		fragment T on __Type { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } }`
 	complex := `{ board(first: 500) { nodes { id title notes { id text author { user org role } } indicators { id value author { user } }
 		escalations { id reason acknowledgedBy { user } } handoffs { id summary } } } }`
 	withField := func(k string, v any) map[string]any {
@@ -239,4 +245,89 @@ func TestIntrospection(t *testing.T) {
 	}
 	e.MustPost(t, police, introspectionQuery, nil, &r)
 	is.True(len(r.Schema.Types) > 30) // the schema's types
+}
+
+// TestGetMutation: GET may only read. A mutation or subscription sent with GET is refused with
+// 405, Allow: POST and INVALID, and records nothing.
+func TestGetMutation(t *testing.T) {
+	e := MustEnv(t)
+	police := e.MustToken(t, "police", "an", domain.RoleCoordinator)
+	for _, q := range []string{
+		`mutation { openIncident(input: {title: "qua GET", type: "MALWARE", severity: HIGH, tlp: GREEN, detectedAt: "2024-01-01T00:00:00Z"}) { sequence } }`,
+		incidentChangedQuery,
+	} {
+		t.Run(strings.Fields(q)[0], func(t *testing.T) {
+			is := is.New(t)
+			last := e.MustLast(t)
+			a := e.Send(t, http.MethodGet, police, map[string]any{"query": q})
+			is.Equal(a.Status, http.StatusMethodNotAllowed)                           // 405
+			is.Equal(a.Header.Get("Allow"), "POST")                                   // says what to use
+			is.Equal(a.Code(), "INVALID")                                             // coded
+			is.True(strings.Contains(a.Errors[0].Message, "cannot be sent with GET")) // a sentence
+			is.Equal(e.MustLast(t), last)                                             // nothing recorded
+		})
+	}
+	t.Run("query", func(t *testing.T) {
+		is := is.New(t)
+		a := e.Send(t, http.MethodGet, police, map[string]any{"query": "{ me { user } }"})
+		is.Equal(a.Status, http.StatusOK) // GET reads
+		is.Equal(string(a.Data), `{"me":{"user":"an"}}`)
+	})
+}
+
+// lockedBuffer is a log destination tests read while the server writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPersistedQueryErrors: a client's mistakes with automatic persisted queries are coded
+// client errors (INVALID, with a sentence), not INTERNAL errors logged at ERROR; the protocol
+// itself still works.
+func TestPersistedQueryErrors(t *testing.T) {
+	var logs lockedBuffer
+	e := MustEnv(t, withDeps(func(d *graph.Deps) { d.Log = slog.New(slog.NewTextHandler(&logs, nil)) }))
+	police := e.MustToken(t, "police", "an", domain.RoleCoordinator)
+	q := "{ me { user } }"
+	sum := sha256.Sum256([]byte(q))
+	hash := hex.EncodeToString(sum[:])
+	for _, c := range []struct {
+		name string
+		req  map[string]any
+		code string
+	}{
+		{"wrong version", map[string]any{"query": q, "extensions": map[string]any{"persistedQuery": map[string]any{"version": 2, "sha256Hash": hash}}}, "INVALID"},
+		{"hash does not match", map[string]any{"query": q, "extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": "00"}}}, "INVALID"},
+		{"not an object", map[string]any{"query": q, "extensions": map[string]any{"persistedQuery": "yes"}}, "INVALID"},
+		{"unknown hash", map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}}, "PERSISTED_QUERY_NOT_FOUND"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			is := is.New(t)
+			a := e.Send(t, http.MethodPost, police, c.req)
+			is.Equal(a.Code(), c.code)                                  // coded
+			is.True(!strings.Contains(a.Errors[0].Message, "Internal")) // a sentence
+			is.True(!strings.Contains(logs.String(), "level=ERROR"))    // nothing logged as a fault
+		})
+	}
+	t.Run("round trip", func(t *testing.T) {
+		is := is.New(t)
+		ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+		a := e.Send(t, http.MethodPost, police, map[string]any{"query": q, "extensions": ext})
+		is.Equal(len(a.Errors), 0) // stored
+		a = e.Send(t, http.MethodPost, police, map[string]any{"extensions": ext})
+		is.Equal(len(a.Errors), 0)                       // found by its hash
+		is.Equal(string(a.Data), `{"me":{"user":"an"}}`) // and run
+	})
 }

@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -24,6 +27,10 @@ const (
 	closeGoingAway   = 1001
 	closeForbidden   = 4403
 	closeInitTimeout = 4408
+	// graphql-transport-ws's codes for a client that breaks the order of the protocol: a
+	// subscribe before connection_ack, a second connection_init.
+	closeUnauthorized = 4401
+	closeTooManyInits = 4429
 )
 
 // socket is one websocket connection as the server tracks it, so that it can be ended with a
@@ -181,6 +188,51 @@ func (i wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tr
 type wsConn struct {
 	transport.WebsocketConn
 	st *socket
+	// initialised is set once connection_init was read (gqlgen reads one message at a time,
+	// and answers connection_init before it reads the next).
+	initialised bool
+}
+
+// NextReader holds graphql-transport-ws clients to the protocol's order, with its close codes
+// (gqlgen closes with 1002 "unexpected message" for both): a subscribe before connection_init
+// and its acknowledgement closes with 4401 Unauthorized, a second connection_init with 4429
+// Too many initialisation requests.
+func (c *wsConn) NextReader() (int, io.Reader, error) {
+	typ, r, err := c.WebsocketConn.NextReader()
+	if err != nil || c.Subprotocol() != graphqlTransportWS {
+		return typ, r, err
+	}
+	b, err := io.ReadAll(r) // bounded by the read limit gqlgen sets (PayloadReadLimit)
+	if err != nil {
+		return typ, nil, err
+	}
+	var m struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(b, &m) // gqlgen answers a message that does not decode
+	switch {
+	case m.Type == "connection_init" && c.initialised:
+		c.end(closeTooManyInits, "Too many initialisation requests")
+		return 0, nil, transport.ErrWebsocketClosed
+	case m.Type == "connection_init":
+		c.initialised = true
+	case m.Type == "subscribe" && !c.initialised:
+		c.end(closeUnauthorized, "Unauthorized")
+		return 0, nil, transport.ErrWebsocketClosed
+	}
+	return typ, bytes.NewReader(b), nil
+}
+
+const graphqlTransportWS = "graphql-transport-ws"
+
+// end closes the connection with code and reason: through the tracked socket, so that its
+// context ends too and gqlgen's own close afterwards keeps this code.
+func (c *wsConn) end(code int, reason string) {
+	if c.st != nil {
+		c.st.end(code, reason)
+		return
+	}
+	_ = c.WebsocketConn.WriteClose(code, reason)
 }
 
 // WriteClose uses the server's reason when it ended the socket (gqlgen closes a cancelled

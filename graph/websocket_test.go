@@ -152,3 +152,45 @@ func TestBadSince(t *testing.T) {
 	is.NoErr(err)
 	is.True(strings.Contains(string(m.Payload), `"code":"INVALID"`)) // a bad since is INVALID
 }
+
+// TestWebsocketProtocolOrder: graphql-transport-ws's close codes for a client that breaks the
+// protocol's order: 4401 for a subscribe before connection_init, 4429 for a second
+// connection_init.
+func TestWebsocketProtocolOrder(t *testing.T) {
+	e := MustEnv(t)
+	police := e.MustToken(t, "police", "an", domain.RoleCoordinator)
+	t.Run("subscribe first", func(t *testing.T) {
+		is := is.New(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(ctx, e.wsURL(), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		is.NoErr(err) // upgraded
+		defer c.CloseNow()
+		w := &wsClient{c: c}
+		is.NoErr(w.Subscribe(ctx, "1", incidentChangedQuery, nil)) // before connection_init
+		code, reason := closeStatus(w.UntilClosed(ctx))
+		is.Equal(code, websocket.StatusCode(4401)) // Unauthorized
+		is.Equal(reason, "Unauthorized")
+	})
+	t.Run("second connection_init", func(t *testing.T) {
+		is := is.New(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		w := e.MustDial(t, police)
+		is.NoErr(w.send(ctx, wsMessage{Type: "connection_init", Payload: mustJSON(map[string]any{"authorization": "Bearer " + police})}))
+		code, reason := closeStatus(w.UntilClosed(ctx))
+		is.Equal(code, websocket.StatusCode(4429)) // Too many initialisation requests
+		is.Equal(reason, "Too many initialisation requests")
+	})
+	t.Run("in order", func(t *testing.T) {
+		is := is.New(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		w := e.MustDial(t, police)
+		is.NoErr(w.Subscribe(ctx, "q", "{ me { user } }", nil)) // a query over the socket
+		m, err := w.Next(ctx)
+		is.NoErr(err)
+		is.Equal(m.Type, "next") // answered
+		w.c.Close(websocket.StatusNormalClosure, "")
+	})
+}
