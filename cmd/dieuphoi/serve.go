@@ -23,6 +23,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/graph"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/dieuphoi/dieuphoi/web"
 )
 
 // eventLog is an opened event log with what it runs on; close releases everything in order.
@@ -188,7 +189,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ingester := ingest.New(ingest.Deps{App: application, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
 	sched := app.NewScheduler(application, el.store, proj, nil, log)
 	hooks := app.NewWebhooks(application, el.store, proj, tokenKey, log, nil)
-	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
+	board := web.New(web.Deps{App: application, TokenKey: tokenKey, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
+	svc := &service{web: board, log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
 		alertsAtStart: alertsAtStart}
 
@@ -215,7 +217,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- hs.Serve(ln) }()
 	log.Info("serving", "http", ln.Addr().String())
-	fmt.Fprintf(stdout, "dieuphoi serving on http://%s (healthz, metrics)\n", ln.Addr())
+	fmt.Fprintf(stdout, "dieuphoi serving on http://%s (the board at /, healthz, metrics)\n", ln.Addr())
 
 	select {
 	case <-ctx.Done():
@@ -260,11 +262,14 @@ type service struct {
 	ingest     *ingest.Service
 	// alertsAtStart is the alerts stream's last sequence when the service started.
 	alertsAtStart uint64
+	// web is the coordination board (GET /, /assets/) and the explorer a browser gets at /graphql.
+	web *web.Board
 }
 
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.graph)
+	mux.Handle("/graphql", s.web.Explorer(s.graph))
+	mux.Handle("/", s.web)
 	mux.Handle(ingest.Path, s.ingest)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /.well-known/dieuphoi/keys", app.WebhookKeysHandler(s.webhookKey))
