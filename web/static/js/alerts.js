@@ -77,7 +77,7 @@ export function Alerts() {
         fields=${[{ name: 'title', label: t('f.title'), required: true, value: nodes.find((n) => n.id === sel[0])?.title || '' },
           { name: 'type', label: t('incident.type'), type: 'select', required: true, options: meta.types.map((x) => ({ value: x.code, label: name(x) })) },
           { name: 'severity', label: t('incident.severity'), type: 'select', required: true, value: nodes.find((n) => n.id === sel[0])?.severity || '', options: enumOptions('Severity', ENUMS.Severity) },
-          { name: 'tlp', label: 'TLP', type: 'select', required: true, value: 'AMBER', options: enumOptions('TLP', ENUMS.TLP) },
+          { name: 'tlp', label: t('f.tlp'), type: 'select', required: true, value: 'AMBER', options: enumOptions('TLP', ENUMS.TLP) },
           { name: 'detectedAt', label: t('incident.detectedAt'), type: 'datetime', required: true, value: isoToLocalInput(nodes.find((n) => n.id === sel[0])?.firstSeen || new Date().toISOString()) },
           { name: 'drill', label: t('f.drill'), type: 'checkbox' }]} /></${Action}>
       <${Action} title=${t('alerts.merge')}><${Form} label=${t('alerts.merge')} submit=${(v) => act(['mergeAlerts', 'MergeAlertsInput'], { incidentId: v.incidentId.trim(), alertIds: sel })}
@@ -87,16 +87,16 @@ export function Alerts() {
     </div>` : null}
     <ul class="cards list">${nodes.map((a) => html`<li><article class="card" data-alert=${a.id}>
       <div class="alert-head">${may && a.status === 'NEW' ? html`<input type="checkbox" id=${'sel-' + a.id} checked=${sel.includes(a.id)} onChange=${() => toggle(a.id)} />` : null}
-        <h2 class="h3">${may && a.status === 'NEW' ? html`<label for=${'sel-' + a.id}>${a.title}</label>` : a.title}</h2></div>
+        <h2 class="h3">${may && a.status === 'NEW' ? html`<label for=${'sel-' + a.id} translate=${false}>${a.title}</label>` : html`<span translate=${false}>${a.title}</span>`}</h2></div>
       <div class="badges"><${Tlp} tlp=${a.tlp} /><${Sev} s=${a.severity} /><span class="tag">${tEnum('AlertStatus', a.status)}</span>
         ${a.count > 1 ? html`<span class="tag">${t('alerts.repeats', { n: fmtNumber(a.count) })}</span>` : null}</div>
       <dl class="facts">
-        <div><dt>${t('alerts.source')}</dt><dd>${a.source} (<${Org} slug=${a.org} />)</dd></div>
-        ${a.asset ? html`<div><dt>${t('alerts.asset')}</dt><dd class="mono">${a.asset}</dd></div>` : null}
+        <div><dt>${t('alerts.source')}</dt><dd><span translate=${false}>${a.source}</span> (<${Org} slug=${a.org} />)</dd></div>
+        ${a.asset ? html`<div><dt>${t('alerts.asset')}</dt><dd class="mono" translate=${false}>${a.asset}</dd></div>` : null}
         <div><dt>${t('alerts.seen')}</dt><dd>${fmtDateTime(a.firstSeen)} – ${fmtDateTime(a.lastSeen)}</dd></div>
-        ${a.indicators.length ? html`<div><dt>${t('incident.indicators')}</dt><dd class="mono">${a.indicators.map((i) => i.type + ' ' + i.value).join(', ')}</dd></div>` : null}
+        ${a.indicators.length ? html`<div><dt>${t('incident.indicators')}</dt><dd class="mono" translate=${false}>${a.indicators.map((i) => i.type + ' ' + i.value).join(', ')}</dd></div>` : null}
         ${a.incidentId ? html`<div><dt>${t('alerts.incident')}</dt><dd><a href=${'#/incident/' + a.incidentId}>${t('alerts.openIncident')}</a></dd></div>` : null}
-        ${a.dismissReason ? html`<div><dt>${t('f.reason')}</dt><dd>${a.dismissReason}</dd></div>` : null}
+        ${a.dismissReason ? html`<div><dt>${t('f.reason')}</dt><dd translate=${false}>${a.dismissReason}</dd></div>` : null}
       </dl>
       ${a.proposedIncidents.length && a.status === 'NEW' ? html`<div class="proposal"><p>${t('alerts.proposal')}</p>
         ${a.proposedIncidents.map((id) => html`<p><a href=${'#/incident/' + id}>${t('alerts.openIncident')}</a>

@@ -161,7 +161,7 @@ function Card({ n, asOf }) {
   const d = n.nextDeadline;
   return html`<article class=${'card' + (n.drill ? ' is-drill' : '') + (d?.overdue ? ' is-overdue' : '')} data-incident=${n.id}>
     ${n.drill ? html`<${Drill} />` : null}
-    <h3><a href=${hrefFor('/incident/' + n.id, asOf)}>${n.title}</a></h3>
+    <h3><a href=${hrefFor('/incident/' + n.id, asOf)} translate=${false}>${n.title}</a></h3>
     <div class="badges"><${Tlp} tlp=${n.tlp} /><${Sev} s=${n.severity} />
       <span class="tag">${tEnum('IncidentStatus', n.status)}</span><span class="tag">${tEnum('Phase', n.phase)}</span>
       ${n.tier === 'SERIOUS' ? html`<span class="tag strong">${tEnum('Tier', n.tier)}</span>` : null}</div>

@@ -48,7 +48,7 @@ export function OpenIncident() {
     { name: 'sector', label: t('incident.sector'), type: 'select', options: meta.sectors.map((x) => ({ value: x.code, label: name(x) })) },
     { name: 'severity', label: t('incident.severity'), type: 'select', required: true, options: enumOptions('Severity', ENUMS.Severity) },
     { name: 'tier', label: t('incident.tier'), type: 'select', options: enumOptions('Tier', ENUMS.Tier) },
-    { name: 'tlp', label: 'TLP', type: 'select', required: true, value: 'AMBER', options: enumOptions('TLP', ENUMS.TLP) },
+    { name: 'tlp', label: t('f.tlp'), type: 'select', required: true, value: 'AMBER', options: enumOptions('TLP', ENUMS.TLP) },
     { name: 'detectedAt', label: t('incident.detectedAt'), type: 'datetime', required: true, value: isoToLocalInput(new Date().toISOString()), hint: t('f.localTime') },
     { name: 'drill', label: t('f.drill'), type: 'checkbox' },
   ];
@@ -71,7 +71,7 @@ export function IncidentActions({ inc }) {
   if (open && may(meta, 'AddNote')) {
     list.push(html`<${Action} title=${t('action.note')} id="act-note"><${Form} label=${t('action.note')} submit=${(v) => run(M.note, { ...base, text: v.text, tlp: v.tlp || null })}
       fields=${[{ name: 'text', label: t('f.note'), type: 'textarea', required: true },
-        { name: 'tlp', label: 'TLP', type: 'select', options: enumOptions('TLP', ENUMS.TLP), hint: t('f.noteTlpHint') }]} /></${Action}>`);
+        { name: 'tlp', label: t('f.tlp'), type: 'select', options: enumOptions('TLP', ENUMS.TLP), hint: t('f.noteTlpHint') }]} /></${Action}>`);
   }
   if (open && may(meta, 'Escalate')) {
     list.push(html`<${Action} title=${t('action.escalate')} id="act-escalate"><${Form} label=${t('action.escalate')}
@@ -104,7 +104,7 @@ export function IncidentActions({ inc }) {
       submit=${(v) => run(M.indicator, { ...base, type: v.type, value: v.value, tlp: v.tlp || null })}
       fields=${[{ name: 'type', label: t('incident.indicatorType'), type: 'select', required: true, options: enumOptions('IndicatorType', ENUMS.IndicatorType) },
         { name: 'value', label: t('incident.indicatorValue'), required: true, maxLength: 2048 },
-        { name: 'tlp', label: 'TLP', type: 'select', options: enumOptions('TLP', ENUMS.TLP) }]} /></${Action}>`);
+        { name: 'tlp', label: t('f.tlp'), type: 'select', options: enumOptions('TLP', ENUMS.TLP) }]} /></${Action}>`);
   }
   if (open && may(meta, 'Share')) {
     list.push(html`<${Action} title=${t('action.share')} id="act-share"><${Form} label=${t('action.share')} submit=${(v) => run(M.share, { ...base, orgs: v.orgs })}
@@ -117,7 +117,7 @@ export function IncidentActions({ inc }) {
   }
   if (open && may(meta, 'ChangeTLP')) {
     list.push(html`<${Action} title=${t('action.tlp')} id="act-tlp"><${Form} label=${t('action.tlp')} submit=${(v) => run(M.tlp, { ...base, tlp: v.tlp, reason: v.reason || null })}
-      fields=${[{ name: 'tlp', label: 'TLP', type: 'select', required: true, options: enumOptions('TLP', ENUMS.TLP.filter((x) => x !== inc.tlp)), hint: t('f.tlpHint') },
+      fields=${[{ name: 'tlp', label: t('f.tlp'), type: 'select', required: true, options: enumOptions('TLP', ENUMS.TLP.filter((x) => x !== inc.tlp)), hint: t('f.tlpHint') },
         { name: 'reason', label: t('f.reason'), type: 'text' }]} /></${Action}>`);
   }
   if (open && may(meta, 'OfferHandoff')) {
@@ -127,7 +127,7 @@ export function IncidentActions({ inc }) {
       fields=${[{ name: 'toOrg', label: t('f.toOrg'), type: 'select', required: true, options: orgOptions(orgs, (o) => o.slug !== me.org.slug && o.cert).concat(others.filter((o) => !orgs[o.value].cert)) },
         { name: 'summary', label: t('f.summary'), type: 'textarea', required: true },
         { name: 'requestedAction', label: t('incident.requestedAction'), type: 'text' },
-        { name: 'tlp', label: 'TLP', type: 'select', options: enumOptions('TLP', ENUMS.TLP), hint: t('f.handoffTlpHint') },
+        { name: 'tlp', label: t('f.tlp'), type: 'select', options: enumOptions('TLP', ENUMS.TLP), hint: t('f.handoffTlpHint') },
         { name: 'answerWithin', label: t('f.answerWithin'), type: 'select', options: withinOptions(), hint: t('f.defaultPolicy') },
         { name: 'releaseOnAccept', label: t('f.releaseOnAccept'), type: 'checkbox' }]} /></${Action}>`);
   }

@@ -100,7 +100,7 @@ function Incident({ inc, timeline }) {
   return html`<article class=${'incident' + (inc.drill ? ' is-drill' : '')} data-incident=${inc.id} data-version=${inc.version}>
     ${inc.drill ? html`<p class="drillbanner" role="note"><${Drill} long=${true} /></p>` : null}
     <p class="crumbs"><a href=${asOf ? '#/?asOf=' + encodeURIComponent(asOf) : '#/'}>${t('nav.board')}</a></p>
-    <h1>${inc.title}</h1>
+    <h1 translate=${false}>${inc.title}</h1>
     <div class="badges"><${Tlp} tlp=${inc.tlp} /><${Sev} s=${inc.severity} /><span class="tag">${tEnum('Tier', inc.tier)}</span>
       <span class="tag" data-status=${inc.status}>${tEnum('IncidentStatus', inc.status)}</span><span class="tag" data-phase=${inc.phase}>${tEnum('Phase', inc.phase)}</span>
       ${inc.nextDeadline ? html`<span class=${'tag' + (inc.nextDeadline.overdue ? ' overdue' : '')}>${tEnum('DeadlineKind', inc.nextDeadline.kind)}: <${Countdown} at=${inc.nextDeadline.at} /></span>` : null}</div>
@@ -108,12 +108,12 @@ function Incident({ inc, timeline }) {
     <div class="cols">
       <div class="main-col">
         <section aria-labelledby="s-details"><h2 id="s-details">${t('incident.details')}</h2>
-          ${inc.description ? html`<p class="desc">${inc.description}</p>` : null}
+          ${inc.description ? html`<p class="desc" translate=${false}>${inc.description}</p>` : null}
           <dl class="facts grid">
             <div><dt>${t('incident.type')}</dt><dd>${typeName(meta, inc.type)}</dd></div>
-            <div><dt>${t('incident.rsit')}</dt><dd>${inc.rsitClass}${inc.rsitType ? ' / ' + inc.rsitType : ''}</dd></div>
+            <div><dt>${t('incident.rsit')}</dt><dd translate=${false}>${inc.rsitClass}${inc.rsitType ? ' / ' + inc.rsitType : ''}</dd></div>
             <div><dt>${t('incident.sector')}</dt><dd>${inc.sector ? sectorName(meta, inc.sector) : t('common.none')}</dd></div>
-            <div><dt>${t('incident.pap')}</dt><dd>PAP:${inc.pap}</dd></div>
+            <div><dt>${t('incident.pap')}</dt><dd translate=${false}>PAP:${inc.pap}</dd></div>
             <div><dt>${t('incident.source')}</dt><dd>${tEnum('IncidentSource', inc.source)}</dd></div>
             <div><dt>${t('incident.origin')}</dt><dd><${Org} slug=${inc.origin} /></dd></div>
             <div><dt>${t('incident.lead')}</dt><dd><${Org} slug=${inc.lead} /></dd></div>
@@ -128,7 +128,7 @@ function Incident({ inc, timeline }) {
 
         <section aria-labelledby="s-system"><h2 id="s-system">${t('incident.system')}</h2>
           ${sys ? html`<dl class="facts grid">
-            <div><dt>${t('incident.systemName')}</dt><dd>${sys.name}</dd></div>
+            <div><dt>${t('incident.systemName')}</dt><dd translate=${false}>${sys.name}</dd></div>
             <div><dt>${t('incident.systemOwner')}</dt><dd>${sys.ownerOrg ? html`<${Org} slug=${sys.ownerOrg} />` : t('common.none')}</dd></div>
             <div><dt>${t('incident.securityLevel')}</dt><dd>${sys.securityLevel || t('common.none')}</dd></div>
             <div><dt>${t('incident.infoClass')}</dt><dd>${sys.infoClass ? tEnum('InfoClass', sys.infoClass) : t('common.none')}</dd></div>
@@ -140,7 +140,7 @@ function Incident({ inc, timeline }) {
             ${inc.escalations.map((e) => html`<li class="item" data-escalation=${e.id} data-status=${e.status}>
               <p><${Org} slug=${e.from} /> → <${Org} slug=${e.to} /> · <span class="tag">${tEnum('EscalationStatus', e.status)}</span>
                 ${e.late ? html`<span class="tag overdue">${t('incident.late')}</span>` : null}</p>
-              <p>${e.reason}</p>
+              <p translate=${false}>${e.reason}</p>
               <p>${t('incident.ackDeadline')}: <${Countdown} at=${e.deadline} done=${e.status !== 'PENDING'} />
                 ${e.acknowledgedAt ? html` · ${t('incident.acknowledgedBy', { who: e.acknowledgedBy ? e.acknowledgedBy.user : '', at: fmtDateTime(e.acknowledgedAt) })}` : null}</p>
               ${!asOf ? html`<${EscalationActions} inc=${inc} e=${e} />` : null}
@@ -151,9 +151,9 @@ function Incident({ inc, timeline }) {
           ${inc.handoffs.length === 0 ? html`<p class="muted">${t('incident.noHandoffs')}</p>` : html`<ul class="items">
             ${inc.handoffs.map((h) => html`<li class="item" data-handoff=${h.id} data-status=${h.status}>
               <p><${Org} slug=${h.from} /> → <${Org} slug=${h.to} /> · <span class="tag">${tEnum('HandoffStatus', h.status)}</span> <${Tlp} tlp=${h.tlp} /></p>
-              ${h.summary ? html`<p>${h.summary}</p>` : null}
-              ${h.requestedAction ? html`<p>${t('incident.requestedAction')}: ${h.requestedAction}</p>` : null}
-              ${h.reason ? html`<p>${t('incident.reason')}: ${h.reason}</p>` : null}
+              ${h.summary ? html`<p translate=${false}>${h.summary}</p>` : null}
+              ${h.requestedAction ? html`<p>${t('incident.requestedAction')}: <span translate=${false}>${h.requestedAction}</span></p>` : null}
+              ${h.reason ? html`<p>${t('incident.reason')}: <span translate=${false}>${h.reason}</span></p>` : null}
               <p>${t('incident.answerDeadline')}: <${Countdown} at=${h.deadline} done=${h.status !== 'OFFERED'} />
                 ${h.acknowledgedAt ? html` · ${t('incident.receivedBy', { who: h.acknowledgedBy ? h.acknowledgedBy.user : '', at: fmtDateTime(h.acknowledgedAt) })}` : null}</p>
               ${!asOf ? html`<${HandoffActions} inc=${inc} h=${h} />` : null}
@@ -162,21 +162,21 @@ function Incident({ inc, timeline }) {
 
         <section aria-labelledby="s-ind"><h2 id="s-ind">${t('incident.indicators')}</h2>
           ${inc.indicators.length === 0 ? html`<p class="muted">${t('incident.noIndicators')}</p>` : html`<div class="tablewrap"><table>
-            <thead><tr><th scope="col">${t('incident.indicatorType')}</th><th scope="col">${t('incident.indicatorValue')}</th><th scope="col">TLP</th><th scope="col">${t('incident.addedBy')}</th></tr></thead>
-            <tbody>${inc.indicators.map((i) => html`<tr><td>${tEnum('IndicatorType', i.type)}</td><td class="mono">${i.value}</td><td><${Tlp} tlp=${i.tlp} /></td>
-              <td>${i.author.user} (<${Org} slug=${i.author.org} />), ${fmtDateTime(i.at)}</td></tr>`)}</tbody></table></div>`}
+            <thead><tr><th scope="col">${t('incident.indicatorType')}</th><th scope="col">${t('incident.indicatorValue')}</th><th scope="col">${t('f.tlp')}</th><th scope="col">${t('incident.addedBy')}</th></tr></thead>
+            <tbody>${inc.indicators.map((i) => html`<tr><td>${tEnum('IndicatorType', i.type)}</td><td class="mono" translate=${false}>${i.value}</td><td><${Tlp} tlp=${i.tlp} /></td>
+              <td><span translate=${false}>${i.author.user}</span> (<${Org} slug=${i.author.org} />), ${fmtDateTime(i.at)}</td></tr>`)}</tbody></table></div>`}
         </section>
 
         <section aria-labelledby="s-notes"><h2 id="s-notes">${t('incident.notes')}</h2>
           ${inc.notes.length === 0 ? html`<p class="muted">${t('incident.noNotes')}</p>` : html`<ul class="items notes">
-            ${inc.notes.map((n) => html`<li class="item" data-note=${n.id}><p class="meta"><${Tlp} tlp=${n.tlp} /> ${n.author.user} (<${Org} slug=${n.author.org} />) · ${fmtDateTime(n.at)}</p>
-              <p class="note-text">${n.text}</p></li>`)}</ul>`}
+            ${inc.notes.map((n) => html`<li class="item" data-note=${n.id}><p class="meta"><${Tlp} tlp=${n.tlp} /> <span translate=${false}>${n.author.user}</span> (<${Org} slug=${n.author.org} />) · ${fmtDateTime(n.at)}</p>
+              <p class="note-text" translate=${false}>${n.text}</p></li>`)}</ul>`}
         </section>
 
         <section aria-labelledby="s-share"><h2 id="s-share">${t('incident.sharing')}</h2>
           <dl class="facts">
             <div><dt>${t('incident.sharedWith')}</dt><dd>${inc.sharedWith.length ? inc.sharedWith.map((s, i) => html`${i ? ', ' : ''}<${Org} slug=${s} />`) : t('common.none')}</dd></div>
-            ${inc.tlp === 'RED' ? html`<div><dt>${t('incident.recipients')}</dt><dd>${inc.recipients.length ? inc.recipients.join(', ') : t('common.none')}</dd></div>` : null}
+            ${inc.tlp === 'RED' ? html`<div><dt>${t('incident.recipients')}</dt><dd translate=${inc.recipients.length ? false : undefined}>${inc.recipients.length ? inc.recipients.join(', ') : t('common.none')}</dd></div>` : null}
           </dl>
         </section>
       </div>

@@ -42,7 +42,7 @@ function SignIn({ error }) {
     </form>
     <h2>${t('signin.linkTitle')}</h2>
     <p>${t('signin.linkHelp')}</p>
-    <pre class="cmd">dieuphoi token --link --org dic --user lan --role coordinator</pre>
+    <pre class="cmd" translate=${false}>dieuphoi token --link --org dic --user lan --role coordinator</pre>
   </main>`;
 }
 
@@ -64,7 +64,7 @@ function TimeTravel({ asOf, route }) {
   const go = (iso) => { location.hash = hrefFor(route.path, iso); };
   return html`<form class="timetravel" onSubmit=${(e) => { e.preventDefault(); if (v) go(localInputToISO(v)); }}>
     <label for="asof">${t('travel.label')}</label>
-    <input id="asof" type="datetime-local" value=${v} onInput=${(e) => setV(e.target.value)} />
+    <input id="asof" type="datetime-local" step="1" value=${v} onInput=${(e) => setV(e.target.value)} />
     <button class="btn" type="submit">${t('travel.go')}</button>
     ${asOf ? html`<button class="btn ghost" type="button" onClick=${() => go(null)}>${t('travel.now')}</button>` : null}
   </form>`;
@@ -94,7 +94,7 @@ function Shell({ ctx, route, conn }) {
       <div class="tools">
         <${ConnStatus} status=${conn} asOf=${asOf} />
         <${LangSwitch} />
-        <span class="who">${ctx.me.user} · ${name(ctx.me.org)} · ${t('enum.Role.' + ctx.me.role)}</span>
+        <span class="who"><span translate=${false}>${ctx.me.user}</span> · ${name(ctx.me.org)} · ${t('enum.Role.' + ctx.me.role)}</span>
         <button type="button" class="btn ghost" onClick=${signOut}>${t('signin.signOut')}</button>
       </div>
     </header>

@@ -41,11 +41,11 @@ function QueueList({ items, kind }) {
   return html`<ul class="cards list queue">${items.map((q) => html`<li>
     <article class=${'card' + (q.drill ? ' is-drill' : '') + (q.overdue ? ' is-overdue' : '')} data-item=${q.id} data-incident=${q.incidentId}>
       ${q.drill ? html`<${Drill} />` : null}
-      <h2 class="h3"><a href=${'#/incident/' + q.incidentId}>${q.incidentTitle}</a></h2>
+      <h2 class="h3"><a href=${'#/incident/' + q.incidentId} translate=${false}>${q.incidentTitle}</a></h2>
       <div class="badges"><${Tlp} tlp=${q.tlp} /><${Sev} s=${q.severity} /><span class="tag">${tEnum(kind === 'esc' ? 'EscalationStatus' : 'HandoffStatus', q.status)}</span>
         ${q.acknowledgedAt ? html`<span class="tag">${t(kind === 'esc' ? 'queue.acknowledged' : 'inbox.received')}</span>` : null}</div>
       <p><${Org} slug=${q.from} /> → <${Org} slug=${q.to} /></p>
-      ${q.reason ? html`<p>${q.reason}</p>` : null}
+      ${q.reason ? html`<p translate=${false}>${q.reason}</p>` : null}
       <p class=${'next' + (q.overdue ? ' overdue' : '')}>${t(kind === 'esc' ? 'incident.ackDeadline' : 'incident.answerDeadline')}: <${Countdown} at=${q.deadline} /></p>
       <div class="row-actions">
         ${kind === 'esc' && !q.acknowledgedAt && meta.commands.includes('AcknowledgeEscalation')

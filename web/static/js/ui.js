@@ -24,7 +24,7 @@ const tlpClass = { CLEAR: 'clear', GREEN: 'green', AMBER: 'amber', AMBER_STRICT:
 // TLP shows a label in FIRST's TLP 2.0 colours: coloured text on black.
 export function Tlp({ tlp }) {
   if (!tlp) return null;
-  return html`<span class=${'tlp tlp-' + tlpClass[tlp]} data-tlp=${tlp}>${tEnum('TLP', tlp)}</span>`;
+  return html`<span class=${'tlp tlp-' + tlpClass[tlp]} data-tlp=${tlp} translate=${false}>${tEnum('TLP', tlp)}</span>`;
 }
 
 export function Drill({ long }) {
