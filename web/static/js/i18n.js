@@ -1,5 +1,5 @@
 // Message catalogues and the conventions of each language. Every string the board shows comes
-// from i18n/<lang>.json: t('key', {param}) fills {param} placeholders. Times are always shown in
+// from i18n/<lang>.json: t(KEY, {param}) fills {param} placeholders. Times are always shown in
 // Asia/Ho_Chi_Minh, whatever the browser's time zone; Vietnamese uses 24-hour time, day/month/year
 // and '.' between thousands.
 export const LANGS = ['vi', 'en'];
