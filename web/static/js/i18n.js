@@ -13,7 +13,7 @@ const listeners = new Set();
 
 export async function loadCatalogues() {
   await Promise.all(LANGS.map(async (l) => {
-    const res = await fetch(`/assets/i18n/${l}.json`, { cache: 'no-cache' });
+    const res = await fetch(`/assets/i18n/${l}.json`);
     catalogues[l] = await res.json();
   }));
   let saved = null;
