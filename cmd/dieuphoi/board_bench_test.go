@@ -108,12 +108,15 @@ func BenchmarkBoard(b *testing.B) {
 	page := br.NewPage(b, "first-render", 1280, 900)
 	page.Run(b, "open", chromedp.Navigate(base+"/"))
 	page.Eval(b, fmt.Sprintf(`sessionStorage.setItem('dieuphoi.session', JSON.stringify({token: %q, via: 'paste'}))`, tok), nil)
+	// The board marks its first paint with data in the performance timeline: the time from the
+	// start of the navigation, measured by the browser itself.
 	var renders []time.Duration
 	for range 5 {
-		start := time.Now()
 		page.Run(b, "navigate", chromedp.Navigate(base+"/?r="+strconv.Itoa(len(renders))))
-		page.WaitJS(b, "the board painted", `document.querySelectorAll('.card').length > 0 && /\d/.test(document.querySelector('.total').textContent)`)
-		renders = append(renders, time.Since(start))
+		page.WaitJS(b, "the board painted", `performance.getEntriesByName('dieuphoi:board-painted').length > 0`)
+		var ms float64
+		page.Eval(b, `performance.getEntriesByName('dieuphoi:board-painted')[0].startTime`, &ms)
+		renders = append(renders, time.Duration(ms*float64(time.Millisecond)))
 	}
 	var total string
 	page.Eval(b, `document.querySelector('.total').textContent`, &total)
@@ -153,6 +156,7 @@ func BenchmarkBoard(b *testing.B) {
 	b.ReportMetric(float64(n), "incidents")
 	b.ReportMetric(ms(renders[0]), "first-render-min-ms")
 	b.ReportMetric(ms(renders[len(renders)/2]), "first-render-p50-ms")
+	b.ReportMetric(ms(renders[len(renders)-1]), "first-render-max-ms")
 	b.ReportMetric(ms(lat[len(lat)/2]), "paint-p50-ms")
 	b.ReportMetric(ms(lat[len(lat)*99/100]), "paint-p99-ms")
 	b.ReportMetric(0, "ns/op")

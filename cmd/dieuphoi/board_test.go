@@ -376,3 +376,52 @@ func TestBoardServesExplorerOffline(t *testing.T) {
 	}
 	is.True(len(br.Net.URLs()) > 5) // the explorer's assets were recorded
 }
+
+func TestBoardHandoffAndAlertTriage(t *testing.T) {
+	is := is.New(t)
+	br := browsertest.MustStart(t)
+	data := t.TempDir()
+	srv := MustServe(t, data, nil)
+	defer srv.stop()
+	base := "http://" + srv.http
+	lan := mustToken(t, srv, data, "dic", "lan", "coordinator")
+	id := mustOpen(t, srv, lan, map[string]any{"title": "Tấn công giả mạo cổng thanh toán viện phí", "type": "PHISHING", "sector": "HEALTH",
+		"severity": "MEDIUM", "tlp": "AMBER"})
+
+	// The health CERT waits on its handoff inbox; the DIC offers it the incident from the board.
+	cert := br.NewPage(t, "cert", 1280, 900)
+	signIn(t, cert, base, mustToken(t, srv, data, "cert-health", "minh", "partner"))
+	goTo(t, cert, "#/inbox", "the empty inbox", `!!document.querySelector('#i-h') && document.querySelector('.total').textContent.startsWith('0')`)
+	dic := br.NewPage(t, "dic", 1280, 900)
+	signIn(t, dic, base, lan)
+	goTo(t, dic, "#/incident/"+id, "the incident", `!!document.querySelector('#act-offer')`)
+	dic.Click(t, "#act-offer summary")
+	dic.Set(t, "#act-offer select[name=toOrg]", "cert-health")
+	dic.Set(t, "#act-offer textarea[name=summary]", "Đề nghị CERT y tế phân tích mẫu thư giả mạo")
+	dic.Click(t, "#act-offer button[type=submit]")
+	cert.WaitJS(t, "the offer in the inbox", `!!document.querySelector('.queue [data-incident="`+id+`"]')`)
+	cert.Click(t, `.queue [data-incident="`+id+`"] form[data-action=accept] button`)
+	cert.WaitJS(t, "the inbox emptied", `!document.querySelector('.queue [data-incident="`+id+`"]')`)
+	dic.WaitJS(t, "the accepted handoff", `!!document.querySelector('[data-handoff][data-status=ACCEPTED]')`)
+
+	// A SOC alert reaches the DIC's triage screen live; the DIC dismisses it with a reason.
+	goTo(t, dic, "#/alerts", "the triage screen", `!!document.querySelector('#a-h') && document.querySelector('.total').textContent.startsWith('0')`)
+	soc := mustToken(t, srv, data, "soc-dic", "wazuh", "ingest")
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/alerts", strings.NewReader(
+		`[{"source":"soc-dic","sourceRef":"w-77","title":"Dò quét SSH liên tục","severity":"HIGH","observedAt":"`+time.Now().UTC().Format(time.RFC3339)+`","asset":"mail.example.gov.vn"}]`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+soc)
+	resp, err := http.DefaultClient.Do(req)
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, http.StatusOK) // the alert was taken
+	dic.WaitJS(t, "the alert", `!!document.querySelector('[data-alert] input[type=checkbox]')`)
+	dic.Click(t, "[data-alert] input[type=checkbox]")
+	dic.Click(t, "#act-dismiss summary")
+	dic.Set(t, "#act-dismiss textarea[name=reason]", "Dò quét thường lệ từ máy chủ giám sát nội bộ")
+	dic.Click(t, "#act-dismiss button[type=submit]")
+	dic.WaitJS(t, "the alert dismissed", `!document.querySelector('[data-alert]') && document.body.innerText.includes('1 cảnh báo đã xử lý')`)
+	for _, u := range br.Net.Foreign(srv.http) {
+		t.Errorf("a request left for another host: %s", u)
+	}
+}

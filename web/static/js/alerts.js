@@ -72,7 +72,7 @@ export function Alerts() {
       ${result.failed.length ? html`<${ErrorText} err=${result.failed[0].error} />` : null}</div>` : null}
     ${may && sel.length ? html`<div class="bulk" aria-label=${t('alerts.bulk')}>
       <p>${t('alerts.selected', { n: fmtNumber(sel.length) })}</p>
-      <${Action} title=${t('alerts.promote')}><${Form} label=${t('alerts.promote')} submit=${(v) => act(['promoteAlerts', 'OpenIncidentInput'], {
+      <${Action} title=${t('alerts.promote')} id="act-promote"><${Form} label=${t('alerts.promote')} submit=${(v) => act(['promoteAlerts', 'OpenIncidentInput'], {
         title: v.title, type: v.type, severity: v.severity, tlp: v.tlp, detectedAt: localInputToISO(v.detectedAt), drill: v.drill, alertIds: sel, source: 'ALERTS' })}
         fields=${[{ name: 'title', label: t('f.title'), required: true, value: nodes.find((n) => n.id === sel[0])?.title || '' },
           { name: 'type', label: t('incident.type'), type: 'select', required: true, options: meta.types.map((x) => ({ value: x.code, label: name(x) })) },
@@ -82,7 +82,7 @@ export function Alerts() {
           { name: 'drill', label: t('f.drill'), type: 'checkbox' }]} /></${Action}>
       <${Action} title=${t('alerts.merge')}><${Form} label=${t('alerts.merge')} submit=${(v) => act(['mergeAlerts', 'MergeAlertsInput'], { incidentId: v.incidentId.trim(), alertIds: sel })}
         fields=${[{ name: 'incidentId', label: t('alerts.incidentId'), required: true, value: nodes.find((n) => n.id === sel[0])?.proposedIncidents[0] || '', hint: t('alerts.incidentIdHint') }]} /></${Action}>
-      <${Action} title=${t('alerts.dismiss')}><${Form} label=${t('alerts.dismiss')} danger=${true} submit=${(v) => act(['dismissAlerts', 'DismissAlertsInput'], { alertIds: sel, reason: v.reason })}
+      <${Action} title=${t('alerts.dismiss')} id="act-dismiss"><${Form} label=${t('alerts.dismiss')} danger=${true} submit=${(v) => act(['dismissAlerts', 'DismissAlertsInput'], { alertIds: sel, reason: v.reason })}
         fields=${[{ name: 'reason', label: t('f.reason'), type: 'textarea', required: true }]} /></${Action}>
     </div>` : null}
     <ul class="cards list">${nodes.map((a) => html`<li><article class="card" data-alert=${a.id}>

@@ -41,6 +41,8 @@ function toInput(f) {
 
 // Board state survives moving to an incident and back within the tab.
 let saved = null;
+// painted marks the first board painted with data, for the benchmark (performance timeline).
+let painted = false;
 
 export function Board() {
   const { asOf, meta, orgs } = useCtx();
@@ -77,6 +79,9 @@ export function Board() {
   };
 
   useEffect(() => { load(); }, [JSON.stringify(vars())]);
+  useEffect(() => {
+    if (data && !painted) { painted = true; performance.mark('dieuphoi:board-painted'); }
+  }, [data]);
 
   // Live: any change to an incident the reader may see refreshes the page.
   useEffect(() => {

@@ -151,7 +151,7 @@ export function EscalationActions({ e }) {
   const mine = e.to === me.org.slug;
   const out = [];
   if (mine && (e.status === 'PENDING' || e.status === 'MISSED') && !e.acknowledgedAt && may(meta, 'AcknowledgeEscalation')) {
-    out.push(html`<${Form} compact=${true} fields=${[]} label=${t('action.ack')} submit=${() => run(M.ack, { escalationId: e.id })} />`);
+    out.push(html`<${Form} compact=${true} fields=${[]} action="ack" label=${t('action.ack')} submit=${() => run(M.ack, { escalationId: e.id })} />`);
   }
   if ((mine || e.from === me.org.slug) && e.status === 'ACKNOWLEDGED' && may(meta, 'ResolveEscalation')) {
     out.push(html`<${Action} title=${t('action.resolve')}><${Form} label=${t('action.resolve')} submit=${(v) => run(M.resolve, { escalationId: e.id, resolution: v.resolution })}
@@ -170,8 +170,8 @@ export function HandoffActions({ h }) {
   const reasonForm = (cmd, m, label) => html`<${Action} title=${label}><${Form} label=${label} danger=${true}
     submit=${(v) => run(m, { handoffId: h.id, reason: v.reason })} fields=${[{ name: 'reason', label: t('f.reason'), type: 'textarea', required: true }]} /></${Action}>`;
   if (to && h.status === 'OFFERED') {
-    if (!h.acknowledgedAt && may(meta, 'AcknowledgeHandoff')) out.push(html`<${Form} compact=${true} fields=${[]} label=${t('action.hoAck')} submit=${() => run(M.hoAck, { handoffId: h.id })} />`);
-    if (may(meta, 'AcceptHandoff')) out.push(html`<${Form} compact=${true} fields=${[]} label=${t('action.accept')} submit=${() => run(M.accept, { handoffId: h.id })} />`);
+    if (!h.acknowledgedAt && may(meta, 'AcknowledgeHandoff')) out.push(html`<${Form} compact=${true} fields=${[]} action="hoAck" label=${t('action.hoAck')} submit=${() => run(M.hoAck, { handoffId: h.id })} />`);
+    if (may(meta, 'AcceptHandoff')) out.push(html`<${Form} compact=${true} fields=${[]} action="accept" label=${t('action.accept')} submit=${() => run(M.accept, { handoffId: h.id })} />`);
     if (may(meta, 'DeclineHandoff')) out.push(reasonForm('DeclineHandoff', M.decline, t('action.decline')));
   }
   if (to && h.status === 'ACCEPTED' && may(meta, 'ReturnHandoff')) out.push(reasonForm('ReturnHandoff', M.ret, t('action.return')));

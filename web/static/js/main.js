@@ -14,6 +14,9 @@ if (location.hash.startsWith('#signin=')) {
   history.replaceState(null, '', location.pathname + location.search);
 }
 
+// prefetched is the signed-in tab's first who-am-I, asked while the catalogues load.
+let prefetched = null;
+
 const ME = `{ me { user role tokenId expiresAt org { slug nameVi nameEn kind force cert sector } }
   organisations { slug kind nameVi nameEn sector force cert } }`;
 
@@ -130,7 +133,9 @@ function App() {
     let timer;
     (async () => {
       try {
-        const [d, meta] = await Promise.all([gql(ME), fetchMeta()]);
+        const first = prefetched;
+        prefetched = null;
+        const [d, meta] = await (first || Promise.all([gql(ME), fetchMeta()]));
         const orgs = Object.fromEntries(d.organisations.map((o) => [o.slug, o]));
         setErr(null);
         setCtx({ me: d.me, meta, orgs });
@@ -154,8 +159,12 @@ function App() {
 }
 
 async function boot() {
-  await loadCatalogues();
   loadSession();
+  if (getSession() && !linkCode) {
+    prefetched = Promise.all([gql(ME), fetchMeta()]);
+    prefetched.catch(() => {}); // the App reports it
+  }
+  await loadCatalogues();
   let linkErr = null;
   if (linkCode) {
     try {

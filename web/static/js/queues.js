@@ -49,11 +49,11 @@ function QueueList({ items, kind }) {
       <p class=${'next' + (q.overdue ? ' overdue' : '')}>${t(kind === 'esc' ? 'incident.ackDeadline' : 'incident.answerDeadline')}: <${Countdown} at=${q.deadline} /></p>
       <div class="row-actions">
         ${kind === 'esc' && !q.acknowledgedAt && meta.commands.includes('AcknowledgeEscalation')
-          ? html`<${Form} compact=${true} fields=${[]} label=${t('action.ack')} submit=${() => run(M.ack, { escalationId: q.id })} />` : null}
+          ? html`<${Form} compact=${true} fields=${[]} action="ack" label=${t('action.ack')} submit=${() => run(M.ack, { escalationId: q.id })} />` : null}
         ${kind === 'ho' && !q.acknowledgedAt && meta.commands.includes('AcknowledgeHandoff')
-          ? html`<${Form} compact=${true} fields=${[]} label=${t('action.hoAck')} submit=${() => run(M.hoAck, { handoffId: q.id })} />` : null}
+          ? html`<${Form} compact=${true} fields=${[]} action="hoAck" label=${t('action.hoAck')} submit=${() => run(M.hoAck, { handoffId: q.id })} />` : null}
         ${kind === 'ho' && meta.commands.includes('AcceptHandoff')
-          ? html`<${Form} compact=${true} fields=${[]} label=${t('action.accept')} submit=${() => run(M.accept, { handoffId: q.id })} />` : null}
+          ? html`<${Form} compact=${true} fields=${[]} action="accept" label=${t('action.accept')} submit=${() => run(M.accept, { handoffId: q.id })} />` : null}
         ${kind === 'ho' && meta.commands.includes('DeclineHandoff')
           ? html`<${Action} title=${t('action.decline')}><${Form} label=${t('action.decline')} danger=${true} submit=${(v) => run(M.decline, { handoffId: q.id, reason: v.reason })}
               fields=${[{ name: 'reason', label: t('f.reason'), type: 'textarea', required: true }]} /></${Action}>` : null}

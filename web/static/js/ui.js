@@ -70,7 +70,7 @@ let fieldSeq = 0;
 // and shows the server's coded error in words, or that it was recorded.
 // fields: [{name, label, type: text|textarea|select|multi|checkbox|datetime, options: [{value,label}],
 //           required, value, maxLength, placeholder, hint}]
-export function Form({ fields, submit, label, danger, onDone, compact }) {
+export function Form({ fields, submit, label, danger, onDone, compact, action }) {
   const idBase = useRef('f' + (++fieldSeq)).current;
   const init = () => Object.fromEntries(fields.map((f) => [f.name, f.value ?? (f.type === 'multi' ? [] : f.type === 'checkbox' ? false : '')]));
   const [values, setValues] = useState(init);
@@ -101,7 +101,7 @@ export function Form({ fields, submit, label, danger, onDone, compact }) {
       setBusy(false);
     }
   };
-  return html`<form class=${compact ? 'form compact' : 'form'} onSubmit=${onSubmit} novalidate>
+  return html`<form class=${compact ? 'form compact' : 'form'} data-action=${action} onSubmit=${onSubmit} novalidate>
     ${fields.map((f) => html`<${Field} f=${f} id=${idBase + f.name} value=${values[f.name]} set=${(v) => set(f.name, v)} />`)}
     <div class="form-actions">
       <button type="submit" class=${danger ? 'btn danger' : 'btn primary'} disabled=${busy}>${busy ? t('form.sending') : label}</button>
