@@ -220,6 +220,9 @@ func TestBoardInBrowser(t *testing.T) {
 	police.WaitJS(t, "the escalation in the police queue", `!!document.querySelector('.queue [data-incident="`+amber+`"]')`)
 	police.Screenshot(t, shots, "queue-vi")
 	scan(police, "queue")
+	police.Click(t, "button.lang")
+	police.WaitJS(t, "the police queue in English", `document.querySelector('#q-h').textContent === 'Escalation queue'`)
+	police.Screenshot(t, shots, "queue-en")
 	police.Click(t, `.queue [data-incident="`+amber+`"] .row-actions button[type=submit]`)
 	police.WaitJS(t, "the queue emptied", `!document.querySelector('.queue [data-incident="`+amber+`"]')`)
 
@@ -275,9 +278,6 @@ func TestBoardInBrowser(t *testing.T) {
 	scan(dic, "incident in English")
 	goTo(t, dic, "#/", "the board in English", `document.querySelector('#board-h') && document.querySelector('#board-h').textContent === 'Incident board'`)
 	dic.Screenshot(t, shots, "board-en")
-	police.Click(t, "button.lang")
-	police.WaitJS(t, "the police queue in English", `document.querySelector('#q-h').textContent === 'Escalation queue'`)
-	police.Screenshot(t, shots, "queue-en")
 	dic.Run(t, "reload", chromedp.Reload())
 	dic.WaitJS(t, "English after a reload", `document.documentElement.lang === 'en' && !!document.querySelector('#board-h')`)
 

@@ -101,10 +101,10 @@ function Shell({ ctx, route, conn }) {
         <button type="button" class="btn ghost" onClick=${signOut}>${t('signin.signOut')}</button>
       </div>
     </header>
-    <div class="bar">
+    ${(route.route && route.route.timeTravel) || (conn === 'reconnecting' && !asOf) ? html`<div class="bar">
       <${TimeTravel} asOf=${asOf} route=${route} />
       ${conn === 'reconnecting' && !asOf ? html`<p class="reconnecting" role="alert">${t('conn.reconnectingLong')}</p>` : null}
-    </div>
+    </div>` : null}
     ${asOf ? html`<p class="pastbanner" role="status">${t('travel.banner', { at: fmtDateTime(asOf, true) })}</p>` : null}
     <main id="main" ref=${mainRef} tabindex="-1">
       ${View ? html`<${View} key=${route.path + '|' + (asOf || '')} args=${route.args} />` : html`<h1>${t('notFound.title')}</h1><p><a href="#/">${t('nav.board')}</a></p>`}
