@@ -105,12 +105,12 @@ func TestMetaNeedsAToken(t *testing.T) {
 	r.Header.Set("Authorization", "Bearer good")
 	w = httptest.NewRecorder()
 	b.ServeHTTP(w, r)
-	is.Equal(w.Code, http.StatusOK)
+	is.Equal(w.Code, http.StatusOK) // a token, the meta
 	var m struct {
 		Commands []string
 		Types    []named
 	}
-	is.NoErr(json.Unmarshal(w.Body.Bytes(), &m))
+	is.NoErr(json.Unmarshal(w.Body.Bytes(), &m)) // the meta is JSON
 	is.True(slices.Contains(m.Commands, "AcceptHandoff")) // a partner answers handoffs
 	is.True(!slices.Contains(m.Commands, "Classify"))     // but does not classify
 	is.True(len(m.Types) >= 11)                           // the configuration's incident types
@@ -148,9 +148,9 @@ func TestCataloguesAreComplete(t *testing.T) {
 	is := is.New(t)
 	load := func(lang string) map[string]string {
 		b, err := fs.ReadFile(static, "static/i18n/"+lang+".json")
-		is.NoErr(err)
+		is.NoErr(err) // the catalogue is embedded
 		var m map[string]string
-		is.NoErr(json.Unmarshal(b, &m))
+		is.NoErr(json.Unmarshal(b, &m)) // the catalogue is JSON
 		return m
 	}
 	vi, en := load("vi"), load("en")
@@ -185,14 +185,14 @@ func TestCataloguesAreComplete(t *testing.T) {
 		is.True(vi["error."+code] != "" && en["error."+code] != "") // every error code in words
 	}
 	schema, err := filepath.Glob(filepath.Join("..", "graph", "*.graphqls"))
-	is.NoErr(err)
+	is.NoErr(err) // the schema files
 	enumRe := regexp.MustCompile(`enum (\w+) \{([^}]*)\}`)
 	shown := map[string]bool{"TLP": true, "PAP": true, "Severity": true, "Tier": true, "IncidentStatus": true, "Phase": true, "InfoClass": true,
 		"IndicatorType": true, "Resolution": true, "IncidentSource": true, "BoardSort": true, "Role": true, "AlertStatus": true}
 	found := 0
 	for _, f := range schema {
 		b, err := os.ReadFile(f)
-		is.NoErr(err)
+		is.NoErr(err) // a schema file
 		for _, m := range enumRe.FindAllStringSubmatch(string(b), -1) {
 			if !shown[m[1]] {
 				continue

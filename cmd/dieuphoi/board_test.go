@@ -287,9 +287,9 @@ func TestBoardInBrowser(t *testing.T) {
 	dic.Eval(t, `document.querySelector('[data-incident="`+amber+`"]') !== null`, &same)
 	var opened struct{ OpenedAt string }
 	_, r := gql(t, srv, seed, `query($id: ID!) { incident(id: $id) { openedAt } }`, map[string]any{"id": drill})
-	is.NoErr(json.Unmarshal(r.Data["incident"], &opened))
+	is.NoErr(json.Unmarshal(r.Data["incident"], &opened)) // the drill as the API returns it
 	at, err := time.Parse(time.RFC3339, opened.OpenedAt)
-	is.NoErr(err)
+	is.NoErr(err) // openedAt is RFC 3339
 	asOf := at.Truncate(time.Second).In(time.FixedZone("ICT", 7*3600)).Format("2006-01-02T15:04:05")
 	dic.Set(t, "#asof", asOf)
 	dic.Click(t, "form.timetravel button[type=submit]")
@@ -315,16 +315,16 @@ func TestBoardInBrowser(t *testing.T) {
 	srv = serveOn(t, data, srv.http, srv.nats)
 	_, r = gql(t, srv, seed, `mutation($in: AddNoteInput!) { addNote(input: $in) { sequence } }`,
 		map[string]any{"in": map[string]any{"incidentId": amber, "text": "Ghi chú sau khi kết nối lại."}})
-	is.Equal(len(r.Errors), 0)
+	is.Equal(len(r.Errors), 0) // a note added after the restart
 	dic.WaitJS(t, "the note made after the restart", `!!document.querySelector('[data-conn=live]') && document.querySelector('.notes').textContent.includes('sau khi kết nối lại')`)
 
 	// Revocation ends the partner's session at once (the server closes its websocket).
 	var pt struct{ TokenID string }
 	_, r = gql(t, srv, partnerTok, `{ me { tokenId } }`, nil)
-	is.NoErr(json.Unmarshal(r.Data["me"], &pt))
+	is.NoErr(json.Unmarshal(r.Data["me"], &pt)) // who the partner is
 	goTo(t, partner, "#/", "the partner's live board", `!!document.querySelector('[data-conn=live]')`)
 	_, r = gql(t, srv, partnerTok, `mutation($id: ID!) { revokeToken(input: {tokenId: $id}) { sequence } }`, map[string]any{"id": pt.TokenID})
-	is.Equal(len(r.Errors), 0)
+	is.Equal(len(r.Errors), 0) // the partner revokes its own token
 	partner.WaitJS(t, "the sign-in screen after revocation", `!!document.querySelector('#token') && document.body.innerText.includes('đã bị thu hồi')`)
 
 	// Sign-out ends the link's token on the server too.
@@ -412,7 +412,7 @@ func TestBoardHandoffAndAlertTriage(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+soc)
 	resp, err := http.DefaultClient.Do(req)
-	is.NoErr(err)
+	is.NoErr(err) // the alert ingest request
 	resp.Body.Close()
 	is.Equal(resp.StatusCode, http.StatusOK) // the alert was taken
 	dic.WaitJS(t, "the alert", `!!document.querySelector('[data-alert] input[type=checkbox]')`)
