@@ -110,7 +110,7 @@ func TestMetaNeedsAToken(t *testing.T) {
 		Commands []string
 		Types    []named
 	}
-	is.NoErr(json.Unmarshal(w.Body.Bytes(), &m)) // the meta is JSON
+	is.NoErr(json.Unmarshal(w.Body.Bytes(), &m))          // the meta is JSON
 	is.True(slices.Contains(m.Commands, "AcceptHandoff")) // a partner answers handoffs
 	is.True(!slices.Contains(m.Commands, "Classify"))     // but does not classify
 	is.True(len(m.Types) >= 11)                           // the configuration's incident types
