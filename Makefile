@@ -14,7 +14,8 @@ run:
 demo:
 	$(GO) run ./cmd/dieuphoi demo
 
-## test: every test, with the race detector, against real embedded nats-servers
+## test: every test, with the race detector, against real embedded nats-servers; the board's
+##       browser tests run in headless Chromium (skipped without one unless CI is set)
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
@@ -23,7 +24,7 @@ test:
 ##        (DIEUPHOI_BENCH_EVENTS=100000 make bench for a quicker, smaller log)
 bench:
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./graph/... | tee bin/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./graph/... ./cmd/dieuphoi/ | tee bin/bench.txt
 	@echo
 	@echo "== summary =="
 	@awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); line=name":"; \

@@ -93,6 +93,8 @@ type Token struct {
 	IssuedAt  time.Time `json:"issuedAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	Revoked   bool      `json:"revoked"`
+	// Link is the token's one-time sign-in link, if one was issued (signin.go).
+	Link SignInLink `json:"link"`
 }
 
 // NewToken returns the empty token aggregate with the given id.
@@ -138,6 +140,10 @@ func (t *Token) apply(e Event) bool {
 		t.Org, t.User, t.Role, t.IssuedAt, t.ExpiresAt = e.Org, e.User, e.Role, e.IssuedAt, e.ExpiresAt
 	case TokenRevoked:
 		t.Revoked = true
+	case SignInLinkIssued:
+		t.Link = SignInLink{CodeHash: e.CodeHash, ExpiresAt: e.ExpiresAt}
+	case SignInLinkRedeemed:
+		t.Link.Redeemed, t.Link.RedeemedAt = true, e.At
 	default:
 		return false
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/graph"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/dieuphoi/dieuphoi/web"
 	"github.com/nats-io/nats.go"
 )
 
@@ -34,13 +35,17 @@ type service struct {
 	ingest     *ingest.Service
 	// alertsAtStart is the alerts stream's last sequence when the service started.
 	alertsAtStart uint64
+	// web is the coordination board (GET /, /assets/) and the explorer a browser gets at /graphql.
+	web *web.Board
 }
 
-// routes are the public API's: GraphQL, alert ingest, the board's and the partners' well-known
-// keys, and a health answer for probes that tells nothing of the log.
+// routes are the public API's: the coordination board, GraphQL (and its explorer for a browser),
+// alert ingest, the partners' well-known keys, and a health answer for probes that tells nothing
+// of the log.
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.graph)
+	mux.Handle("/graphql", s.web.Explorer(s.graph))
+	mux.Handle("/", s.web)
 	mux.Handle(ingest.Path, s.ingest)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /.well-known/dieuphoi/keys", app.WebhookKeysHandler(s.webhookKey))

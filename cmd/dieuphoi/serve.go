@@ -17,6 +17,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/graph"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/dieuphoi/dieuphoi/web"
 )
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -76,7 +77,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ingester := ingest.New(ingest.Deps{App: application, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
 	sched := app.NewScheduler(application, el.store, proj, nil, log)
 	hooks := app.NewWebhooks(application, el.store, proj, tokenKey, log, nil)
-	svc := &service{log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
+	board := web.New(web.Deps{App: application, TokenKey: tokenKey, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
+	svc := &service{web: board, log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
 		alertsAtStart: alertsAtStart}
 

@@ -11,6 +11,8 @@ var identitySentences = []entry{
 	on(userDisabled),
 	on(tokenIssued),
 	on(tokenRevoked),
+	on(signInLinkIssued),
+	on(signInLinkRedeemed),
 	on(focalPointsSet),
 }
 
@@ -71,6 +73,19 @@ func tokenIssued(e domain.TokenIssued, n narrator) Text {
 
 func tokenRevoked(e domain.TokenRevoked, n narrator) Text {
 	return n.says(" đã thu hồi một mã truy cập (token)", " revoked an access token").because(e.Reason)
+}
+
+// signInLinkIssued never carries the code, nor its hash: they are no use to a reader.
+func signInLinkIssued(e domain.SignInLinkIssued, n narrator) Text {
+	t := n.says(" đã tạo một liên kết đăng nhập dùng một lần", " created a one-time sign-in link")
+	if !e.ExpiresAt.IsZero() {
+		t = cat(t, bi(", hiệu lực đến ", ", valid until "), at(e.ExpiresAt))
+	}
+	return t.end()
+}
+
+func signInLinkRedeemed(_ domain.SignInLinkRedeemed, n narrator) Text {
+	return n.says(" đã đăng nhập bằng liên kết dùng một lần", " signed in with a one-time sign-in link").end()
 }
 
 // focalPointsSet names the organisation, never the people: focal points are personal data.

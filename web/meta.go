@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/dieuphoi/dieuphoi/domain"
+)
+
+// incidentCommands are the commands the board offers, named as domain.RoleMay knows them.
+var incidentCommands = []string{
+	domain.CmdOpenIncident, domain.CmdClassify, domain.CmdAssignLead, domain.CmdChangePhase, domain.CmdAddNote,
+	domain.CmdAddIndicator, domain.CmdShare, domain.CmdNameRecipients, domain.CmdChangeTLP, domain.CmdEscalate,
+	domain.CmdAcknowledgeEscalation, domain.CmdResolveEscalation, domain.CmdOfferHandoff, domain.CmdAcknowledgeHandoff,
+	domain.CmdAcceptHandoff, domain.CmdDeclineHandoff, domain.CmdReturnHandoff, domain.CmdWithdrawHandoff,
+	domain.CmdCloseIncident, domain.CmdReopenIncident, domain.CmdMergeAlerts, domain.CmdDetachAlert,
+}
+
+type named struct {
+	Code   string `json:"code"`
+	NameVi string `json:"nameVi"`
+	NameEn string `json:"nameEn"`
+}
+
+// meta tells the signed-in board which commands its role may issue at all (the domain's own
+// rule: the incident's audience still decides, and the server's answer is the last word) and the
+// names of the configuration's incident types and sectors.
+func (b *Board) meta(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		apiError(w, http.StatusMethodNotAllowed, domain.Errorf(domain.EINVALID, "use GET"))
+		return
+	}
+	if b.d.Authenticate == nil || b.d.Config == nil {
+		apiError(w, http.StatusServiceUnavailable, domain.Errorf(domain.EINTERNAL, "the board is not wired to the API"))
+		return
+	}
+	actor, err := b.d.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dieuphoi"`)
+		apiError(w, statusOf(err), err)
+		return
+	}
+	commands := []string{}
+	for _, c := range incidentCommands {
+		if domain.RoleMay(actor.Role, c) {
+			commands = append(commands, c)
+		}
+	}
+	types := make([]named, 0, len(b.d.Config.IncidentTypes))
+	for _, t := range b.d.Config.IncidentTypes {
+		types = append(types, named{t.Code, t.NameVi, t.NameEn})
+	}
+	sectors := make([]named, 0, len(b.d.Config.Sectors))
+	for _, s := range b.d.Config.Sectors {
+		sectors = append(sectors, named{s.Code, s.NameVi, s.NameEn})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"role": actor.Role, "commands": commands, "types": types, "sectors": sectors})
+}
