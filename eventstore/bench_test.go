@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,13 +32,34 @@ func mustRawStream(b *testing.B, env *testEnv) {
 	}
 }
 
+// processCPU returns the CPU time this process (client and embedded server) has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measured is one timed round: operations per second, and CPU time per operation.
+type measured struct{ rate, cpu, allocs float64 }
+
+// measure runs a round of n operations and times it.
+func measure(n int, round func()) measured {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	c0, t0 := processCPU(), time.Now()
+	round()
+	d, c := time.Since(t0), processCPU()-c0
+	runtime.ReadMemStats(&m1)
+	return measured{float64(n) / d.Seconds(), float64(c.Microseconds()) / float64(n), float64(m1.Mallocs-m0.Mallocs) / float64(n)}
+}
+
 // rawOCC publishes perWriter messages from each of `writers` goroutines, each on its own
 // subjects, with the expected last subject sequence: raw JetStream doing the same job as a
-// command, measured in the same run.
-func rawOCC(b *testing.B, env *testEnv, writers, perWriter, size int, prefix string) float64 {
+// command, measured in the same run. withID adds a Nats-Msg-Id, as commands carry for
+// deduplication.
+func rawOCC(b *testing.B, env *testEnv, writers, perWriter, size int, prefix string, withID bool) {
 	payload := []byte(strings.Repeat("x", size))
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -44,7 +67,11 @@ func rawOCC(b *testing.B, env *testEnv, writers, perWriter, size int, prefix str
 			last := map[string]uint64{}
 			for i := range perWriter {
 				subj := fmt.Sprintf("bench.raw.%s-%d-%d", prefix, w, i%50)
-				ack, err := env.js.Publish(context.Background(), subj, payload, jetstream.WithExpectLastSequencePerSubject(last[subj]))
+				opts := []jetstream.PublishOpt{jetstream.WithExpectLastSequencePerSubject(last[subj])}
+				if withID {
+					opts = append(opts, jetstream.WithMsgID(subj+"."+strconv.Itoa(i)))
+				}
+				ack, err := env.js.Publish(context.Background(), subj, payload, opts...)
 				if err != nil {
 					b.Error(err)
 					return
@@ -54,14 +81,12 @@ func rawOCC(b *testing.B, env *testEnv, writers, perWriter, size int, prefix str
 		}()
 	}
 	wg.Wait()
-	return float64(writers*perWriter) / time.Since(start).Seconds()
 }
 
-// commits runs perWriter commands from each of `writers` goroutines on their own aggregates and
-// returns commands per second; ack, if not nil, is called with each commit's sequence.
-func commits(b *testing.B, repo *Repo[*counter], writers, perWriter int, prefix string, ack func(seq uint64)) float64 {
+// commits runs perWriter commands from each of `writers` goroutines on their own aggregates;
+// ack, if not nil, is called with each commit's sequence.
+func commits(b *testing.B, repo *Repo[*counter], writers, perWriter int, prefix string, ack func(seq uint64)) {
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -84,7 +109,6 @@ func commits(b *testing.B, repo *Repo[*counter], writers, perWriter int, prefix 
 		}()
 	}
 	wg.Wait()
-	return float64(writers*perWriter) / time.Since(start).Seconds()
 }
 
 // mustBenchStore is a store on file storage; followed runs its follower (write models and
@@ -102,7 +126,9 @@ func mustBenchStore(b *testing.B, followed bool) (*testEnv, *Repo[*counter]) {
 // BenchmarkCommitThroughput compares commands (encode, hash, publish with the expected subject
 // sequence, update the write model) with raw JetStream sync publish with the expected subject
 // sequence of the same size, at 1 and 16 concurrent writers on distinct subjects, file storage,
-// same server. "writers=N" measures the append path alone, as this benchmark always has;
+// same server; and with raw publishes that also carry a Nats-Msg-Id (the server's deduplication
+// is a cost every command pays). "writers=N" measures the append path alone, as this benchmark
+// always has;
 // "followed/writers=N" runs the follower and the checkpointer beside the writers, as the service
 // does (they read every commit back from the server and decode it). Rounds alternate raw and
 // commit so that machine noise hits both alike; the best round of each is reported.
@@ -128,17 +154,30 @@ func commitThroughput(b *testing.B, followed bool, writers int) {
 	if writers == 16 {
 		per = 2000
 	}
-	var raws, ours []float64
+	var raws, ids, ours []measured
 	b.ResetTimer()
 	for round := range 3 {
-		raws = append(raws, rawOCC(b, env, writers, per, size, fmt.Sprint(round)))
-		ours = append(ours, commits(b, repo, writers, per, fmt.Sprintf("r%d", round), nil))
+		raws = append(raws, measure(writers*per, func() { rawOCC(b, env, writers, per, size, fmt.Sprint(round), false) }))
+		ids = append(ids, measure(writers*per, func() { rawOCC(b, env, writers, per, size, fmt.Sprint("id", round), true) }))
+		ours = append(ours, measure(writers*per, func() { commits(b, repo, writers, per, fmt.Sprintf("r%d", round), nil) }))
 	}
 	b.StopTimer()
-	raw, our := slices.Max(raws), slices.Max(ours)
-	b.ReportMetric(raw, "raw-msg/s")
-	b.ReportMetric(our, "commits/s")
-	b.ReportMetric(our/raw, "ratio")
+	best := func(ms []measured) measured {
+		return slices.MaxFunc(ms, func(a, b measured) int { return cmp.Compare(a.rate, b.rate) })
+	}
+	raw, id, our := best(raws), best(ids), best(ours)
+	b.ReportMetric(raw.rate, "raw-msg/s")
+	b.ReportMetric(id.rate, "raw+msgid-msg/s")
+	b.ReportMetric(our.rate, "commits/s")
+	b.ReportMetric(our.rate/raw.rate, "ratio")
+	b.ReportMetric(our.rate/id.rate, "ratio-vs-msgid")
+	// CPU time per operation (client and server, this process) is steadier than throughput on a
+	// shared machine; its ratio is what throughput tends to when the cores are the limit.
+	b.ReportMetric(raw.cpu, "raw-cpu-µs/msg")
+	b.ReportMetric(our.cpu, "cpu-µs/commit")
+	b.ReportMetric(raw.cpu/our.cpu, "cpu-ratio")
+	b.ReportMetric(raw.allocs, "raw-allocs/msg")
+	b.ReportMetric(our.allocs, "allocs/commit")
 	b.ReportMetric(float64(size), "bytes/commit")
 }
 
