@@ -17,7 +17,7 @@ import (
 // Before it publishes, the loop verifies the latest published checkpoint: signed by a trusted
 // key, and equal to this replica's tree at its size. That checkpoint, or its own, is then kept
 // as the witness (Config.WitnessDir). At the start it checks that the log extends the witness
-// (see CheckWitness).
+// (see CheckWitness) and waits for the follower to catch up.
 //
 // It returns ctx's error when ctx ends, and an error wrapping ErrIntegrity when the log, the
 // published checkpoints or the witness disagree: someone else's history; do not restart it
@@ -28,7 +28,7 @@ func (s *Store) RunCheckpoints(ctx context.Context, log *slog.Logger) error {
 		return errNoSigner
 	}
 	for { // nothing is signed before the log is known to extend the witness
-		err := s.CheckWitness(ctx)
+		err := s.startCheckpoints(ctx)
 		if err == nil {
 			break
 		}
@@ -65,6 +65,19 @@ func (s *Store) RunCheckpoints(ctx context.Context, log *slog.Logger) error {
 			known, not = size, started.Add(s.cfg.CheckpointInterval)
 		}
 	}
+}
+
+// startCheckpoints checks the witness and waits for the follower to catch up with the log as
+// it is now: a checkpoint of a tree still being rebuilt would be of no use.
+func (s *Store) startCheckpoints(ctx context.Context) error {
+	if err := s.CheckWitness(ctx); err != nil {
+		return err
+	}
+	last, err := s.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	return s.WaitFollowed(ctx, last)
 }
 
 func (s *Store) logRetry(log *slog.Logger, err error) {

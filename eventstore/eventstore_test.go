@@ -370,7 +370,7 @@ func TestRestartKeepsEvents(t *testing.T) {
 		is.NoErr(err) // connect
 		signer, err := LoadOrCreateSigner(dir+"/keys/signing.key", dir+"/keys/trusted")
 		is.NoErr(err) // the key is created once, then read
-		st, err := Open(ctx, nc, Config{Signer: signer, WitnessDir: dir + "/witness"})
+		st, err := Open(ctx, nc, Config{Signer: signer, WitnessDir: dir + "/witness", CheckpointInterval: 10 * time.Millisecond})
 		is.NoErr(err) // open the store
 		return st, func() { st.Close(); nc.Drain(); srv.Shutdown(); srv.WaitForShutdown() }
 	}
