@@ -20,6 +20,7 @@ type Problem struct {
 	Reason        string
 }
 
+// String renders the problem as a sentence naming where it is.
 func (p Problem) String() string {
 	if p.AggregateID == "" {
 		return fmt.Sprintf("stream sequence %d: %s", p.Sequence, p.Reason)
