@@ -13,6 +13,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
@@ -68,11 +69,7 @@ func MustEnvWithAlerts(tb testing.TB, storage jetstream.StorageType) *env {
 
 func mustEnv(tb testing.TB, storage jetstream.StorageType, alerts bool) *env {
 	tb.Helper()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	srv := natstest.MustServer(tb)
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	base := &env{natsURL: srv.ClientURL(), signer: eventstore.NewSigner(priv), now: time.Now().UTC(), alertsWanted: alerts}
 	return base.start(tb, testConfig(tb), eventstore.Config{Storage: storage})
@@ -95,7 +92,8 @@ func (e *env) start(tb testing.TB, cfg *domain.Config, sc eventstore.Config) *en
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := eventstore.Open(context.Background(), nc, e.signer, sc)
+	sc.Signer = e.signer
+	st, err := eventstore.Open(context.Background(), nc, sc)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -106,8 +104,8 @@ func (e *env) start(tb testing.TB, cfg *domain.Config, sc eventstore.Config) *en
 	go func() { defer func() { done <- struct{}{} }(); st.Follow(ctx, nil, proj.Sink()) }()
 	followers := 1
 	if e.alertsWanted {
-		as, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts",
-			Storage: sc.Storage, DuplicateWindow: 30 * time.Second})
+		as, err := eventstore.Open(context.Background(), nc, eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts",
+			Storage: sc.Storage, DuplicateWindow: 30 * time.Second, Signer: e.signer})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -1,35 +1,29 @@
 package eventstore
 
 import (
-	"crypto/ed25519"
+	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
+	stdjson "encoding/json"
 	"fmt"
-	"strconv"
+	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 )
 
-// Headers carried by every commit message besides JetStream's own. They are sent with every
-// commit, so they are short.
-const (
-	// HeaderSignature is base64 of the Ed25519 signature of the Merkle root of the commit's
-	// signing batch, followed by the commit's audit path to that root (see appendProof); a
-	// commit signed alone has no path and its leaf is the root.
-	HeaderSignature = "Dp-Sig"
-	// HeaderKey is the id (KeyID) of the signing key.
-	HeaderKey = "Dp-Key"
-)
-
 // commitFormat is the version of the commit body layout itself (not of the events inside).
-const commitFormat = 1
+// Format 2 is written by json v2 and carries no signature headers: the log is signed through
+// checkpoints of its Merkle tree.
+const commitFormat = 2
 
 // commitBody is the JSON stored as one JetStream message: everything one command recorded. The
-// body is hashed and signed byte for byte, so there is no canonicalisation to get wrong.
+// body is hashed byte for byte (the aggregate's hash link and the Merkle tree's leaf), so there
+// is no canonicalisation to get wrong.
 type commitBody struct {
 	Format        int           `json:"format"`
 	ID            string        `json:"id"`
@@ -47,22 +41,47 @@ type commitBody struct {
 }
 
 type storedEvent struct {
-	ID     string          `json:"id"`
-	Type   string          `json:"type"`
-	Schema int             `json:"schema"`
-	Data   json.RawMessage `json:"data"`
+	ID     string  `json:"id"`
+	Type   string  `json:"type"`
+	Schema int     `json:"schema"`
+	Data   payload `json:"data"`
+}
+
+// payload is an event's data in a commit body: the JSON PayloadCodec makes of the event. When a
+// commit is written it holds the event itself, marshalled in the same pass as the body with the
+// same options (so nothing is marshalled twice or validated again; a test checks that the bytes
+// are PayloadCodec's). When a commit is read it holds the raw JSON, which Envelopes decodes with
+// PayloadCodec.
+type payload struct {
+	event domain.Event
+	raw   jsontext.Value
+}
+
+// MarshalJSONTo implements json.MarshalerTo.
+func (p payload) MarshalJSONTo(enc *jsontext.Encoder) error {
+	if p.event == nil {
+		return enc.WriteValue(p.raw)
+	}
+	if err := json.MarshalEncode(enc, p.event); err != nil {
+		return fmt.Errorf("the %s event: %w", p.event.EventType(), err)
+	}
+	return nil
+}
+
+// UnmarshalJSONFrom implements json.UnmarshalerFrom.
+func (p *payload) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	p.raw = v.Clone()
+	return err
 }
 
 // Commit is one stored command as read back from the log.
 type Commit struct {
-	Sequence      uint64 // JetStream stream sequence
+	Sequence      uint64 // JetStream stream sequence; its leaf in the Merkle tree is Sequence-1
 	Subject       string
 	RecordedAt    time.Time // stamped by the JetStream server
 	Hash          string    // hex sha256 of the body
-	Prev          string
-	KeyID         string
-	Signature     []byte // Ed25519 signature of the signing batch's Merkle root
-	Proof         []byte // audit path from this commit's leaf to the root; empty when signed alone
+	Prev          string    // Hash of the aggregate's previous commit; "" for its first
 	ID            string
 	CommandID     string
 	CommandName   string
@@ -74,11 +93,15 @@ type Commit struct {
 	Causation     string
 	OccurredAt    time.Time
 	raw           []byte
-	sum           [32]byte // sha256 of raw, Hash before hex
 	events        []storedEvent
-	decoded       bool // envs/envErr hold the result of Envelopes
-	envs          []Envelope
-	envErr        error
+	leaf          tlog.Hash
+	hasLeaf       bool
+	// bad is why a message read by a tolerant reader (verify) is not a commit; only Sequence,
+	// Subject, RecordedAt and raw are set then.
+	bad     error
+	decoded bool // envs/envErr hold the result of Envelopes
+	envs    []Envelope
+	envErr  error
 }
 
 // Envelope is one event with everything known about it.
@@ -98,8 +121,8 @@ type Envelope struct {
 	CommandName      string
 	CorrelationID    string
 	CausationID      string
-	Payload          json.RawMessage
-	Event            domain.Event // decoded (and upcast) payload
+	Payload          stdjson.RawMessage // as stored; decode it with PayloadCodec
+	Event            domain.Event       // decoded (and upcast) payload
 }
 
 // Len returns the number of events in the commit.
@@ -107,6 +130,15 @@ func (c *Commit) Len() int { return len(c.events) }
 
 // Body returns the exact stored bytes.
 func (c *Commit) Body() []byte { return c.raw }
+
+// LeafHash returns the commit's leaf in the log's Merkle tree: tlog.RecordHash of the body
+// (RFC 6962: sha256 of a zero byte and the body).
+func (c *Commit) LeafHash() tlog.Hash {
+	if !c.hasLeaf {
+		c.leaf, c.hasLeaf = tlog.RecordHash(c.raw), true
+	}
+	return c.leaf
+}
 
 // Envelopes decodes the commit's events, upcasting old schema versions. An undecodable event is
 // an error naming its type and sequence; it never panics.
@@ -122,7 +154,7 @@ func (c *Commit) decodeEnvelopes() ([]Envelope, error) {
 	out := make([]Envelope, len(c.events))
 	first := c.Version - uint64(len(c.events)) + 1
 	for i, se := range c.events {
-		ev, err := domain.DecodeEvent(se.Type, se.Schema, se.Data)
+		ev, err := PayloadCodec.Decode(se.Type, se.Schema, se.Data.raw)
 		if err != nil {
 			return nil, fmt.Errorf("stream sequence %d (%s %s, event %d): %w", c.Sequence, c.AggregateType, c.AggregateID, i, err)
 		}
@@ -131,176 +163,89 @@ func (c *Commit) decodeEnvelopes() ([]Envelope, error) {
 			AggregateType: c.AggregateType, AggregateID: c.AggregateID, AggregateVersion: first + uint64(i),
 			Sequence: c.Sequence, Index: i, OccurredAt: c.OccurredAt, RecordedAt: c.RecordedAt,
 			Actor: c.Actor, CommandID: c.CommandID, CommandName: c.CommandName,
-			CorrelationID: c.Correlation, CausationID: c.Causation, Payload: se.Data, Event: ev,
+			CorrelationID: c.Correlation, CausationID: c.Causation, Payload: stdjson.RawMessage(se.Data.raw), Event: ev,
 		}
 	}
 	return out, nil
 }
 
-// decodeCommit parses a stored message. Signature checks are Verify's job; here only the shape
-// is checked so that readers fail clearly on foreign messages.
-func decodeCommit(seq uint64, subject string, recorded time.Time, hdr map[string][]string, data []byte) (*Commit, error) {
+// typeOf is domain.Codec used only for what Encode looks up (an event's stored type and its
+// current schema version): the payload itself is marshalled with the body (see payload).
+var typeOf = domain.Codec{Marshal: func(any) ([]byte, error) { return nil, nil }}
+
+// bodyBuffers recycles the buffers commits are encoded into: an append's buffer is free again
+// once the publish has copied it to the connection.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeCommit encodes a commit of events into a buffer from bodyBuffers.
+func encodeCommit(b *commitBody, events []domain.Event) (*bytes.Buffer, error) {
+	b.Format = commitFormat
+	b.Events = make([]storedEvent, len(events))
+	for i, e := range events {
+		typ, ver, _, err := typeOf.Encode(e)
+		if err != nil {
+			return nil, err // an unregistered type: a programming error
+		}
+		b.Events[i] = storedEvent{ID: newID(), Type: typ, Schema: ver, Data: payload{event: e}}
+	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	if err := json.MarshalWrite(buf, b, storedJSON); err != nil {
+		releaseBody(buf)
+		return nil, domain.Errorf(domain.EINVALID, "the command cannot be stored: %v (text must be valid UTF-8)", err)
+	}
+	return buf, nil
+}
+
+// releaseBody returns a buffer from encodeCommit to the pool; a large one is left to the
+// garbage collector rather than kept for every later commit.
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		bodyBuffers.Put(buf)
+	}
+}
+
+// decodeCommit parses a stored message. Only the shape is checked here, so that readers fail
+// clearly on foreign messages; links and checkpoints are Verify's job.
+func decodeCommit(seq uint64, subject string, recorded time.Time, data []byte) (*Commit, error) {
 	var b commitBody
-	if err := parseCommitBody(data, &b); err != nil {
+	if err := json.Unmarshal(data, &b, bodyJSON); err != nil {
+		if f := peekFormat(data); f != 0 && f != commitFormat {
+			return nil, formatError(seq, subject, f)
+		}
 		return nil, fmt.Errorf("stream sequence %d on %s is not a dieuphoi commit: %w", seq, subject, err)
 	}
 	if b.Format != commitFormat {
-		return nil, fmt.Errorf("stream sequence %d on %s has commit format %d; this build reads format %d", seq, subject, b.Format, commitFormat)
+		if b.Format == 0 {
+			return nil, fmt.Errorf("stream sequence %d on %s is not a dieuphoi commit: it has no format", seq, subject)
+		}
+		return nil, formatError(seq, subject, b.Format)
 	}
 	if len(b.Events) == 0 || b.Version < uint64(len(b.Events)) {
 		return nil, fmt.Errorf("stream sequence %d on %s: commit has %d events and version %d", seq, subject, len(b.Events), b.Version)
 	}
 	sum := sha256.Sum256(data)
-	c := &Commit{
+	return &Commit{
 		Sequence: seq, Subject: subject, RecordedAt: recorded.UTC(), Hash: hex.EncodeToString(sum[:]),
 		Prev: b.Prev, ID: b.ID, CommandID: b.Command, CommandName: b.CommandName,
 		AggregateType: b.AggregateType, AggregateID: b.AggregateID, Version: b.Version, Actor: b.Actor,
 		Correlation: b.Correlation, Causation: b.Causation, OccurredAt: b.OccurredAt,
-		raw: data, sum: sum, events: b.Events,
-	}
-	if v := first(hdr, HeaderKey); v != "" {
-		c.KeyID = v
-	}
-	if v := first(hdr, HeaderSignature); v != "" {
-		raw, _ := base64.StdEncoding.DecodeString(v)
-		if len(raw) > ed25519.SignatureSize {
-			raw, c.Proof = raw[:ed25519.SignatureSize:ed25519.SignatureSize], raw[ed25519.SignatureSize:]
-		}
-		c.Signature = raw
-	}
-	return c, nil
+		raw: data, events: b.Events,
+	}, nil
 }
 
-func first(h map[string][]string, k string) string {
-	if v := h[k]; len(v) > 0 {
-		return v[0]
+// peekFormat returns the "format" member of a body that does not decode as this release's
+// commit, 0 if it has none.
+func peekFormat(data []byte) int {
+	var f struct {
+		Format int `json:"format"`
 	}
-	return ""
+	if json.Unmarshal(data, &f, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) != nil {
+		return 0
+	}
+	return f.Format
 }
 
-// appendJSON encodes the body as encoding/json would, byte for byte, without reflection and
-// without re-validating the event payloads: they come from json.Marshal (domain.EncodeEvent), so
-// they are already valid, compact JSON, and checking them again was a measurable part of every
-// append.
-func (b *commitBody) appendJSON(dst []byte) ([]byte, error) {
-	dst = append(dst, `{"format":`...)
-	dst = strconv.AppendInt(dst, int64(b.Format), 10)
-	dst = append(dst, `,"id":`...)
-	dst = appendJSONString(dst, b.ID)
-	if b.Command != "" {
-		dst = append(dst, `,"command":`...)
-		dst = appendJSONString(dst, b.Command)
-	}
-	if b.CommandName != "" {
-		dst = append(dst, `,"commandName":`...)
-		dst = appendJSONString(dst, b.CommandName)
-	}
-	dst = append(dst, `,"aggregateType":`...)
-	dst = appendJSONString(dst, b.AggregateType)
-	dst = append(dst, `,"aggregateId":`...)
-	dst = appendJSONString(dst, b.AggregateID)
-	dst = append(dst, `,"version":`...)
-	dst = strconv.AppendUint(dst, b.Version, 10)
-	dst = append(dst, `,"prev":`...)
-	dst = appendJSONString(dst, b.Prev)
-	dst = append(dst, `,"actor":{"user":`...)
-	dst = appendJSONString(dst, b.Actor.User)
-	dst = append(dst, `,"org":`...)
-	dst = appendJSONString(dst, b.Actor.Org)
-	dst = append(dst, `,"role":`...)
-	dst = appendJSONString(dst, string(b.Actor.Role))
-	dst = append(dst, '}')
-	if b.Correlation != "" {
-		dst = append(dst, `,"correlation":`...)
-		dst = appendJSONString(dst, b.Correlation)
-	}
-	if b.Causation != "" {
-		dst = append(dst, `,"causation":`...)
-		dst = appendJSONString(dst, b.Causation)
-	}
-	if y := b.OccurredAt.Year(); y < 0 || y > 9999 {
-		return nil, fmt.Errorf("occurredAt %v is outside years 0 to 9999", b.OccurredAt)
-	}
-	dst = append(dst, `,"occurredAt":"`...)
-	dst = b.OccurredAt.AppendFormat(dst, time.RFC3339Nano)
-	dst = append(dst, `","events":`...)
-	if b.Events == nil {
-		dst = append(dst, "null"...)
-	} else {
-		dst = append(dst, '[')
-		for i, e := range b.Events {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"id":`...)
-			dst = appendJSONString(dst, e.ID)
-			dst = append(dst, `,"type":`...)
-			dst = appendJSONString(dst, e.Type)
-			dst = append(dst, `,"schema":`...)
-			dst = strconv.AppendInt(dst, int64(e.Schema), 10)
-			dst = append(dst, `,"data":`...)
-			if len(e.Data) == 0 {
-				dst = append(dst, "null"...)
-			} else {
-				dst = append(dst, e.Data...)
-			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
-	return append(dst, '}'), nil
-}
-
-// appendJSONString quotes s exactly as encoding/json does (HTML-safe escapes, U+2028 and
-// U+2029 escaped, invalid UTF-8 replaced by U+FFFD).
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+func formatError(seq uint64, subject string, format int) error {
+	return fmt.Errorf("stream sequence %d on %s holds a commit in format %d; this release reads commit format %d only and no migration from format %d exists (there is no deployment to migrate: start from an empty data directory)", seq, subject, format, commitFormat, format)
 }

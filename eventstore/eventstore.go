@@ -1,7 +1,14 @@
 // Package eventstore is dieuphoi's event log on NATS JetStream: one message per command (a commit
 // holding its events), per-aggregate optimistic concurrency through the expected last subject
-// sequence, idempotent commands, a signed hash chain per aggregate, schema-versioned events, and
-// reads by aggregate (batched direct get) or from a stream sequence (ordered consumer).
+// sequence, idempotent commands, schema-versioned events, and reads by aggregate (batched direct
+// get) or from a stream sequence (ordered consumer).
+//
+// Tamper evidence works like a transparency log. Each commit links to its aggregate's previous
+// commit by hash. Every message of the stream is a leaf of an RFC 6962 Merkle tree
+// (golang.org/x/mod/sumdb/tlog), which each replica keeps in memory from its follower. Replicas
+// publish signed checkpoints of the tree (C2SP checkpoints signed as notes with
+// golang.org/x/mod/sumdb/note) to a checkpoint stream, one per tree size, and keep the latest one
+// they verified as a witness outside the stream. Inclusion and consistency proofs are tlog's.
 package eventstore
 
 import (
@@ -10,7 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +39,12 @@ const (
 	DefaultMaxCommitBytes = 1 << 20
 	// DefaultCacheSize is how many aggregates' write models a process keeps in memory.
 	DefaultCacheSize = 50_000
+	// DefaultCheckpointStream holds the signed checkpoints of every log stream, on subject
+	// <DefaultCheckpointSubjectPrefix>.<log stream name>.
+	DefaultCheckpointStream        = "DIEUPHOI_CHECKPOINTS"
+	DefaultCheckpointSubjectPrefix = "dieuphoi.checkpoints"
+	// DefaultCheckpointInterval is the most time between two checkpoints while the log grows.
+	DefaultCheckpointInterval = time.Second
 )
 
 // Config describes the stream and how the store uses it.
@@ -43,9 +56,29 @@ type Config struct {
 	DuplicateWindow time.Duration
 	MaxCommitBytes  int
 	CacheSize       int
-	// AllowDelete leaves message deletion and purge enabled on a newly created stream. Off in
-	// production (the log is immutable); tamper-detection tests turn it on to play the attacker.
+	// AllowDelete leaves message deletion and purge enabled on newly created streams (the log's
+	// and the checkpoints'). Off in production (the log is immutable); tamper-detection tests
+	// turn it on to play the attacker.
 	AllowDelete bool
+
+	// Signer signs checkpoints and holds the keys trusted to have signed them. RunCheckpoints,
+	// CheckWitness, LatestCheckpoint and VerifyAll need it; appends and reads do not.
+	Signer *Signer
+	// Origin names the log in its checkpoints: their first line and the note key name. Default
+	// "dieuphoi/" + Stream. Give each deployment its own (for example "cert.example.gov.vn/
+	// dieuphoi/events") so that partners holding checkpoints of several logs tell them apart.
+	Origin string
+	// CheckpointStream and CheckpointSubjectPrefix: where checkpoints are published; defaults
+	// DefaultCheckpointStream and DefaultCheckpointSubjectPrefix.
+	CheckpointStream        string
+	CheckpointSubjectPrefix string
+	// CheckpointInterval: while the log grows, a checkpoint at most this long after the last
+	// one; default DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
+	// WitnessDir keeps, per log stream, the latest checkpoint this replica verified (file
+	// <Stream>.checkpoint), outside the stream, so that a truncated or replaced stream is caught.
+	// Empty: no witness is kept or checked. The service uses DATA/witness.
+	WitnessDir string
 }
 
 func (c *Config) defaults() {
@@ -67,28 +100,47 @@ func (c *Config) defaults() {
 	if c.CacheSize <= 0 {
 		c.CacheSize = DefaultCacheSize
 	}
+	if c.Origin == "" {
+		c.Origin = "dieuphoi/" + c.Stream
+	}
+	if c.CheckpointStream == "" {
+		c.CheckpointStream = DefaultCheckpointStream
+	}
+	if c.CheckpointSubjectPrefix == "" {
+		c.CheckpointSubjectPrefix = DefaultCheckpointSubjectPrefix
+	}
+	if c.CheckpointInterval <= 0 {
+		c.CheckpointInterval = DefaultCheckpointInterval
+	}
 }
 
 // Store is the event log. It is safe for concurrent use; several Stores (service replicas) may
 // share one stream.
 type Store struct {
-	cfg    Config
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	signer *Signer
-	// signing is the goroutine that signs commits in batches; Close stops it.
-	signing *batchSigner
-	cache   *cache
-	stats   stats
+	cfg      Config
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	cpStream jetstream.Stream
+	closed   atomic.Bool
+	cache    *cache
+	stats    stats
 
+	// tree is the Merkle tree over the stream, fed by the follower: its size is Followed().
+	tree      Tree
 	factories factories
 	followed  atomic.Uint64
+	// followErr is set when the follower found the log broken (a gap, a message that is not a
+	// commit): it cannot move on, and waiting for it would be forever.
+	followErr atomic.Pointer[error]
 	waitMu    sync.Mutex
 	waitCh    chan struct{} // closed and replaced whenever followed moves
+
+	witnessMu sync.Mutex
+	witnessed int64 // size of the checkpoint in the witness file, once read or written
 }
 
-type stats struct{ commits, events, conflicts, duplicates atomic.Uint64 }
+type stats struct{ commits, events, conflicts, duplicates, checkpoints atomic.Uint64 }
 
 // Stats are counters since the store was opened, for /metrics.
 type Stats struct {
@@ -96,45 +148,51 @@ type Stats struct {
 	Events     uint64 // events in those commits
 	Conflicts  uint64 // appends refused because the aggregate had moved on (then retried)
 	Duplicates uint64 // commands recognised as already recorded
-	// Signatures is how many Ed25519 signatures covered those commits: commits in flight
-	// together share one (Commits/Signatures is the mean signing batch).
-	Signatures uint64
+	// Checkpoints is how many checkpoints this process published.
+	Checkpoints uint64
 }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
-	return Stats{s.stats.commits.Load(), s.stats.events.Load(), s.stats.conflicts.Load(), s.stats.duplicates.Load(), s.signing.signatures.Load()}
+	return Stats{s.stats.commits.Load(), s.stats.events.Load(), s.stats.conflicts.Load(), s.stats.duplicates.Load(), s.stats.checkpoints.Load()}
 }
 
-// Open connects the store to JetStream and creates or updates its stream idempotently. It
-// starts the store's signing goroutine: call Close when done with the store.
-func Open(ctx context.Context, nc *nats.Conn, signer *Signer, cfg Config) (*Store, error) {
+// ErrClosed is returned by appends to a closed Store.
+var ErrClosed = errors.New("eventstore: the store is closed")
+
+// Open connects the store to JetStream and creates or updates its stream and the checkpoint
+// stream idempotently. The store starts no goroutine of its own: the caller runs Follow (which
+// also keeps the Merkle tree) and RunCheckpoints.
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	cfg.defaults()
-	if signer == nil {
-		return nil, errors.New("eventstore: a signer is required")
+	if cfg.Signer != nil {
+		if _, err := cfg.Signer.VerifierKey(cfg.Origin); err != nil {
+			return nil, err
+		}
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	s := &Store{cfg: cfg, nc: nc, js: js, signer: signer, cache: newCache(cfg.CacheSize)}
-	if s.stream, err = s.ensureStream(ctx); err != nil {
+	s := &Store{cfg: cfg, nc: nc, js: js, cache: newCache(cfg.CacheSize)}
+	if s.stream, err = s.ensureStream(ctx, s.logStreamConfig()); err != nil {
 		return nil, err
 	}
-	s.signing = startBatchSigner(signer)
+	if s.cpStream, err = s.ensureStream(ctx, s.checkpointStreamConfig()); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// Close stops the store's signing goroutine and waits for it; appends still waiting for a
-// signature, and later ones, fail with ErrClosed. Reads keep working. The NATS connection
-// belongs to the caller and stays open. Close may be called more than once.
+// Close makes later appends fail with ErrClosed; reads keep working. The NATS connection belongs
+// to the caller and stays open. Close may be called more than once.
 func (s *Store) Close() error {
-	s.signing.stop()
+	s.closed.Store(true)
 	return nil
 }
 
-func (s *Store) ensureStream(ctx context.Context) (jetstream.Stream, error) {
-	want := jetstream.StreamConfig{
+func (s *Store) logStreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
 		Name:        s.cfg.Stream,
 		Description: "dieuphoi event log: one message per command, subject <prefix>.<aggregate type>.<aggregate id>",
 		Subjects:    []string{s.cfg.SubjectPrefix + ".>"},
@@ -147,19 +205,41 @@ func (s *Store) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 		DenyDelete:  !s.cfg.AllowDelete,
 		DenyPurge:   !s.cfg.AllowDelete,
 	}
-	st, err := s.js.Stream(ctx, s.cfg.Stream)
+}
+
+// checkpointStreamConfig is the stream of signed checkpoints, shared by the log streams: small
+// messages, one subject per log stream, immutable like the log.
+func (s *Store) checkpointStreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        s.cfg.CheckpointStream,
+		Description: "dieuphoi signed checkpoints of the log streams' Merkle trees, subject <prefix>.<log stream>",
+		Subjects:    []string{s.cfg.CheckpointSubjectPrefix + ".>"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     s.cfg.Storage,
+		Replicas:    s.cfg.Replicas,
+		Duplicates:  DefaultDuplicateWindow,
+		MaxMsgSize:  64 << 10,
+		AllowDirect: true,
+		DenyDelete:  !s.cfg.AllowDelete,
+		DenyPurge:   !s.cfg.AllowDelete,
+	}
+}
+
+// ensureStream creates the stream, or updates it where it differs from want.
+func (s *Store) ensureStream(ctx context.Context, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	st, err := s.js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		st, err = s.js.CreateStream(ctx, want)
 		if err != nil {
-			return nil, fmt.Errorf("creating stream %s: %w", s.cfg.Stream, err)
+			return nil, fmt.Errorf("creating stream %s: %w", want.Name, err)
 		}
 		return st, nil
 	} else if err != nil {
-		return nil, fmt.Errorf("looking up stream %s: %w", s.cfg.Stream, err)
+		return nil, fmt.Errorf("looking up stream %s: %w", want.Name, err)
 	}
 	have := st.CachedInfo().Config
 	if have.Storage != want.Storage {
-		return nil, fmt.Errorf("stream %s exists with %s storage; this configuration asks for %s (storage cannot be changed in place)", s.cfg.Stream, have.Storage, want.Storage)
+		return nil, fmt.Errorf("stream %s exists with %s storage; this configuration asks for %s (storage cannot be changed in place)", want.Name, have.Storage, want.Storage)
 	}
 	// Deletion protection is kept as the stream has it: it is an operator's decision, and the
 	// server refuses to lift it anyway.
@@ -170,7 +250,7 @@ func (s *Store) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 	}
 	st, err = s.js.UpdateStream(ctx, want)
 	if err != nil {
-		return nil, fmt.Errorf("updating stream %s: %w", s.cfg.Stream, err)
+		return nil, fmt.Errorf("updating stream %s: %w", want.Name, err)
 	}
 	return st, nil
 }
@@ -178,8 +258,11 @@ func (s *Store) ensureStream(ctx context.Context) (jetstream.Stream, error) {
 // Config returns the configuration in use, defaults filled in.
 func (s *Store) Config() Config { return s.cfg }
 
-// Signer returns the store's signer.
-func (s *Store) Signer() *Signer { return s.signer }
+// Signer returns the checkpoint signer (Config.Signer).
+func (s *Store) Signer() *Signer { return s.cfg.Signer }
+
+// Tree returns the Merkle tree over the stream as far as the follower has applied it.
+func (s *Store) Tree() *Tree { return &s.tree }
 
 // JetStream returns the JetStream context, for adapters that need their own consumers.
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
@@ -193,23 +276,38 @@ func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-// Ids may hold letters, digits and - _ : / . ; a "." is stored as "~" in the subject so that an id
-// stays one subject token.
-var idRe = regexp.MustCompile(`^[A-Za-z0-9_:/.-]{1,128}$`)
-
-// Subject returns the subject an aggregate's commits are stored under.
+// Subject returns the subject an aggregate's commits are stored under. Ids may hold letters,
+// digits and - _ : / . ; a "." is stored as "~" in the subject so that an id stays one subject
+// token.
 func (s *Store) Subject(aggregateType, aggregateID string) string {
 	return s.cfg.SubjectPrefix + "." + aggregateType + "." + strings.ReplaceAll(aggregateID, ".", "~")
 }
 
 func checkAggregate(aggregateType, aggregateID string) error {
-	if !idRe.MatchString(aggregateType) || strings.ContainsAny(aggregateType, "/.") {
+	if !validID(aggregateType, false) {
 		return domain.Errorf(domain.EINVALID, "aggregate type %q is not valid", aggregateType)
 	}
-	if !idRe.MatchString(aggregateID) {
+	if !validID(aggregateID, true) {
 		return domain.Errorf(domain.EINVALID, "id %q is not valid: use 1 to 128 letters, digits, '-', '_', ':', '/' or '.'", aggregateID)
 	}
 	return nil
+}
+
+// validID reports whether s is 1 to 128 ASCII letters, digits, '-', '_', ':' and, if
+// slashDot, '/' and '.'. (A loop rather than a regular expression: it runs on every command.)
+func validID(s string, slashDot bool) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := range len(s) {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == ':':
+		case slashDot && (c == '/' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // CommandMeta describes the command whose events are appended.
@@ -236,41 +334,29 @@ type appendResult struct {
 
 // append stores one commit: the events of one command, atomically, in one message.
 func (s *Store) append(ctx context.Context, aggType, aggID string, lastSeq, prevVersion uint64, prevHash string, events []domain.Event, meta CommandMeta) (appendResult, error) {
-	// The signer batches more eagerly while other appends are under way (see batchSigner).
-	s.signing.appending.Add(1)
-	defer s.signing.appending.Add(-1)
+	if s.closed.Load() {
+		return appendResult{}, ErrClosed
+	}
 	body := commitBody{
-		Format: commitFormat, ID: newID(), Command: meta.CommandID, CommandName: meta.CommandName,
+		ID: newID(), Command: meta.CommandID, CommandName: meta.CommandName,
 		AggregateType: aggType, AggregateID: aggID, Version: prevVersion + uint64(len(events)),
 		Prev: prevHash, Actor: meta.Actor, Correlation: meta.CorrelationID, Causation: meta.CausationID,
-		OccurredAt: meta.At.UTC(), Events: make([]storedEvent, len(events)),
+		OccurredAt: meta.At.UTC(),
 	}
 	if body.OccurredAt.IsZero() {
 		body.OccurredAt = time.Now().UTC()
 	}
-	size := 512
-	for i, e := range events {
-		typ, ver, payload, err := domain.EncodeEvent(e)
-		if err != nil {
-			return appendResult{}, err
-		}
-		body.Events[i] = storedEvent{ID: newID(), Type: typ, Schema: ver, Data: payload}
-		size += len(payload) + 96
-	}
-	data, err := body.appendJSON(make([]byte, 0, size))
+	buf, err := encodeCommit(&body, events)
 	if err != nil {
-		return appendResult{}, fmt.Errorf("encoding commit: %w", err)
+		return appendResult{}, err
 	}
+	defer releaseBody(buf)
+	data := buf.Bytes()
 	if len(data) > s.cfg.MaxCommitBytes {
 		return appendResult{}, domain.Errorf(domain.ETOOLARGE, "the command's events take %d bytes; the limit is %d", len(data), s.cfg.MaxCommitBytes)
 	}
 	sum := sha256.Sum256(data)
-	sig, err := s.signing.signHeader(ctx, &sum)
-	if err != nil {
-		return appendResult{}, fmt.Errorf("signing commit: %w", err)
-	}
 	subject := s.Subject(aggType, aggID)
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{HeaderKey: {s.signer.keyID}, HeaderSignature: {sig}}}
 	msgID := meta.CommandID
 	if msgID == "" {
 		msgID = body.ID
@@ -278,10 +364,15 @@ func (s *Store) append(ctx context.Context, aggType, aggID string, lastSeq, prev
 		// Scoped by aggregate: the same command id may legitimately touch several aggregates.
 		msgID = aggType + "." + aggID + "." + msgID
 	}
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(lastSeq), jetstream.WithMsgID(msgID))
+	// The headers are set here rather than through publish options, which cost allocations on
+	// every command.
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
+		jetstream.MsgIDHeader:               {msgID},
+		jetstream.ExpectedLastSubjSeqHeader: {strconv.FormatUint(lastSeq, 10)},
+	}}
+	ack, err := s.js.PublishMsg(ctx, msg)
 	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+		if isWrongLast(err) {
 			s.stats.conflicts.Add(1)
 			return appendResult{}, errWrongLast
 		}

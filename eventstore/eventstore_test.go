@@ -2,7 +2,6 @@ package eventstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/matryer/is"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -29,50 +30,50 @@ func TestAppendAndLoad(t *testing.T) {
 			res, err := repo.Update(ctx, "c1", meta("cmd-1"), func(c *counter) error { return c.Add(2, 3) })
 			is.NoErr(err)                    // first command
 			is.Equal(res.Version, uint64(2)) // two events, version 2
-			is.Equal(res.Events, 2)
+			is.Equal(res.Events, 2)          // two events recorded
 			res2, err := repo.Update(ctx, "c1", meta("cmd-2"), func(c *counter) error { return c.Add(5) })
 			is.NoErr(err)                         // second command
 			is.True(res2.Sequence > res.Sequence) // later in the stream
 
 			c, st, err := repo.Load(ctx, "c1", 0)
-			is.NoErr(err)         // load from the log
-			is.Equal(c.Total, 10) // all events applied
-			is.Equal(st.Version, uint64(3))
-			is.Equal(st.Sequence, res2.Sequence)
+			is.NoErr(err)                        // load from the log
+			is.Equal(c.Total, 10)                // all events applied
+			is.Equal(st.Version, uint64(3))      // version 3 after three events
+			is.Equal(st.Sequence, res2.Sequence) // last commit is the second
 
 			// Another aggregate's commits do not leak into this one.
 			_, err = repo.Update(ctx, "c2", meta("cmd-3"), func(c *counter) error { return c.Add(100) })
-			is.NoErr(err)
+			is.NoErr(err) // another aggregate
 			c, _, err = repo.Load(ctx, "c1", 0)
-			is.NoErr(err)
+			is.NoErr(err)         // load c1 again
 			is.Equal(c.Total, 10) // c2 is separate
 
 			// As of an earlier sequence.
 			c, st, err = repo.Load(ctx, "c1", res.Sequence)
-			is.NoErr(err)
-			is.Equal(c.Total, 5) // only the first commit
-			is.Equal(st.Version, uint64(2))
+			is.NoErr(err)                   // load as of the first commit
+			is.Equal(c.Total, 5)            // only the first commit
+			is.Equal(st.Version, uint64(2)) // version 2 then
 
 			// Envelopes carry the metadata.
 			commits, err := env.store.LoadCommits(ctx, "counter", "c1", 1, 0)
-			is.NoErr(err)
-			is.Equal(len(commits), 2)
+			is.NoErr(err)             // load the commits
+			is.Equal(len(commits), 2) // two commits
 			envs, err := commits[0].Envelopes()
-			is.NoErr(err)
-			is.Equal(len(envs), 2)
+			is.NoErr(err)          // decode the events
+			is.Equal(len(envs), 2) // two events in the first commit
 			e := envs[1]
-			is.Equal(e.AggregateVersion, uint64(2))
-			is.Equal(e.Sequence, res.Sequence)
-			is.Equal(e.Type, "TestAdded")
-			is.Equal(e.SchemaVersion, 2)
-			is.Equal(e.CommandID, "cmd-1")
-			is.Equal(e.Actor.Org, "dic")
-			is.True(!e.RecordedAt.IsZero()) // stamped by the server
-			is.Equal(e.RecordedAt.Location(), time.UTC)
-			is.Equal(e.OccurredAt.Location(), time.UTC)
+			is.Equal(e.AggregateVersion, uint64(2))     // second event is version 2
+			is.Equal(e.Sequence, res.Sequence)          // envelope carries the sequence
+			is.Equal(e.Type, "TestAdded")               // event type
+			is.Equal(e.SchemaVersion, 2)                // current schema version
+			is.Equal(e.CommandID, "cmd-1")              // command id
+			is.Equal(e.Actor.Org, "dic")                // actor
+			is.True(!e.RecordedAt.IsZero())             // stamped by the server
+			is.Equal(e.RecordedAt.Location(), time.UTC) // recorded in UTC
+			is.Equal(e.OccurredAt.Location(), time.UTC) // occurred in UTC
 			_, err = uuidV7(e.EventID)
-			is.NoErr(err) // event ids are UUIDv7
-			is.Equal(e.Event.(Added).Amount, 3)
+			is.NoErr(err)                       // event ids are UUIDv7
+			is.Equal(e.Event.(Added).Amount, 3) // payload decoded
 		})
 	}
 }
@@ -83,7 +84,7 @@ func TestCommandThatFailsWritesNothing(t *testing.T) {
 	repo := NewRepo(env.store, newCounter)
 	ctx := context.Background()
 	_, err := repo.Update(ctx, "c1", meta("a"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err) // first command
 	before, _ := env.store.LastSequence(ctx)
 	_, err = repo.Update(ctx, "c1", meta("b"), func(c *counter) error { return c.Add(1, -1) })
 	is.Equal(domain.ErrorCode(err), domain.EINVALID) // invariant
@@ -92,7 +93,7 @@ func TestCommandThatFailsWritesNothing(t *testing.T) {
 
 	// A bad id is refused before anything happens.
 	_, err = repo.Update(ctx, "bad id.with*wildcards", meta("c"), func(c *counter) error { return c.Add(1) })
-	is.Equal(domain.ErrorCode(err), domain.EINVALID)
+	is.Equal(domain.ErrorCode(err), domain.EINVALID) // invalid id refused
 }
 
 func TestStaleExpectedVersionIsConflict(t *testing.T) {
@@ -101,16 +102,16 @@ func TestStaleExpectedVersionIsConflict(t *testing.T) {
 	repo := NewRepo(env.store, newCounter)
 	ctx := context.Background()
 	_, err := repo.Update(ctx, "c1", meta("a"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err) // first command
 	_, err = repo.Update(ctx, "c1", meta("b"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err) // second command
 	before, _ := env.store.LastSequence(ctx)
 	stale := uint64(1)
 	m := meta("c")
 	m.ExpectedVersion = &stale
 	_, err = repo.Update(ctx, "c1", m, func(c *counter) error { return c.Add(1) })
-	is.Equal(domain.ErrorCode(err), domain.ECONFLICT) // version 2, not 1
-	is.True(strings.Contains(domain.ErrorMessage(err), "version 2"))
+	is.Equal(domain.ErrorCode(err), domain.ECONFLICT)                // version 2, not 1
+	is.True(strings.Contains(domain.ErrorMessage(err), "version 2")) // the message names the current version
 	after, _ := env.store.LastSequence(ctx)
 	is.Equal(before, after) // nothing written
 
@@ -122,8 +123,8 @@ func TestStaleExpectedVersionIsConflict(t *testing.T) {
 	m = meta("e")
 	m.ExpectedVersion = &right
 	res, err := repo.Update(ctx, "c1", m, func(c *counter) error { return c.Add(1) })
-	is.NoErr(err) // first replica's cache said 2; it looked again
-	is.Equal(res.Version, uint64(4))
+	is.NoErr(err)                    // first replica's cache said 2; it looked again
+	is.Equal(res.Version, uint64(4)) // version 4 after the write
 }
 
 // Two writers (separate replicas, separate caches) with the same expected version: exactly one
@@ -165,9 +166,9 @@ func TestConcurrentWritersSameExpectedVersion(t *testing.T) {
 				is.Equal(conflicts.Load(), int32(1)) // the other is told
 			}
 			c, st, err := repos[0].Load(ctx, "hot", 0)
-			is.NoErr(err)
-			is.Equal(c.Total, rounds) // one event per round
-			is.Equal(st.Version, uint64(rounds))
+			is.NoErr(err)                        // load the hot aggregate
+			is.Equal(c.Total, rounds)            // one event per round
+			is.Equal(st.Version, uint64(rounds)) // one version per round
 		})
 	}
 }
@@ -193,7 +194,7 @@ func TestConcurrentCommandsRetryOnConflict(t *testing.T) {
 	}
 	wg.Wait()
 	c, _, err := repos[0].Load(ctx, "busy", 0)
-	is.NoErr(err)
+	is.NoErr(err)            // first command
 	is.Equal(c.Total, 4*per) // every command recorded exactly once
 }
 
@@ -203,19 +204,19 @@ func TestIdempotentCommand(t *testing.T) {
 	repo := NewRepo(env.store, newCounter)
 	ctx := context.Background()
 	first, err := repo.Update(ctx, "c1", meta("same"), func(c *counter) error { return c.Add(7) })
-	is.NoErr(err)
+	is.NoErr(err) // retry
 	again, err := repo.Update(ctx, "c1", meta("same"), func(c *counter) error { return c.Add(7) })
-	is.NoErr(err)            // a retry is not an error
-	is.True(again.Duplicate) // and is reported as such
-	is.Equal(again.Sequence, first.Sequence)
+	is.NoErr(err)                            // a retry is not an error
+	is.True(again.Duplicate)                 // and is reported as such
+	is.Equal(again.Sequence, first.Sequence) // same sequence as the first
 
 	// Another replica (cold cache) retries after the duplicate window has passed.
 	time.Sleep(1100 * time.Millisecond) // the JetStream window itself must expire for this case
 	other := NewRepo(env.MustReplica(t), newCounter)
 	late, err := other.Update(ctx, "c1", meta("same"), func(c *counter) error { return c.Add(7) })
-	is.NoErr(err)
-	is.True(late.Duplicate)
-	is.Equal(late.Sequence, first.Sequence)
+	is.NoErr(err)                           // late retry
+	is.True(late.Duplicate)                 // recognised as a duplicate
+	is.Equal(late.Sequence, first.Sequence) // same sequence as the first
 
 	// A retry after a lost acknowledgement: the commit was stored, but this writer's cache was
 	// dropped (as after a timeout). Inside the window JetStream deduplicates by message id.
@@ -223,13 +224,13 @@ func TestIdempotentCommand(t *testing.T) {
 	_, err = env.store.append(ctx, "counter", "c2", 0, 0, "", []domain.Event{Added{Amount: 1}}, m)
 	is.NoErr(err) // stored directly, the cache never saw it
 	res, err := repo.Update(ctx, "c2", m, func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
-	is.True(res.Duplicate)
+	is.NoErr(err)          // retry after a lost acknowledgement
+	is.True(res.Duplicate) // recognised as a duplicate
 	c, _, err := repo.Load(ctx, "c2", 0)
-	is.NoErr(err)
+	is.NoErr(err)        // load c2
 	is.Equal(c.Total, 1) // recorded once
 	c, _, err = repo.Load(ctx, "c1", 0)
-	is.NoErr(err)
+	is.NoErr(err)        // load c1
 	is.Equal(c.Total, 7) // recorded once
 }
 
@@ -242,27 +243,31 @@ func TestOversizedCommit(t *testing.T) {
 		c.record(Added{Amount: 1, Note: strings.Repeat("x", 5000)})
 		return nil
 	})
-	is.Equal(domain.ErrorCode(err), domain.ETOOLARGE)
+	is.Equal(domain.ErrorCode(err), domain.ETOOLARGE) // too large
 	last, _ := env.store.LastSequence(ctx)
 	is.Equal(last, uint64(0)) // nothing written
 	// The cache was not left with the refused change.
 	_, err = repo.Update(ctx, "c1", meta("small"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err) // a small command after it
 	c, _, _ := repo.Load(ctx, "c1", 0)
-	is.Equal(c.Total, 1)
-	is.Equal(len(c.Notes), 1)
+	is.Equal(c.Total, 1)      // only the small command counted
+	is.Equal(len(c.Notes), 1) // one note
 }
 
 // publishRaw stores a commit body as an attacker or an older release would: straight to the
-// subject, with whatever headers it chooses.
-func publishRaw(t *testing.T, env *testEnv, subject string, body commitBody, hdr nats.Header) uint64 {
+// subject, encoded as the stored format is.
+func publishRaw(t *testing.T, env *testEnv, subject string, body commitBody) uint64 {
 	t.Helper()
-	data, err := json.Marshal(body)
+	data, err := json.Marshal(body, storedJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, _ := jetstream.New(env.nc)
-	ack, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: subject, Data: data, Header: hdr})
+	return publishBytes(t, env, subject, data)
+}
+
+func publishBytes(t *testing.T, env *testEnv, subject string, data []byte) uint64 {
+	t.Helper()
+	ack, err := env.js.Publish(context.Background(), subject, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,8 +281,8 @@ func TestSchemaUpcastingAndUnknownEvents(t *testing.T) {
 	repo := NewRepo(env.store, newCounter)
 	subject := env.store.Subject("counter", "old")
 	// A commit written by an older release with schema version 1 ("n" instead of "amount").
-	publishRaw(t, env, subject, commitBody{Format: 1, ID: "x", AggregateType: "counter", AggregateID: "old", Version: 1,
-		Events: []storedEvent{{ID: "e1", Type: "TestAdded", Schema: 1, Data: json.RawMessage(`{"n":41}`)}}}, nil)
+	publishRaw(t, env, subject, commitBody{Format: commitFormat, ID: "x", AggregateType: "counter", AggregateID: "old", Version: 1,
+		Events: []storedEvent{{ID: "e1", Type: "TestAdded", Schema: 1, Data: payload{raw: jsontext.Value(`{"n":41}`)}}}})
 	c, _, err := repo.Load(ctx, "old", 0)
 	is.NoErr(err)         // upcast on read
 	is.Equal(c.Total, 41) // v1 field read as v2's amount
@@ -294,15 +299,15 @@ func TestSchemaUpcastingAndUnknownEvents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			id := uniq("future", i)
-			seq := publishRaw(t, env, env.store.Subject("counter", id), commitBody{Format: 1, ID: id, AggregateType: "counter", AggregateID: id, Version: 1,
-				Events: []storedEvent{{ID: "e", Type: tc.typ, Schema: tc.schema, Data: json.RawMessage(`{}`)}}}, nil)
+			seq := publishRaw(t, env, env.store.Subject("counter", id), commitBody{Format: commitFormat, ID: id, AggregateType: "counter", AggregateID: id, Version: 1,
+				Events: []storedEvent{{ID: "e", Type: tc.typ, Schema: tc.schema, Data: payload{raw: jsontext.Value(`{}`)}}}})
 			_, _, err := repo.Load(ctx, id, 0)
 			is.True(err != nil)                                                  // refused, not crashed
 			is.True(strings.Contains(err.Error(), tc.want))                      // names the type/version
 			is.True(strings.Contains(err.Error(), "stream sequence "+itoa(seq))) // and the sequence
 			// The stream reader reports it too, without panicking.
 			err = env.store.Read(ctx, ReadOptions{From: seq}, func(c *Commit) error { _, err := c.Envelopes(); return err })
-			is.True(err != nil && strings.Contains(err.Error(), tc.want))
+			is.True(err != nil && strings.Contains(err.Error(), tc.want)) // the reader names the problem
 		})
 	}
 }
@@ -317,17 +322,17 @@ func TestReadFromSequence(t *testing.T) {
 			var seqs []uint64
 			for i := range 50 {
 				r, err := repo.Update(ctx, uniq("a", i%7), meta(uniq("m", i)), func(c *counter) error { return c.Add(i) })
-				is.NoErr(err)
+				is.NoErr(err) // command recorded
 				seqs = append(seqs, r.Sequence)
 			}
 			var got []uint64
 			err := env.store.Read(ctx, ReadOptions{From: seqs[10]}, func(c *Commit) error { got = append(got, c.Sequence); return nil })
-			is.NoErr(err)
+			is.NoErr(err)            // read from a sequence
 			is.Equal(got, seqs[10:]) // in order, from the requested sequence, to the end
 
 			got = nil
 			err = env.store.Read(ctx, ReadOptions{From: 1, UpTo: seqs[4]}, func(c *Commit) error { got = append(got, c.Sequence); return nil })
-			is.NoErr(err)
+			is.NoErr(err)           // bounded read
 			is.Equal(got, seqs[:5]) // bounded read
 
 			// Following: new commits arrive as they are appended.
@@ -339,7 +344,7 @@ func TestReadFromSequence(t *testing.T) {
 				done <- env.store.Read(fctx, ReadOptions{From: seqs[49] + 1, Follow: true}, func(c *Commit) error { arrived <- c.Sequence; return nil })
 			}()
 			r, err := repo.Update(ctx, "late", meta("late"), func(c *counter) error { return c.Add(1) })
-			is.NoErr(err)
+			is.NoErr(err) // command recorded while following
 			select {
 			case s := <-arrived:
 				is.Equal(s, r.Sequence) // the follower saw the new commit
@@ -352,36 +357,53 @@ func TestReadFromSequence(t *testing.T) {
 	}
 }
 
+// A restart keeps the events, the key and the witness: the log still extends what the replica
+// witnessed before, and every link, checkpoint and witness verifies.
 func TestRestartKeepsEvents(t *testing.T) {
 	is := is.New(t)
 	dir := t.TempDir()
 	ctx := context.Background()
 	open := func() (*Store, func()) {
-		srv, err := StartEmbedded(EmbeddedConfig{StoreDir: dir, Listen: "127.0.0.1:-1"})
-		is.NoErr(err)
+		srv, err := StartEmbedded(EmbeddedConfig{StoreDir: dir + "/jetstream", Listen: "127.0.0.1:-1"})
+		is.NoErr(err) // server starts on the data directory
 		nc, err := nats.Connect(srv.ClientURL())
-		is.NoErr(err)
-		signer, err := LoadOrCreateSigner(dir+"/keys/signing.key", "")
-		is.NoErr(err)
-		st, err := Open(ctx, nc, signer, Config{})
-		is.NoErr(err)
+		is.NoErr(err) // connect
+		signer, err := LoadOrCreateSigner(dir+"/keys/signing.key", dir+"/keys/trusted")
+		is.NoErr(err) // the key is created once, then read
+		st, err := Open(ctx, nc, Config{Signer: signer, WitnessDir: dir + "/witness", CheckpointInterval: 10 * time.Millisecond})
+		is.NoErr(err) // open the store
 		return st, func() { st.Close(); nc.Drain(); srv.Shutdown(); srv.WaitForShutdown() }
 	}
 	st, stop := open()
+	fctx, cancel := context.WithCancel(ctx)
+	go st.Follow(fctx, nil)
+	cpDone := make(chan error, 1)
+	go func() { cpDone <- st.RunCheckpoints(fctx, nil) }()
+	var last Result
 	for i := range 20 {
-		_, err := NewRepo(st, newCounter).Update(ctx, "keep", meta(uniq("k", i)), func(c *counter) error { return c.Add(1) })
-		is.NoErr(err)
+		var err error
+		last, err = NewRepo(st, newCounter).Update(ctx, "keep", meta(uniq("k", i)), func(c *counter) error { return c.Add(1) })
+		is.NoErr(err) // command recorded
 	}
+	cp := mustWaitCheckpoint(t, st, int64(last.Sequence))
+	is.Equal(cp.Size, int64(last.Sequence)) // the whole log is checkpointed
+	cancel()
+	is.True(errors.Is(<-cpDone, context.Canceled)) // the checkpointer ends with its context
 	stop()
+
 	st, stop = open()
 	defer stop()
 	c, s, err := NewRepo(st, newCounter).Load(ctx, "keep", 0)
-	is.NoErr(err)
-	is.Equal(c.Total, 20) // every event survived the restart
-	is.Equal(s.Version, uint64(20))
+	is.NoErr(err)                   // load after the restart
+	is.Equal(c.Total, 20)           // every event survived the restart
+	is.Equal(s.Version, uint64(20)) // version 20
+	MustFollow(t, st)
+	is.NoErr(st.CheckWitness(ctx)) // the log extends what was witnessed before the restart
 	rep, err := st.VerifyAll(ctx)
-	is.NoErr(err)
-	is.True(rep.OK()) // same key after restart: signatures verify
+	is.NoErr(err)                // verify runs
+	is.True(rep.OK())            // same key after restart: checkpoints and witness verify
+	is.Equal(rep.Witnesses, 1)   // the witness file was checked
+	is.True(rep.Checkpoints > 0) // and the published checkpoints
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

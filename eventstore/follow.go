@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -34,15 +35,32 @@ func (f *factories) get(typ string) func(id string) domain.Aggregate {
 // when they do not decode), after the write models have applied it. Read models are sinks.
 type Sink func(c *Commit, envs []Envelope, err error)
 
-// Follow feeds the write-model cache from the log until ctx ends: every commit, whoever wrote it
-// (this replica or another), is applied to the cached aggregate. Commands then find current
-// state in memory instead of reading the aggregate from the stream, and a replica rarely loses
-// an expected-sequence race against another. Each commit is decoded once and handed to the
-// sinks too. Start it once per Store, in its own goroutine; after an error it may be called
-// again and continues where it stopped.
+// Follow feeds the write-model cache and the Merkle tree from the log until ctx ends: every
+// commit, whoever wrote it (this replica or another), is applied to the cached aggregate and
+// becomes the next leaf of the tree. Commands then find current state in memory instead of
+// reading the aggregate from the stream, and a replica rarely loses an expected-sequence race
+// against another. Each commit is decoded once and handed to the sinks too. Start it once per
+// Store, in its own goroutine; after an error it may be called again and continues where it
+// stopped.
+//
+// A gap in the stream sequences (a deleted message) or a message that is not a commit is a
+// broken log: the tree cannot go past it, so Follow returns an error wrapping ErrIntegrity that
+// names the sequence, and so does every later call (and WaitFollowed beyond that point).
 func (s *Store) Follow(ctx context.Context, log *slog.Logger, sinks ...Sink) error {
+	if p := s.followErr.Load(); p != nil {
+		return *p
+	}
 	from := s.followed.Load() + 1
-	return s.Read(ctx, ReadOptions{From: from, Follow: true}, func(c *Commit) error {
+	return s.read(ctx, ReadOptions{From: from, Follow: true}, true, func(c *Commit) error {
+		if want := uint64(s.tree.Size()) + 1; c.Sequence != want {
+			return s.broken(integrityErrorf("stream %s is broken: stream sequences %d to %d are missing (deleted); the log cannot be followed past them: run `dieuphoi verify`", s.cfg.Stream, want, c.Sequence-1))
+		}
+		if c.bad != nil {
+			return s.broken(integrityErrorf("stream %s is broken: %v; the log cannot be followed past it: run `dieuphoi verify`", s.cfg.Stream, c.bad))
+		}
+		if err := s.tree.add(c.LeafHash()); err != nil {
+			return fmt.Errorf("merkle tree at stream sequence %d: %w", c.Sequence, err)
+		}
 		envs, err := c.Envelopes()
 		s.feed(c, envs, err, log)
 		for _, sink := range sinks {
@@ -52,6 +70,13 @@ func (s *Store) Follow(ctx context.Context, log *slog.Logger, sinks ...Sink) err
 		s.notifyFollowed()
 		return nil
 	})
+}
+
+// broken records that the follower cannot move on and wakes its waiters.
+func (s *Store) broken(err error) error {
+	s.followErr.CompareAndSwap(nil, &err)
+	s.notifyFollowed()
+	return err
 }
 
 // Followed returns the last stream sequence the follower has applied.
@@ -134,13 +159,18 @@ func (c *cache) tryAcquireIf(key string, create bool, seq uint64) *entry {
 	return e
 }
 
-// WaitFollowed blocks until the follower has applied seq or ctx ends.
+// WaitFollowed blocks until the follower has applied seq or ctx ends. When the follower has
+// stopped at a broken log before seq, it returns that error at once.
 func (s *Store) WaitFollowed(ctx context.Context, seq uint64) error {
 	for {
 		s.waitMu.Lock()
 		if s.followed.Load() >= seq {
 			s.waitMu.Unlock()
 			return nil
+		}
+		if p := s.followErr.Load(); p != nil {
+			s.waitMu.Unlock()
+			return *p
 		}
 		if s.waitCh == nil {
 			s.waitCh = make(chan struct{})

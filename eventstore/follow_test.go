@@ -3,23 +3,10 @@ package eventstore
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/matryer/is"
 	"github.com/nats-io/nats.go/jetstream"
 )
-
-// waitFollowed polls until the store's follower has applied seq.
-func waitFollowed(t *testing.T, s *Store, seq uint64) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Followed() < seq {
-		if time.Now().After(deadline) {
-			t.Fatalf("follower stuck at %d, want %d", s.Followed(), seq)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
 
 func TestFollowerKeepsReplicaWriteModelsCurrent(t *testing.T) {
 	is := is.New(t)
@@ -36,41 +23,41 @@ func TestFollowerKeepsReplicaWriteModelsCurrent(t *testing.T) {
 	var last Result
 	for i := range 10 {
 		r, err := a.Update(ctx, "shared", meta(uniq("a", i)), func(c *counter) error { return c.Add(1) })
-		is.NoErr(err)
+		is.NoErr(err) // replica A writes
 		last = r
 	}
 	// B touches it first through its own command path, so its cache holds the aggregate, then
 	// A writes more and B catches up by following.
 	_, err := b.Update(ctx, "shared", meta("b-0"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err) // replica B writes through its own command path
 	for i := range 5 {
 		last, err = a.Update(ctx, "shared", meta(uniq("a2", i)), func(c *counter) error { return c.Add(1) })
-		is.NoErr(err)
+		is.NoErr(err) // replica A writes more
 	}
-	waitFollowed(t, bStore, last.Sequence)
+	mustWaitFollowed(t, bStore, last.Sequence)
 	conflictsBefore := bStore.Stats().Conflicts
 	r, err := b.Update(ctx, "shared", meta("b-1"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
+	is.NoErr(err)                                       // replica B writes
 	is.Equal(r.Version, uint64(17))                     // 10 + 1 + 5 + 1
 	is.Equal(bStore.Stats().Conflicts, conflictsBefore) // B's state was current: no lost race
 
 	// A command A recorded is recognised by B as already done (command ids travel in commits).
 	dup, err := b.Update(ctx, "shared", meta(uniq("a2", 4)), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
-	is.True(dup.Duplicate)
+	is.NoErr(err)          // the retry is answered
+	is.True(dup.Duplicate) // as a duplicate
 
 	// An aggregate B has never loaded is built by the follower from its first commit.
 	first, err := a.Update(ctx, "fresh", meta("f-0"), func(c *counter) error { return c.Add(5) })
-	is.NoErr(err)
-	waitFollowed(t, bStore, first.Sequence)
+	is.NoErr(err) // replica A creates an aggregate
+	mustWaitFollowed(t, bStore, first.Sequence)
 	loadsBefore := bStore.Stats().Conflicts
 	r, err = b.Update(ctx, "fresh", meta("f-1"), func(c *counter) error { return c.Add(1) })
-	is.NoErr(err)
-	is.Equal(r.Version, uint64(2))
-	is.Equal(bStore.Stats().Conflicts, loadsBefore)
+	is.NoErr(err)                                   // replica B writes to it
+	is.Equal(r.Version, uint64(2))                  // on top of the followed commit
+	is.Equal(bStore.Stats().Conflicts, loadsBefore) // without losing a race
 
 	c, _, err := a.Load(ctx, "shared", 0)
-	is.NoErr(err)
+	is.NoErr(err)         // load
 	is.Equal(c.Total, 17) // nothing lost, nothing doubled
 	cancel()
 	<-done

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 )
 
 // counter is a tiny aggregate for testing the log without the coordination domain.
@@ -90,51 +91,96 @@ func (c *counter) Add(amounts ...int) error {
 type testEnv struct {
 	store *Store
 	nc    *nats.Conn
+	js    jetstream.JetStream
 	url   string
 }
 
 // MustStore starts an embedded nats-server with JetStream (file or memory storage) and opens a
-// store on it; everything is torn down with the test.
+// store on it, with a fresh checkpoint key and its own witness directory; everything is torn
+// down with the test.
 func MustStore(tb testing.TB, storage jetstream.StorageType, mutate ...func(*Config)) *testEnv {
 	tb.Helper()
-	srv, err := StartEmbedded(EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatalf("embedded server: %v", err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	tb.Cleanup(nc.Close)
+	srv, nc := natstest.MustStart(tb)
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	cfg := Config{Storage: storage, AllowDelete: true}
+	cfg := Config{Storage: storage, AllowDelete: true, Signer: NewSigner(priv), WitnessDir: tb.TempDir()}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	st, err := Open(context.Background(), nc, NewSigner(priv), cfg)
+	st, err := Open(context.Background(), nc, cfg)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	return &testEnv{store: st, nc: nc, url: srv.ClientURL()}
+	js, _ := jetstream.New(nc)
+	return &testEnv{store: st, nc: nc, js: js, url: srv.ClientURL()}
 }
 
-// MustReplica opens a second store (its own connection and cache, same signing key) on the same
-// server: another service replica.
+// MustReplica opens a second store (its own connection, cache, tree and witness directory, same
+// signing key) on the same server: another service replica.
 func (e *testEnv) MustReplica(tb testing.TB) *Store {
 	tb.Helper()
-	nc, err := nats.Connect(e.url)
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	tb.Cleanup(nc.Close)
-	st, err := Open(context.Background(), nc, e.store.signer, e.store.cfg)
+	cfg := e.store.cfg
+	cfg.WitnessDir = tb.TempDir()
+	st, err := Open(context.Background(), natstest.MustConnect(tb, e.url), cfg)
 	if err != nil {
 		tb.Fatalf("open replica: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
+}
+
+// MustFollow runs st's follower until the test ends.
+func MustFollow(tb testing.TB, st *Store) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); st.Follow(ctx, nil) }()
+	tb.Cleanup(func() { cancel(); <-done })
+}
+
+// MustCheckpoints runs st's checkpointer until the test ends; it returns the error the loop
+// ended with, if it ends earlier.
+func MustCheckpoints(tb testing.TB, st *Store) <-chan error {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.RunCheckpoints(ctx, nil) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			tb.Errorf("checkpointer of %s ended: %v", st.cfg.Stream, err)
+		}
+	})
+	return done
+}
+
+// mustWaitFollowed waits, with a deadline, until st's follower has applied seq.
+func mustWaitFollowed(tb testing.TB, st *Store, seq uint64) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := st.WaitFollowed(ctx, seq); err != nil {
+		tb.Fatalf("follower at %d, want %d: %v", st.Followed(), seq, err)
+	}
+}
+
+// mustWaitCheckpoint polls, with a deadline, until a checkpoint covering size is published.
+func mustWaitCheckpoint(tb testing.TB, st *Store, size int64) Checkpoint {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cp, _, err := st.latestPublished(context.Background())
+		if err != nil {
+			tb.Fatalf("latest checkpoint: %v", err)
+		}
+		if cp.Size >= size {
+			return cp
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no checkpoint of size %d yet (latest %d)", size, cp.Size)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the stream, with a deadline
+	}
 }
 
 func meta(cmd string) CommandMeta {
@@ -147,8 +193,6 @@ var storages = []struct {
 }{{"file", jetstream.FileStorage}, {"memory", jetstream.MemoryStorage}}
 
 func uniq(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i) }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func uuidV7(s string) (int, error) {
 	u, err := uuid.Parse(s)

@@ -13,7 +13,7 @@ func DecodeMessage(msg jetstream.Msg) (*Commit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("message without JetStream metadata: %w", err)
 	}
-	return decodeCommit(md.Sequence.Stream, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
+	return decodeCommit(md.Sequence.Stream, msg.Subject(), md.Timestamp, msg.Data())
 }
 
 // Types returns the event types of the commit in order, without decoding the events.

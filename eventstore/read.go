@@ -101,7 +101,7 @@ func commitFromDirect(m *nats.Msg) (*Commit, error) {
 		return nil, fmt.Errorf("direct get response without a sequence: %w", err)
 	}
 	ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get(jetstream.TimeStampHeaer))
-	return decodeCommit(seq, m.Header.Get(jetstream.SubjectHeader), ts, m.Header, m.Data)
+	return decodeCommit(seq, m.Header.Get(jetstream.SubjectHeader), ts, m.Data)
 }
 
 // deleteConsumer deletes a finished read's ordered consumer on the server: left alone it would
@@ -132,9 +132,16 @@ type ReadOptions struct {
 // Read calls fn for every commit from opts.From in stream order, through an ordered consumer
 // (ephemeral, flow-controlled, recreated by the client on a gap). Commits and their events are
 // decoded on all cores ahead of fn, which still sees them strictly in order; Envelopes() on a
-// commit handed to fn returns the already decoded events. A handler error ends the read and is
-// returned, except ErrStop.
+// commit handed to fn returns the already decoded events. A message that is not a commit ends
+// the read with an error naming its sequence. A handler error ends the read and is returned,
+// except ErrStop.
 func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) error) error {
+	return s.read(ctx, opts, false, fn)
+}
+
+// read is Read; when tolerant, a message that is not a commit is handed to fn as well, with only
+// its sequence, subject, time and body set and c.bad saying what is wrong with it.
+func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn func(*Commit) error) error {
 	from := max(opts.From, 1)
 	upTo := opts.UpTo
 	if !opts.Follow {
@@ -172,6 +179,8 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 	}()
 
 	type slot struct {
+		msg  jetstream.Msg
+		md   *jetstream.MsgMetadata
 		c    *Commit
 		err  error
 		last bool // the read ends after this one
@@ -183,8 +192,18 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for sl := range work {
-				sl.c.Envelopes() // decoded here, cached on the commit
+			for sl := range work { // decoded and hashed here, cached on the commit
+				sl.c, sl.err = decodeCommit(sl.md.Sequence.Stream, sl.msg.Subject(), sl.md.Timestamp, sl.msg.Data())
+				if sl.err != nil && tolerant {
+					sl.c = &Commit{Sequence: sl.md.Sequence.Stream, Subject: sl.msg.Subject(), RecordedAt: sl.md.Timestamp.UTC(), raw: sl.msg.Data(), bad: sl.err}
+					sl.err = nil
+				}
+				if sl.c != nil {
+					sl.c.LeafHash()
+					if sl.c.bad == nil {
+						sl.c.Envelopes()
+					}
+				}
 				close(sl.done)
 			}
 		}()
@@ -196,7 +215,10 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 		defer close(work)
 		for {
 			msg, err := it.Next()
-			sl := &slot{done: make(chan struct{})}
+			sl := &slot{msg: msg, done: make(chan struct{})}
+			if err == nil {
+				sl.md, err = msg.Metadata()
+			}
 			if err != nil {
 				if rctx.Err() == nil {
 					sl.err = fmt.Errorf("reading the log: %w", err)
@@ -210,36 +232,27 @@ func (s *Store) Read(ctx context.Context, opts ReadOptions, fn func(*Commit) err
 				}
 				return
 			}
-			md, err := msg.Metadata()
-			if err == nil {
-				sl.c, err = decodeCommit(md.Sequence.Stream, msg.Subject(), md.Timestamp, msg.Headers(), msg.Data())
-			}
-			if err != nil {
-				sl.err = err
-				close(sl.done)
-			}
-			if !opts.Follow && md != nil && (md.Sequence.Stream >= upTo || md.NumPending == 0) {
+			seq := sl.md.Sequence.Stream
+			if !opts.Follow && (seq >= upTo || sl.md.NumPending == 0) {
 				sl.last = true
 			}
-			if md != nil && !opts.Follow && md.Sequence.Stream > upTo {
-				sl.c, sl.last = nil, true
-				if sl.err == nil {
-					close(sl.done)
-				}
+			skip := !opts.Follow && seq > upTo
+			if skip {
+				close(sl.done)
 			}
 			select {
 			case ordered <- sl:
 			case <-rctx.Done():
 				return
 			}
-			if sl.err == nil && sl.c != nil {
+			if !skip {
 				select {
 				case work <- sl:
 				case <-rctx.Done():
 					return
 				}
 			}
-			if sl.err != nil || sl.last {
+			if sl.last {
 				return
 			}
 		}

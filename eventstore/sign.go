@@ -3,82 +3,88 @@ package eventstore
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
-// Signer signs commits with the service's Ed25519 key and knows which public keys it trusts when
-// verifying. Replicas of one deployment share the same key file.
-//
-// What is signed is not a commit but the root of a Merkle tree over the digests of the commits
-// that were waiting together (see sign_batch.go): one Ed25519 signature costs about as much CPU
-// as a whole JetStream publish, so commits in flight together share it. Each commit carries the
-// root signature and its audit path, and verifies on its own.
+// Signer holds the Ed25519 key that signs the log's checkpoints and the public keys trusted to
+// have signed them: its own, and earlier keys kept after a rotation so that old checkpoints and
+// witnesses still verify. Replicas of one deployment share the key file. Keys are plain
+// crypto/ed25519 (RFC 8032, deterministic); checkpoints are signed notes
+// (golang.org/x/mod/sumdb/note) whose key name is the log's origin.
 type Signer struct {
 	priv    ed25519.PrivateKey
-	fast    *nonceSigner
-	keyID   string
-	trusted map[string]ed25519.PublicKey
+	trusted []ed25519.PublicKey // the signing key's own first; no duplicates
 }
 
 // NewSigner returns a signer for the given private key, trusting its own public key and extra.
 func NewSigner(priv ed25519.PrivateKey, extra ...ed25519.PublicKey) *Signer {
-	pub := priv.Public().(ed25519.PublicKey)
-	s := &Signer{priv: priv, fast: newNonceSigner(priv), keyID: KeyID(pub), trusted: map[string]ed25519.PublicKey{}}
-	s.trusted[s.keyID] = pub
+	s := &Signer{priv: priv, trusted: []ed25519.PublicKey{priv.Public().(ed25519.PublicKey)}}
 	for _, k := range extra {
-		s.trusted[KeyID(k)] = k
+		if !slices.ContainsFunc(s.trusted, func(t ed25519.PublicKey) bool { return t.Equal(k) }) {
+			s.trusted = append(s.trusted, k)
+		}
 	}
 	return s
 }
 
-// KeyID names a public key in commit headers: the first 16 hex digits of its sha256. It is sent
-// with every commit, so it is short; it only selects a trusted key, and the signature check with
-// that key is what counts, so a collision could at worst make a commit fail to verify.
-func KeyID(pub ed25519.PublicKey) string {
-	sum := sha256.Sum256(pub)
-	return hex.EncodeToString(sum[:8])
-}
-
-// KeyID returns the id of the signing key.
-func (s *Signer) KeyID() string { return s.keyID }
-
 // PublicKey returns the public half of the signing key.
 func (s *Signer) PublicKey() ed25519.PublicKey { return s.priv.Public().(ed25519.PublicKey) }
 
-// signRoot signs a Merkle root (for a lone commit, its leaf hash).
-func (s *Signer) signRoot(root *[32]byte) []byte { return s.fast.sign(root[:]) }
-
-// verify checks that the commit with body digest digest is covered by sig: it recomputes the
-// Merkle root from the commit's leaf and audit path, then checks the root's signature. seen, if
-// not nil, remembers roots already verified, so that a batch's signature is checked once per
-// verification run rather than once per commit.
-func (s *Signer) verify(keyID string, digest *[32]byte, sig, proof []byte, seen *rootCache) error {
-	pub, ok := s.trusted[keyID]
-	if !ok {
-		return fmt.Errorf("signed by untrusted key %.16s…", keyID)
-	}
-	if len(sig) != ed25519.SignatureSize {
-		return errors.New("signature does not match the commit (malformed signature)")
-	}
-	root, err := proofRoot(leafHash(digest), proof)
+// VerifierKey returns the note verifier key of the signing key for the log named origin, as
+// "origin+hash+base64" (note.NewVerifier reads it).
+func (s *Signer) VerifierKey(origin string) (string, error) {
+	vkey, err := note.NewEd25519VerifierKey(origin, s.PublicKey())
 	if err != nil {
-		return fmt.Errorf("signature proof is malformed: %w", err)
+		return "", err
 	}
-	if seen.has(keyID, &root, sig) {
-		return nil
+	if _, err := note.NewVerifier(vkey); err != nil {
+		return "", fmt.Errorf("origin %q cannot name a note key (no spaces or '+'): %w", origin, err)
 	}
-	if !ed25519.Verify(pub, root[:], sig) {
-		return errors.New("signature does not match the commit")
+	return vkey, nil
+}
+
+// noteSigner returns the note signer of the key for origin. It is built from the seed in the
+// note key format ("PRIVATE+KEY+name+hash+base64(0x01 seed)"), so that note itself checks the
+// key hash and signs with crypto/ed25519.
+func (s *Signer) noteSigner(origin string) (note.Signer, error) {
+	vkey, err := s.VerifierKey(origin)
+	if err != nil {
+		return nil, err
 	}
-	seen.add(keyID, &root, sig)
-	return nil
+	_, rest, _ := strings.Cut(vkey, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	skey := "PRIVATE+KEY+" + origin + "+" + hash + "+" + base64.StdEncoding.EncodeToString(append([]byte{ed25519Alg}, s.priv.Seed()...))
+	return note.NewSigner(skey)
+}
+
+// ed25519Alg is the signed-note signature type of Ed25519 (C2SP signed-note).
+const ed25519Alg = 0x01
+
+// verifiers returns note verifiers of every trusted key for origin.
+func (s *Signer) verifiers(origin string) (note.Verifiers, error) {
+	list := make([]note.Verifier, 0, len(s.trusted))
+	for _, k := range s.trusted {
+		vkey, err := note.NewEd25519VerifierKey(origin, k)
+		if err != nil {
+			return nil, err
+		}
+		v, err := note.NewVerifier(vkey)
+		if err != nil {
+			return nil, fmt.Errorf("origin %q cannot name a note key (no spaces or '+'): %w", origin, err)
+		}
+		list = append(list, v)
+	}
+	return note.VerifierList(list...), nil
 }
 
 // LoadOrCreateKey reads the hex Ed25519 seed in path, creating it (mode 0600, in a 0700
@@ -107,9 +113,9 @@ func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// LoadOrCreateSigner reads the signing key in path (see LoadOrCreateKey). Public keys in *.pub
-// files of trustDir (one hex key per file) are trusted as well, so that commits signed before a
-// key rotation still verify.
+// LoadOrCreateSigner reads the checkpoint signing key in path (see LoadOrCreateKey). Public keys
+// in *.pub files of trustDir (one hex key per file) are trusted as well, so that checkpoints and
+// witnesses signed before a key rotation still verify.
 func LoadOrCreateSigner(path, trustDir string) (*Signer, error) {
 	priv, err := LoadOrCreateKey(path)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 	"github.com/dieuphoi/dieuphoi/graph"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
@@ -87,11 +88,7 @@ func MustEnv(tb testing.TB, opts ...func(*envOptions)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatalf("embedded nats-server: %v", err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	srv := natstest.MustServer(tb)
 	_, signKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, tokenKey, _ := ed25519.GenerateKey(rand.Reader)
 	e := &env{natsURL: srv.ClientURL(), storage: o.storage, signer: eventstore.NewSigner(signKey), tokenKey: tokenKey,
@@ -112,14 +109,15 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 		tb.Fatalf("connect: %v", err)
 	}
 	tb.Cleanup(nc.Close)
-	st, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Storage: e.storage})
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{Storage: e.storage, Signer: e.signer})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
 	p := projections.New(e.cfg, nil)
-	alertStore, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Stream: "DIEUPHOI_ALERTS",
-		SubjectPrefix: "dieuphoi.alerts", Storage: e.storage, DuplicateWindow: 30 * time.Second})
+	ac := ingest.StoreConfig(1, e.storage)
+	ac.Signer = e.signer
+	alertStore, err := eventstore.Open(context.Background(), nc, ac)
 	if err != nil {
 		tb.Fatalf("open alerts store: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
@@ -92,23 +93,13 @@ func MustEnv(tb testing.TB, storage jetstream.StorageType) *env {
 // MustEnvConfig is MustEnv with a configuration of the test's own.
 func MustEnvConfig(tb testing.TB, storage jetstream.StorageType, cfg *domain.Config) *env {
 	tb.Helper()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatalf("embedded nats-server: %v", err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	srv := natstest.MustServer(tb)
 	_, signKey, _ := ed25519.GenerateKey(rand.Reader)
 	_, tokenKey, _ := ed25519.GenerateKey(rand.Reader)
 	e := &env{natsURL: srv.ClientURL(), storage: storage, signer: eventstore.NewSigner(signKey), tokenKey: tokenKey,
 		cfg: cfg, clock: &clock{}}
 	e.node = e.MustReplica(tb)
 	return e
-}
-
-// AlertsConfig is the configuration of the alerts store, as serve opens it.
-func AlertsConfig(storage jetstream.StorageType) eventstore.Config {
-	return eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts", Storage: storage,
-		DuplicateWindow: 30 * time.Second, CacheSize: 200_000}
 }
 
 func follow(tb testing.TB, st *eventstore.Store, sink eventstore.Sink) {
@@ -136,12 +127,14 @@ func (e *env) MustReplica(tb testing.TB) *node {
 		tb.Fatalf("connect: %v", err)
 	}
 	tb.Cleanup(nc.Close)
-	events, err := eventstore.Open(context.Background(), nc, e.signer, eventstore.Config{Storage: e.storage})
+	events, err := eventstore.Open(context.Background(), nc, eventstore.Config{Storage: e.storage, Signer: e.signer})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { events.Close() })
-	alerts, err := eventstore.Open(context.Background(), nc, e.signer, AlertsConfig(e.storage))
+	ac := ingest.StoreConfig(1, e.storage)
+	ac.Signer = e.signer
+	alerts, err := eventstore.Open(context.Background(), nc, ac)
 	if err != nil {
 		tb.Fatalf("open alerts store: %v", err)
 	}

@@ -21,7 +21,9 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Limits of one request or NATS message.
@@ -36,6 +38,15 @@ const (
 	// scheduler's queues and delays the follower that feeds the read models.
 	parallel = 16
 )
+
+// StoreConfig is the alerts stream, DIEUPHOI_ALERTS (subjects dieuphoi.alerts.<type>.<id>): a
+// stream of its own, so that alert volume never floods the incident log and its follower. Its
+// duplicate window is short: JetStream keeps every message id of the window in memory, and
+// alert reports are idempotent by their command ids anyway.
+func StoreConfig(replicas int, storage jetstream.StorageType) eventstore.Config {
+	return eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts", Replicas: replicas, Storage: storage,
+		DuplicateWindow: 30 * time.Second, CacheSize: 200_000}
+}
 
 // Deps are what the ingest service runs on.
 type Deps struct {

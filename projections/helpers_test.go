@@ -2,16 +2,14 @@ package projections
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 )
 
 // testConfig is the default province plus a second police unit, so that "same force, other
@@ -39,18 +37,8 @@ type env struct {
 // follower.
 func MustEnv(tb testing.TB, storage jetstream.StorageType) *env {
 	tb.Helper()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), Listen: "127.0.0.1:-1"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	st, err := eventstore.Open(context.Background(), nc, eventstore.NewSigner(priv), eventstore.Config{Storage: storage})
+	_, nc := natstest.MustStart(tb)
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{Storage: storage})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -30,11 +29,7 @@ func seedBoard(tb testing.TB, natsAddr, data string, n int) {
 		tb.Fatal(err)
 	}
 	defer nc.Close()
-	signer, err := eventstore.LoadOrCreateSigner(filepath.Join(data, "keys", "signing.key"), "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := eventstore.Open(context.Background(), nc, signer, eventstore.Config{})
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -28,7 +28,8 @@ type Config struct {
 	Replicas   int    // --replicas: stream replicas on a cluster
 	Storage    string // --storage: file or memory
 	Config     string // --config: regulatory configuration file or directory of versions
-	SigningKey string // --signing-key: Ed25519 seed shared by the replicas of one deployment
+	SigningKey string // --signing-key: Ed25519 seed that signs checkpoints, shared by the replicas of one deployment
+	Origin     string // --origin: the deployment's name in its checkpoints
 	TokenKey   string // --token-key: Ed25519 seed that signs bearer tokens
 	Origins    string // --allowed-origins: websocket origins allowed besides the service's own host
 	LogLevel   string // --log-level: debug, info, warn, error
@@ -102,7 +103,8 @@ func storeFlags(f *flagSet, c *Config) {
 	f.str(&c.NATSCreds, "nats-creds", "", "NATS credentials file for an external cluster")
 	f.int(&c.Replicas, "replicas", 1, "stream replicas (3 on a 3-node cluster)")
 	f.str(&c.Storage, "storage", "file", "JetStream storage: file or memory (memory loses everything at exit)")
-	f.str(&c.SigningKey, "signing-key", "", "Ed25519 signing key file (hex seed), shared by all replicas; default DATA/keys/signing.key, created if missing")
+	f.str(&c.SigningKey, "signing-key", "", "Ed25519 key file (hex seed) that signs the log's checkpoints, shared by all replicas; default DATA/keys/signing.key, created if missing")
+	f.str(&c.Origin, "origin", "dieuphoi", "the deployment's name in its signed checkpoints (e.g. cert.province.gov.vn/dieuphoi): the events log is ORIGIN/events, the alerts log ORIGIN/alerts")
 }
 
 func (c *Config) storageType() (jetstream.StorageType, error) {

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // eventLog is an opened event log with what it runs on; close releases everything in order.
@@ -23,14 +23,6 @@ type eventLog struct {
 	alerts   *eventstore.Store
 	nc       *nats.Conn
 	embedded *server.Server
-}
-
-// alertsStoreConfig is the alerts stream: DIEUPHOI_ALERTS, subjects dieuphoi.alerts.<type>.<id>.
-// Its duplicate window is short: JetStream keeps every message id of the window in memory, and
-// alert reports are idempotent by their command ids anyway.
-func alertsStoreConfig(replicas int, storage jetstream.StorageType) eventstore.Config {
-	return eventstore.Config{Stream: "DIEUPHOI_ALERTS", SubjectPrefix: "dieuphoi.alerts", Replicas: replicas, Storage: storage,
-		DuplicateWindow: 30 * time.Second, CacheSize: 200_000}
 }
 
 // openLog connects to the external NATS given by --nats-url, or starts the embedded server on
@@ -77,12 +69,18 @@ func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error)
 		l.shutdown()
 		return nil, err
 	}
-	l.store, err = eventstore.Open(ctx, l.nc, signer, eventstore.Config{Replicas: c.Replicas, Storage: storage})
+	// Each replica keeps, outside the streams, the latest checkpoint it verified: a witness that
+	// catches the deletion or replacement of a whole stream.
+	witness := filepath.Join(c.Data, "witness")
+	l.store, err = eventstore.Open(ctx, l.nc, eventstore.Config{Replicas: c.Replicas, Storage: storage,
+		Signer: signer, Origin: c.Origin + "/events", WitnessDir: witness})
 	if err != nil {
 		l.shutdown()
 		return nil, err
 	}
-	l.alerts, err = eventstore.Open(ctx, l.nc, signer, alertsStoreConfig(c.Replicas, storage))
+	ac := ingest.StoreConfig(c.Replicas, storage)
+	ac.Signer, ac.Origin, ac.WitnessDir = signer, c.Origin+"/alerts", witness
+	l.alerts, err = eventstore.Open(ctx, l.nc, ac)
 	if err != nil {
 		l.shutdown()
 		return nil, err

@@ -110,11 +110,7 @@ func openIncidents(tb testing.TB, natsAddr, data string, n int) {
 		tb.Fatal(err)
 	}
 	defer nc.Close()
-	signer, err := eventstore.LoadOrCreateSigner(filepath.Join(data, "keys", "signing.key"), "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := eventstore.Open(context.Background(), nc, signer, eventstore.Config{})
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -82,12 +82,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
 		alertsAtStart: alertsAtStart}
 
-	sup := newSupervisor(log)
+	// A broken log (ErrIntegrity) stops the service: nothing is served or signed on top of a
+	// history that is not this deployment's.
+	sup := newSupervisor(log, func(err error) bool { return errors.Is(err, eventstore.ErrIntegrity) })
 	defer sup.stop()
 	// One pass over each log feeds its write models and read models; it goes on after an
 	// error (a NATS outage) where it stopped. The alerts stream has its own.
 	sup.run("write-model follower", func(ctx context.Context) error { return el.store.Follow(ctx, log, proj.Sink()) })
 	sup.run("alerts follower", func(ctx context.Context) error { return el.alerts.Follow(ctx, log, alertModel.Sink()) })
+	// Before serving, each log must extend the checkpoint this replica last verified (its
+	// witness in DATA/witness): a deleted, truncated or replaced stream stops here.
+	for _, st := range []*eventstore.Store{el.store, el.alerts} {
+		if err := st.CheckWitness(ctx); err != nil {
+			return err
+		}
+	}
+	// Signed checkpoints of both logs, at most a second apart while they grow; every replica
+	// runs them and exactly one checkpoint per tree size is published.
+	sup.run("events checkpointer", func(ctx context.Context) error { return el.store.RunCheckpoints(ctx, log) })
+	sup.run("alerts checkpointer", func(ctx context.Context) error { return el.alerts.RunCheckpoints(ctx, log) })
 	// SOCs that publish directly: dieuphoi.ingest.<source>, shared by the replicas in a queue group.
 	sup.run("NATS alert ingest", func(ctx context.Context) error { return ingester.Run(ctx, el.nc) })
 	// Deadlines fire from the read models on every replica; the domain's invariants let exactly
@@ -115,11 +128,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("serving", "http", hs.Addr)
 	fmt.Fprintf(stdout, "dieuphoi serving on %s\n", browseURL(hs.Addr))
 
+	var stopped error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
 	case err := <-httpDone:
-		return fmt.Errorf("http server: %w", err)
+		stopped = fmt.Errorf("http server: %w", err)
+	case err := <-sup.Fatal():
+		log.Error("stopping: the log cannot be trusted", "err", err)
+		stopped = err
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), c.Shutdown)
 	defer cancel()
@@ -131,7 +148,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	gsrv.Close() // websockets are hijacked: http.Server.Shutdown does not end them
 	proj.Incidents.CloseSubscriptions()
 	alertModel.CloseSubscriptions()
-	return nil
+	return stopped
 }
 
 func splitList(s string) []string {
