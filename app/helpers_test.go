@@ -93,6 +93,7 @@ func (e *env) start(tb testing.TB, cfg *domain.Config, sc eventstore.Config) *en
 		tb.Fatal(err)
 	}
 	sc.Signer = e.signer
+	sc.CheckpointInterval = 20 * time.Millisecond // tests wait for checkpoints, not a second each
 	st, err := eventstore.Open(context.Background(), nc, sc)
 	if err != nil {
 		tb.Fatal(err)

@@ -76,6 +76,7 @@ func leakOrgExpect(org string, tlp domain.TLP, secret, shared bool) bool {
 // Nothing may show what the reader may not read, not even that it exists.
 func TestLeakMatrix(t *testing.T) {
 	e := MustEnvWithAlerts(t, jetstream.MemoryStorage)
+	e.background(t, "checkpoints", func(ctx context.Context) error { return e.store.RunCheckpoints(ctx, nil) })
 	ctx := context.Background()
 	n := 0
 	for _, secret := range []bool{false, true} {
@@ -185,6 +186,16 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP,
 	earlier.ThroughTodaysRights(e.proj)
 
 	hooks := &Webhooks{proj: e.proj, Now: time.Now}
+	proofs := NewTransparency(e.store, nil, e.proj, nil)
+	for deadline := time.Now().Add(10 * time.Second); ; { // the checkpointer covers the probe within a second
+		if cp, err := e.store.LatestCheckpoint(ctx); err == nil && uint64(cp.Size) >= markerSeq {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint covered the probe")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, r := range leakReaders {
 		t.Run(r.Org+"/"+r.User, func(t *testing.T) {
 			is := is.New(t)
@@ -259,12 +270,25 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP,
 				}
 			}
 
+			// Inclusion proofs: only for a commit the reader received; the stored commit only when
+			// it may see all of it.
+			in, err := proofs.InclusionProof(ctx, r, visibleSeq, 0)
+			is.Equal(err == nil, want) // a proof of what it received
+			if err != nil {
+				is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // and nothing else, as if absent
+			} else {
+				is.True(in.Commit != "") // the whole commit: it may see every event of it
+			}
+			in, err = proofs.InclusionProof(ctx, r, redSeq, 0)
+			is.Equal(err == nil, want && named(r)) // the RED note's commit only for whom received it
+			is.True(err != nil || in.Commit != "")
+
 			// Webhooks of the reader's organisation (a partner of it that no RED list names).
 			h := projections.WebhookInfo{ID: "w-" + r.Org, Org: r.Org}
 			for _, seq := range []uint64{visibleSeq, redSeq} {
 				cs, err := e.store.LoadCommits(ctx, "incident", id, seq, seq)
 				is.NoErr(err)
-				_, sent := hooks.payload(h, seq, cs[0])
+				_, sent := hooks.payload(h, seq, cs[0], nil)
 				is.Equal(sent, seq == visibleSeq && leakOrgExpect(r.Org, tlp, secret, shared)) // delivered iff the organisation may see it
 			}
 		})

@@ -27,6 +27,16 @@ type webhookDelivery struct {
 	Drill      bool                      `json:"drill"`
 	Reason     projections.PartnerReason `json:"reason"`
 	Incident   webhookIncident           `json:"incident"`
+	// Checkpoint is the latest signed checkpoint of the event log when the delivery was made:
+	// keep it as a witness of what was received (see the README on transparency).
+	Checkpoint *webhookCheckpoint `json:"checkpoint,omitempty"`
+}
+
+type webhookCheckpoint struct {
+	Origin   string `json:"origin"`
+	Size     int64  `json:"size"`
+	RootHash string `json:"rootHash"`
+	Text     string `json:"text"`
 }
 
 // webhookIncident is an incident's summary (the board's row) in a delivery.
@@ -68,7 +78,7 @@ func webhookViewer(h projections.WebhookInfo) domain.Actor {
 
 // payload returns the body of a delivery, or ok=false when the organisation may not see the
 // incident now, or nothing of the change (a note labelled stricter than it may read).
-func (w *Webhooks) payload(h projections.WebhookInfo, seq uint64, c *eventstore.Commit) ([]byte, bool) {
+func (w *Webhooks) payload(h projections.WebhookInfo, seq uint64, c *eventstore.Commit, cp *eventstore.Checkpoint) ([]byte, bool) {
 	if c.AggregateType != "incident" {
 		return nil, false
 	}
@@ -83,8 +93,11 @@ func (w *Webhooks) payload(h projections.WebhookInfo, seq uint64, c *eventstore.
 	if d := s.NextDeadline; d != nil {
 		inc.NextDeadline = &webhookDeadline{At: d.At.UTC(), Kind: d.Kind, OwedBy: d.OwedBy, RefID: d.RefID, Overdue: d.Overdue}
 	}
-	body, err := json.Marshal(webhookDelivery{Sequence: seq, IncidentID: c.AggregateID, Types: types, Drill: s.Drill,
-		Reason: why, Incident: inc})
+	d := webhookDelivery{Sequence: seq, IncidentID: c.AggregateID, Types: types, Drill: s.Drill, Reason: why, Incident: inc}
+	if cp != nil {
+		d.Checkpoint = &webhookCheckpoint{Origin: cp.Origin, Size: cp.Size, RootHash: cp.Root.String(), Text: cp.Text}
+	}
+	body, err := json.Marshal(d)
 	if err != nil {
 		return nil, false
 	}

@@ -315,7 +315,11 @@ func (w *Webhooks) deliver(ctx context.Context, h projections.WebhookInfo, msg j
 		w.deadLetter(ctx, h, msg, seq, attempt, 0, "the change does not decode")
 		return
 	}
-	body, ok := w.payload(h, seq, c)
+	var cp *eventstore.Checkpoint
+	if latest, err := w.store.LatestCheckpoint(ctx); err == nil {
+		cp = &latest
+	}
+	body, ok := w.payload(h, seq, c, cp)
 	if !ok {
 		_ = msg.Ack() // not visible to the organisation (now): never sent
 		return

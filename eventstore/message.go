@@ -1,8 +1,11 @@
 package eventstore
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
+	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -23,4 +26,16 @@ func (c *Commit) Types() []string {
 		out[i] = e.Type
 	}
 	return out
+}
+
+// CommitAt reads the commit at stream sequence seq (direct get: no consumer); ENOTFOUND when
+// the stream holds none there.
+func (s *Store) CommitAt(ctx context.Context, seq uint64) (*Commit, error) {
+	m, err := s.stream.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "stream sequence %d not found", seq)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading stream sequence %d: %w", seq, err)
+	}
+	return decodeCommit(m.Sequence, m.Subject, m.Time, m.Data)
 }

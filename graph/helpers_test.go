@@ -109,7 +109,7 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 		tb.Fatalf("connect: %v", err)
 	}
 	tb.Cleanup(nc.Close)
-	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{Storage: e.storage, Signer: e.signer})
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{Storage: e.storage, Signer: e.signer, CheckpointInterval: 20 * time.Millisecond})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -151,8 +151,10 @@ func (e *env) MustReplica(tb testing.TB, deps func(*graph.Deps)) *node {
 			}
 		}
 	}()
-	tb.Cleanup(func() { cancel(); <-done })
-	d := graph.Deps{Store: st, Projector: p, Config: e.cfg, TokenKey: e.tokenKey.Public().(ed25519.PublicKey), Now: e.clock.Now,
+	cpDone := make(chan struct{})
+	go func() { defer close(cpDone); _ = st.RunCheckpoints(ctx, nil) }()
+	tb.Cleanup(func() { cancel(); <-done; <-cpDone })
+	d := graph.Deps{Transparency: app.NewTransparency(st, alertStore, p, e.clock.Now), Store: st, Projector: p, Config: e.cfg, TokenKey: e.tokenKey.Public().(ed25519.PublicKey), Now: e.clock.Now,
 		AlertStore: alertStore, Alerts: alerts}
 	if deps != nil {
 		deps(&d)

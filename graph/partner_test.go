@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/matryer/is"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 )
@@ -165,4 +166,46 @@ func TestPartnerFeedRefusesAdmin(t *testing.T) {
 	is.Equal(p.Data["partnerFeed"], nil)                  // no feed
 	is.Equal(len(p.Errors), 1)                            // refused
 	is.Equal(p.Errors[0].Extensions["code"], "FORBIDDEN") // why
+}
+
+// TestPartnerFeedCarriesCheckpoints: the partner feed carries the latest signed checkpoint of
+// the event log, which verifies with the note package and covers what was received.
+func TestPartnerFeedCarriesCheckpoints(t *testing.T) {
+	is := is.New(t)
+	e := MustEnv(t, withMemoryStorage)
+	police := e.MustToken(t, "police", "an", domain.RoleCoordinator)
+	cert := e.MustToken(t, "vncert", "giang", domain.RolePartner)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := e.MustDial(t, cert)
+	is.NoErr(w.Subscribe(ctx, "p", `subscription { partnerFeed { sequence checkpoint { origin size text } } }`, nil))
+	eventually(t, "the subscription", 5*time.Second, func() bool { return e.proj.Incidents.Subscribers() == 1 })
+	key, err := e.store.VerifierKey()
+	is.NoErr(err)
+	verifier, err := note.NewVerifier(key)
+	is.NoErr(err)
+	for covered := false; !covered; {
+		_, seq := e.MustOpen(t, police, "Lừa đảo trực tuyến", domain.TLPGreen)
+		m, err := w.Next(ctx)
+		is.NoErr(err) // the change arrives
+		var p struct {
+			Data struct {
+				PartnerFeed struct {
+					Sequence   uint64
+					Checkpoint *struct {
+						Origin string
+						Size   uint64
+						Text   string
+					}
+				} `json:"partnerFeed"`
+			} `json:"data"`
+		}
+		is.NoErr(json.Unmarshal(m.Payload, &p))
+		is.Equal(p.Data.PartnerFeed.Sequence, seq)
+		if cp := p.Data.PartnerFeed.Checkpoint; cp != nil {
+			_, err := note.Open([]byte(cp.Text), note.VerifierList(verifier))
+			is.NoErr(err)              // signed by the service
+			covered = cp.Size >= seq-2 // a checkpoint covers the earlier changes (they come a second apart at most)
+		}
+	}
 }

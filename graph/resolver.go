@@ -22,13 +22,15 @@ import (
 
 // Deps are the graph server's dependencies.
 type Deps struct {
-	App       *app.App // executes every mutation's command
-	Store     *eventstore.Store
-	Projector *projections.Projector
-	Config    *domain.Config
-	TokenKey  ed25519.PublicKey // verifies bearer tokens
-	Now       func() time.Time  // injectable clock; nil = time.Now
-	Log       *slog.Logger
+	App *app.App // executes every mutation's command
+	// Transparency answers checkpoint and proof queries; nil: they answer INTERNAL.
+	Transparency *app.Transparency
+	Store        *eventstore.Store
+	Projector    *projections.Projector
+	Config       *domain.Config
+	TokenKey     ed25519.PublicKey // verifies bearer tokens
+	Now          func() time.Time  // injectable clock; nil = time.Now
+	Log          *slog.Logger
 	// AllowedOrigins are the browser origins ("https://board.example.vn") allowed to open a
 	// websocket; empty = the same host only. Requests without an Origin header (non-browser
 	// clients) are always allowed.
@@ -60,7 +62,8 @@ type Server struct {
 	// tokenCheck is how often an open websocket looks whether its token expired or was revoked.
 	tokenCheck time.Duration
 
-	app *app.App
+	app          *app.App
+	transparency *app.Transparency
 	// Alert triage (alert.go): the alerts stream's store and its read model.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
@@ -80,7 +83,7 @@ type Resolver struct{ s *Server }
 
 // New returns the GraphQL server over the given event store and read models.
 func New(d Deps) *Server {
-	s := &Server{app: d.App, store: d.Store, projector: d.Projector, cfg: d.Config, tokenKey: d.TokenKey, now: d.Now, log: d.Log,
+	s := &Server{app: d.App, transparency: d.Transparency, store: d.Store, projector: d.Projector, cfg: d.Config, tokenKey: d.TokenKey, now: d.Now, log: d.Log,
 		origins: d.AllowedOrigins, maxBody: d.MaxBodyBytes, subBuffer: d.SubscriptionBuffer, tokenCheck: time.Second,
 		sockets: map[*socket]struct{}{}}
 	if s.now == nil {

@@ -35,6 +35,7 @@ type service struct {
 	ingest     *ingest.Service
 	// alertsAtStart is the alerts stream's last sequence when the service started.
 	alertsAtStart uint64
+	transparency  *app.Transparency
 	// web is the coordination board (GET /, /assets/) and the explorer a browser gets at /graphql.
 	web *web.Board
 }
@@ -49,6 +50,7 @@ func (s *service) routes() http.Handler {
 	mux.Handle(ingest.Path, s.ingest)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /.well-known/dieuphoi/keys", app.WebhookKeysHandler(s.webhookKey))
+	transparencyRoutes(mux, s.transparency, s.graph.Authenticate)
 	return mux
 }
 

@@ -72,13 +72,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	proj := projections.New(dcfg, log)
 	alertModel := projections.NewAlerts(dcfg, proj, log)
 	application := app.New(app.Deps{Events: el.store, Read: proj, Alerts: el.alerts, AlertRead: alertModel, Config: dcfg, Log: log})
-	gsrv := graph.New(graph.Deps{App: application, Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
+	transparency := app.NewTransparency(el.store, el.alerts, proj, nil)
+	gsrv := graph.New(graph.Deps{App: application, Transparency: transparency, Store: el.store, Projector: proj, Config: dcfg, TokenKey: tokenKey.Public().(ed25519.PublicKey),
 		Log: log, AllowedOrigins: splitList(c.Origins), AlertStore: el.alerts, Alerts: alertModel})
 	ingester := ingest.New(ingest.Deps{App: application, Alerts: alertModel, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
 	sched := app.NewScheduler(application, el.store, proj, nil, log)
 	hooks := app.NewWebhooks(application, el.store, proj, tokenKey, log, nil)
 	board := web.New(web.Deps{App: application, TokenKey: tokenKey, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
-	svc := &service{web: board, log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
+	svc := &service{web: board, transparency: transparency, log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
 		alertsAtStart: alertsAtStart}
 

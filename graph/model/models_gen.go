@@ -197,6 +197,21 @@ type ChangeTLPInput struct {
 	Reason          *string    `json:"reason,omitempty"`
 }
 
+// A signed checkpoint (C2SP signed note): the root of a log's Merkle tree at a size, signed by
+// the service. Verify text with golang.org/x/mod/sumdb/note and the key at
+// /.well-known/dieuphoi/checkpoint-key.
+type Checkpoint struct {
+	Log TransparencyLog `json:"log"`
+	// The log's name, the first line of the checkpoint.
+	Origin string `json:"origin"`
+	// How many commits the tree holds.
+	Size uint64 `json:"size"`
+	// The tree's root hash (base64).
+	RootHash string `json:"rootHash"`
+	// The signed note as served at /.well-known/dieuphoi/checkpoint.
+	Text string `json:"text"`
+}
+
 type ClassifyIncidentInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
@@ -214,6 +229,14 @@ type CloseIncidentInput struct {
 	IncidentID      string            `json:"incidentId"`
 	Resolution      domain.Resolution `json:"resolution"`
 	Summary         string            `json:"summary"`
+}
+
+// Proof that the tree of newSize leaves extends the tree of oldSize (tlog.CheckTree).
+type ConsistencyProof struct {
+	Log     TransparencyLog `json:"log"`
+	OldSize uint64          `json:"oldSize"`
+	NewSize uint64          `json:"newSize"`
+	Hashes  []string        `json:"hashes"`
 }
 
 type DeclineHandoffInput struct {
@@ -285,6 +308,22 @@ type IncidentConnection struct {
 type IncidentPayload struct {
 	Incident *projections.IncidentDetail `json:"incident"`
 	Sequence uint64                      `json:"sequence"`
+}
+
+// Proof that a commit is in the log a signed checkpoint covers: leaf leafIndex (its sequence
+// minus one) of the tree of treeSize leaves. Verify with tlog.CheckRecord (golang.org/x/mod/sumdb/tlog).
+type InclusionProof struct {
+	Sequence  uint64 `json:"sequence"`
+	LeafIndex uint64 `json:"leafIndex"`
+	TreeSize  uint64 `json:"treeSize"`
+	// RFC 6962 leaf hash of the stored commit (base64).
+	LeafHash string `json:"leafHash"`
+	// The audit path (base64 hashes).
+	Hashes []string `json:"hashes"`
+	// The stored commit (base64), when you may see every event of it: its leaf hash is leafHash.
+	Commit *string `json:"commit,omitempty"`
+	// The latest signed checkpoint.
+	Checkpoint *Checkpoint `json:"checkpoint"`
 }
 
 type Me struct {
@@ -366,6 +405,8 @@ type PartnerChange struct {
 	Types []string `json:"types"`
 	// The incident as it is now (null when removed).
 	Incident *projections.IncidentDetail `json:"incident,omitempty"`
+	// The latest signed checkpoint of the event log, to keep as a witness of what you received.
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
 type PeriodicReportLineInput struct {
@@ -594,6 +635,64 @@ func (e *ReportForm) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReportForm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A log with signed checkpoints.
+type TransparencyLog string
+
+const (
+	// The event stream: incidents, tokens, webhooks, reports.
+	TransparencyLogEvents TransparencyLog = "EVENTS"
+	// The alerts stream.
+	TransparencyLogAlerts TransparencyLog = "ALERTS"
+)
+
+var AllTransparencyLog = []TransparencyLog{
+	TransparencyLogEvents,
+	TransparencyLogAlerts,
+}
+
+func (e TransparencyLog) IsValid() bool {
+	switch e {
+	case TransparencyLogEvents, TransparencyLogAlerts:
+		return true
+	}
+	return false
+}
+
+func (e TransparencyLog) String() string {
+	return string(e)
+}
+
+func (e *TransparencyLog) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TransparencyLog(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TransparencyLog", str)
+	}
+	return nil
+}
+
+func (e TransparencyLog) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TransparencyLog) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TransparencyLog) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
