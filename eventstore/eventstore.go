@@ -357,17 +357,13 @@ func (s *Store) append(ctx context.Context, aggType, aggID string, lastSeq, prev
 	}
 	sum := sha256.Sum256(data)
 	subject := s.Subject(aggType, aggID)
-	msgID := meta.CommandID
-	if msgID == "" {
-		msgID = body.ID
-	} else {
-		// Scoped by aggregate: the same command id may legitimately touch several aggregates.
-		msgID = aggType + "." + aggID + "." + msgID
-	}
-	// The headers are set here rather than through publish options, which cost allocations on
-	// every command.
+	// No Nats-Msg-Id: JetStream's deduplication (a memory of every message id of the window,
+	// 10-20% of raw publish throughput) adds nothing here. A command is stored once because the
+	// append expects the aggregate's last sequence (a second copy of it is refused) and because
+	// its command id is in the log, where a retry finds it on any replica, at any time. The
+	// header is set here rather than through publish options, which cost allocations on every
+	// command.
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
-		jetstream.MsgIDHeader:               {msgID},
 		jetstream.ExpectedLastSubjSeqHeader: {strconv.FormatUint(lastSeq, 10)},
 	}}
 	ack, err := s.js.PublishMsg(ctx, msg)
