@@ -77,13 +77,8 @@ func TestAutoEscalate(t *testing.T) {
 	secretAuto := auto(AutoEscalationID("inc-1", "state-secret"), "police", "military", min15, ChainStep{"subcommittee", min30})
 	secretAuto.Reason, secretAuto.RuleID = "policy policy-1, rule state-secret", "state-secret"
 	reclassified := IncidentClassified{
-		Type:      "MALWARE",
-		RSITClass: "Malicious Code",
-		RSITType:  "Infected System",
-		Severity:  SeverityCritical,
-		Tier:      TierSerious,
-		Sector:    "HEALTH",
-		Stamp:     Stamp{By: by.PoliceCoord, At: incEarlier},
+		Stamp:          Stamp{By: by.PoliceCoord, At: incEarlier},
+		Classification: Classification{Type: "MALWARE", RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityCritical, Tier: TierSerious, Sector: "HEALTH"},
 	}
 	ordinaryAgain := reclassified
 	ordinaryAgain.Tier = TierOrdinary

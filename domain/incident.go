@@ -185,14 +185,9 @@ type Indicator struct {
 	At     time.Time     `json:"at"`
 }
 
-// Incident is the aggregate of one cyber incident. Fields are exported for read models, which
-// Replay incidents too, but only apply changes them.
-type Incident struct {
-	Recorder `json:"-"`
-
-	ID             string          `json:"id"`
-	Title          string          `json:"title"`
-	Description    string          `json:"description,omitempty"`
+// Classification is what an incident is: its type (with the ENISA RSIT class and type partners
+// use), severity, regulatory tier, sector and affected system.
+type Classification struct {
 	Type           string          `json:"type"`
 	RSITClass      string          `json:"rsitClass"`
 	RSITType       string          `json:"rsitType"`
@@ -200,29 +195,45 @@ type Incident struct {
 	Tier           Tier            `json:"tier"`
 	Sector         string          `json:"sector,omitempty"`
 	AffectedSystem *AffectedSystem `json:"affectedSystem,omitempty"`
-	Origin         string          `json:"origin"` // organisation that opened it
-	OpenedBy       Actor           `json:"openedBy"`
-	Lead           string          `json:"lead"`
-	Owner          string          `json:"owner"` // Origin until a handoff is accepted
-	Status         IncidentStatus  `json:"status"`
-	Phase          Phase           `json:"phase"`
-	TLP            TLP             `json:"tlp"`
-	PAP            PAP             `json:"pap"`
-	Drill          bool            `json:"drill"`
-	Source         IncidentSource  `json:"source"`
-	AlertIDs       []string        `json:"alertIds,omitempty"`
-	DetectedAt     time.Time       `json:"detectedAt"`
-	OpenedAt       time.Time       `json:"openedAt"`
-	Notes          []Note          `json:"notes,omitempty"`
-	Indicators     []Indicator     `json:"indicators,omitempty"`
-	Shared         []string        `json:"shared,omitempty"`     // sorted, unique org slugs
-	Recipients     []string        `json:"recipients,omitempty"` // sorted, unique "org/user" keys for TLP:RED
-	Escalations    []*Escalation   `json:"escalations,omitempty"`
-	Handoffs       []*Handoff      `json:"handoffs,omitempty"`
-	Resolution     Resolution      `json:"resolution,omitempty"`
-	CloseSummary   string          `json:"closeSummary,omitempty"`
-	ClosedAt       time.Time       `json:"closedAt,omitzero"`
-	Reopened       int             `json:"reopened,omitempty"`
+}
+
+func (c Classification) clone() Classification {
+	c.AffectedSystem = c.AffectedSystem.clone()
+	return c
+}
+
+// Incident is the aggregate of one cyber incident. Fields are exported for read models, which
+// Replay incidents too, but only apply changes them.
+type Incident struct {
+	Recorder `json:"-"`
+
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Classification
+	Origin       string         `json:"origin"` // organisation that opened it
+	OpenedBy     Actor          `json:"openedBy"`
+	Lead         string         `json:"lead"`
+	Owner        string         `json:"owner"` // Origin until a handoff is accepted
+	Status       IncidentStatus `json:"status"`
+	Phase        Phase          `json:"phase"`
+	TLP          TLP            `json:"tlp"`
+	PAP          PAP            `json:"pap"`
+	Drill        bool           `json:"drill"`
+	Source       IncidentSource `json:"source"`
+	AlertIDs     []string       `json:"alertIds,omitempty"`
+	DetectedAt   time.Time      `json:"detectedAt"`
+	OpenedAt     time.Time      `json:"openedAt"`
+	Notes        []Note         `json:"notes,omitempty"`
+	Indicators   []Indicator    `json:"indicators,omitempty"`
+	Shared       []string       `json:"shared,omitempty"`     // sorted, unique org slugs
+	Recipients   []string       `json:"recipients,omitempty"` // sorted, unique "org/user" keys for TLP:RED
+	Escalations  []*Escalation  `json:"escalations,omitempty"`
+	Handoffs     []*Handoff     `json:"handoffs,omitempty"`
+	Resolution   Resolution     `json:"resolution,omitempty"`
+	CloseSummary string         `json:"closeSummary,omitempty"`
+	ClosedAt     time.Time      `json:"closedAt,omitzero"`
+	Reopened     int            `json:"reopened,omitempty"`
 
 	// OriginReleased: Origin gave up holding the incident when a handoff it offered with
 	// ReleaseOnAccept was accepted; it ends when Origin owns the incident again.
@@ -264,16 +275,14 @@ func (i *Incident) apply(e Event) bool {
 		if i.ID == "" {
 			i.ID = e.ID
 		}
-		i.Title, i.Description, i.Type, i.RSITClass, i.RSITType = e.Title, e.Description, e.Type, e.RSITClass, e.RSITType
-		i.Severity, i.Tier, i.Sector, i.AffectedSystem = e.Severity, e.Tier, e.Sector, e.AffectedSystem.clone()
+		i.Title, i.Description, i.Classification = e.Title, e.Description, e.Classification.clone()
 		i.TLP, i.PAP, i.Drill, i.Source, i.AlertIDs = e.TLP, e.PAP, e.Drill, e.Source, slices.Clone(e.AlertIDs)
 		i.DetectedAt, i.OpenedAt, i.OpenedBy = e.DetectedAt, e.At, e.By
 		i.Origin, i.Lead, i.Owner = e.By.Org, e.By.Org, e.By.Org
 		i.Status, i.Phase = IncidentStatusOpen, PhaseDetected
 		i.Recipients = []string{UserKey(e.By.Org, e.By.User)}
 	case IncidentClassified:
-		i.Type, i.RSITClass, i.RSITType = e.Type, e.RSITClass, e.RSITType
-		i.Severity, i.Tier, i.Sector, i.AffectedSystem = e.Severity, e.Tier, e.Sector, e.AffectedSystem.clone()
+		i.Classification = e.Classification.clone()
 	case LeadAssigned:
 		i.Lead = e.Org
 	case PhaseChanged:

@@ -87,34 +87,22 @@ func (ReopenIncident) CommandName() string { return "ReopenIncident" }
 
 // IncidentOpened records a new incident; By's organisation is its origin, lead and owner.
 type IncidentOpened struct {
-	ID             string          `json:"id"`
-	Title          string          `json:"title"`
-	Description    string          `json:"description,omitempty"`
-	Type           string          `json:"type"`
-	RSITClass      string          `json:"rsitClass"`
-	RSITType       string          `json:"rsitType"`
-	Severity       Severity        `json:"severity"`
-	Tier           Tier            `json:"tier"`
-	Sector         string          `json:"sector,omitempty"`
-	AffectedSystem *AffectedSystem `json:"affectedSystem,omitempty"`
-	TLP            TLP             `json:"tlp"`
-	PAP            PAP             `json:"pap"`
-	Drill          bool            `json:"drill"`
-	Source         IncidentSource  `json:"source"`
-	AlertIDs       []string        `json:"alertIds,omitempty"`
-	DetectedAt     time.Time       `json:"detectedAt"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Classification
+	TLP        TLP            `json:"tlp"`
+	PAP        PAP            `json:"pap"`
+	Drill      bool           `json:"drill"`
+	Source     IncidentSource `json:"source"`
+	AlertIDs   []string       `json:"alertIds,omitempty"`
+	DetectedAt time.Time      `json:"detectedAt"`
 	Stamp
 }
 
 // IncidentClassified records the complete classification after a change.
 type IncidentClassified struct {
-	Type           string          `json:"type"`
-	RSITClass      string          `json:"rsitClass"`
-	RSITType       string          `json:"rsitType"`
-	Severity       Severity        `json:"severity"`
-	Tier           Tier            `json:"tier"`
-	Sector         string          `json:"sector,omitempty"`
-	AffectedSystem *AffectedSystem `json:"affectedSystem,omitempty"`
+	Classification
 	Stamp
 }
 
@@ -203,14 +191,13 @@ func (i *Incident) Open(in Invocation, c OpenIncident) error {
 		return Errorf(EFORBIDDEN, "your credentials name no user; sign in again")
 	}
 	e := IncidentOpened{
-		ID:       i.ID,
-		Severity: c.Severity,
-		Tier:     c.Tier,
-		TLP:      c.TLP,
-		PAP:      c.PAP,
-		Drill:    c.Drill,
-		Source:   c.Source,
-		Stamp:    Stamp{By: in.Actor, At: now},
+		ID:             i.ID,
+		TLP:            c.TLP,
+		PAP:            c.PAP,
+		Drill:          c.Drill,
+		Source:         c.Source,
+		Stamp:          Stamp{By: in.Actor, At: now},
+		Classification: Classification{Severity: c.Severity, Tier: c.Tier},
 	}
 	var err error
 	if e.Title, err = textField("title", c.Title, 4*300, true); err != nil {
@@ -293,16 +280,7 @@ func (i *Incident) Classify(in Invocation, c Classify) error {
 		return err
 	}
 	cfg := in.Config
-	e := IncidentClassified{
-		Type:           i.Type,
-		RSITClass:      i.RSITClass,
-		RSITType:       i.RSITType,
-		Severity:       i.Severity,
-		Tier:           i.Tier,
-		Sector:         i.Sector,
-		AffectedSystem: i.AffectedSystem.clone(),
-		Stamp:          Stamp{By: in.Actor, At: in.Now.UTC()},
-	}
+	e := IncidentClassified{Classification: i.Classification.clone(), Stamp: in.Stamp()}
 	if c.Type != "" {
 		t, ok := cfg.IncidentType(c.Type)
 		if !ok {

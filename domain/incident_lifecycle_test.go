@@ -42,20 +42,15 @@ func TestIncidentOpen(t *testing.T) {
 				ID:          "inc-1",
 				Title:       "Ransomware",
 				Description: "Máy chủ HIS bị mã hóa",
-				Type:        "RANSOMWARE",
-				RSITClass:   "Malicious Code",
-				RSITType:    "Infected System",
-				Severity:    SeverityCritical,
-				Tier:        TierSerious,
 				TLP:         TLPGreen,
 				PAP:         PAPRed,
 				Drill:       true,
 				Source:      SourceAlerts,
 				AlertIDs:    []string{"a1", "a2"},
-				AffectedSystem: &AffectedSystem{Name: "HIS", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: InfoPersonal,
-					ProtectionLayers: []string{"in-house", "monitoring"}},
-				DetectedAt: incNow.Add(-time.Hour),
-				Stamp:      Stamp{By: by.PoliceResp, At: incNow},
+				DetectedAt:  incNow.Add(-time.Hour),
+				Stamp:       Stamp{By: by.PoliceResp, At: incNow},
+				Classification: Classification{Type: "RANSOMWARE", RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityCritical, Tier: TierSerious, AffectedSystem: &AffectedSystem{Name: "HIS", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: InfoPersonal,
+					ProtectionLayers: []string{"in-house", "monitoring"}}},
 			}},
 			check: func(is *is.I, i *Incident) {
 				is.True(i.Drill)                                // drill flag kept
@@ -106,13 +101,8 @@ func TestIncidentOpen(t *testing.T) {
 func TestIncidentClassify(t *testing.T) {
 	classified := func(m func(*IncidentClassified)) []Event {
 		e := IncidentClassified{
-			Type:      "MALWARE",
-			RSITClass: "Malicious Code",
-			RSITType:  "Infected System",
-			Severity:  SeverityHigh,
-			Tier:      TierOrdinary,
-			Sector:    "HEALTH",
-			Stamp:     Stamp{By: by.PoliceCoord, At: incNow},
+			Stamp:          Stamp{By: by.PoliceCoord, At: incNow},
+			Classification: Classification{Type: "MALWARE", RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityHigh, Tier: TierOrdinary, Sector: "HEALTH"},
 		}
 		m(&e)
 		return []Event{e}

@@ -47,19 +47,14 @@ var by = struct {
 // opened is the IncidentOpened every case starts from: police opened it at TLP:AMBER.
 func opened(mods ...func(*IncidentOpened)) IncidentOpened {
 	e := IncidentOpened{
-		ID:         "inc-1",
-		Title:      "Mã độc trên máy chủ Sở Y tế",
-		Type:       "MALWARE",
-		RSITClass:  "Malicious Code",
-		RSITType:   "Infected System",
-		Severity:   SeverityHigh,
-		Tier:       TierOrdinary,
-		Sector:     "HEALTH",
-		TLP:        TLPAmber,
-		PAP:        PAPAmber,
-		Source:     SourceReport,
-		DetectedAt: incNow.Add(-2 * time.Hour),
-		Stamp:      Stamp{By: by.PoliceCoord, At: incEarlier},
+		ID:             "inc-1",
+		Title:          "Mã độc trên máy chủ Sở Y tế",
+		TLP:            TLPAmber,
+		PAP:            PAPAmber,
+		Source:         SourceReport,
+		DetectedAt:     incNow.Add(-2 * time.Hour),
+		Stamp:          Stamp{By: by.PoliceCoord, At: incEarlier},
+		Classification: Classification{Type: "MALWARE", RSITClass: "Malicious Code", RSITType: "Infected System", Severity: SeverityHigh, Tier: TierOrdinary, Sector: "HEALTH"},
 	}
 	for _, m := range mods {
 		m(&e)

@@ -18,6 +18,19 @@ func (s *Server) needAlerts() error {
 	return nil
 }
 
+// alertReader starts every alert query: the authenticated actor, alert triage configured, and
+// the read model at minSeq of the alerts stream at least.
+func (s *Server) alertReader(ctx context.Context, minSeq *uint64) (domain.Actor, error) {
+	a, err := actorFrom(ctx)
+	if err != nil {
+		return a, err
+	}
+	if err := s.needAlerts(); err != nil {
+		return a, err
+	}
+	return a, s.alertMinSequence(ctx, minSeq)
+}
+
 // alertMinSequence is minSequence for the alerts stream.
 func (s *Server) alertMinSequence(ctx context.Context, seq *uint64) error {
 	if seq == nil || s.alerts.Applied() >= *seq {
@@ -68,14 +81,8 @@ func suppressionNode(v projections.SuppressionView, now func() time.Time) *model
 }
 
 func (s *Server) alertList(ctx context.Context, filter *model.AlertFilter, first *int, after *string, minSeq *uint64) (*model.AlertConnection, error) {
-	a, err := actorFrom(ctx)
+	a, err := s.alertReader(ctx, minSeq)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.needAlerts(); err != nil {
-		return nil, err
-	}
-	if err := s.alertMinSequence(ctx, minSeq); err != nil {
 		return nil, err
 	}
 	var f projections.AlertFilter
@@ -96,14 +103,8 @@ func (s *Server) alertList(ctx context.Context, filter *model.AlertFilter, first
 }
 
 func (s *Server) alertByID(ctx context.Context, id string, minSeq *uint64) (*model.Alert, error) {
-	a, err := actorFrom(ctx)
+	a, err := s.alertReader(ctx, minSeq)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.needAlerts(); err != nil {
-		return nil, err
-	}
-	if err := s.alertMinSequence(ctx, minSeq); err != nil {
 		return nil, err
 	}
 	v, err := s.alerts.Alert(a, id)
@@ -114,14 +115,8 @@ func (s *Server) alertByID(ctx context.Context, id string, minSeq *uint64) (*mod
 }
 
 func (s *Server) suppressionList(ctx context.Context, includeInactive *bool, minSeq *uint64) ([]*model.Suppression, error) {
-	a, err := actorFrom(ctx)
+	a, err := s.alertReader(ctx, minSeq)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.needAlerts(); err != nil {
-		return nil, err
-	}
-	if err := s.alertMinSequence(ctx, minSeq); err != nil {
 		return nil, err
 	}
 	out := []*model.Suppression{}
