@@ -39,6 +39,14 @@ func TestReplicatedStreamOnCluster(t *testing.T) {
 	is.NoErr(err)                     // stream info
 	is.Equal(info.Config.Replicas, 3) // --replicas honoured
 
+	// A tool that opens the log without --replicas leaves the streams replicated.
+	tool, err := Open(ctx, nc, Config{Signer: cfg.Signer})
+	is.NoErr(err) // a tool on the cluster
+	info, err = st.stream.Info(ctx)
+	is.NoErr(err)
+	is.Equal(info.Config.Replicas, 3)   // not downgraded to 1
+	is.True(len(tool.Mismatches()) > 0) // the difference is reported
+
 	repo := NewRepo(st, newCounter)
 	for i := range 20 {
 		_, err := repo.Update(ctx, "replicated", meta(uniq("c", i)), func(c *counter) error { return c.Add(1) })

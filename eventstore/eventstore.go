@@ -17,6 +17,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,7 +81,20 @@ type Config struct {
 	// <Stream>.checkpoint), outside the stream, so that a truncated or replaced stream is caught.
 	// Empty: no witness is kept or checked. The service uses DATA/witness.
 	WitnessDir string
+
+	// Deployment names the deployment the streams belong to: recorded in a stream's metadata
+	// when it is created, and checked at every open, so that no process writes into another
+	// deployment's log. Empty: not recorded, not checked.
+	Deployment string
+	// Manage lets Open bring an existing stream's settings (subjects, limits, direct get) to
+	// this release's; only the service does, never a tool. SetReplicas also changes its number
+	// of replicas to Replicas: only when the operator asked for it explicitly. Anything that
+	// differs and is not applied is reported by Mismatches.
+	Manage, SetReplicas bool
 }
+
+// metaDeployment is the stream metadata key that names the deployment.
+const metaDeployment = "dieuphoi.deployment"
 
 func (c *Config) defaults() {
 	if c.Stream == "" {
@@ -125,6 +140,9 @@ type Store struct {
 	closed   atomic.Bool
 	cache    *cache
 	stats    stats
+
+	// mismatches are differences between the streams and this configuration left as they are.
+	mismatches []string
 
 	// tree is the Merkle tree over the stream, fed by the follower: its size is Followed().
 	tree      Tree
@@ -225,8 +243,14 @@ func (s *Store) checkpointStreamConfig() jetstream.StreamConfig {
 	}
 }
 
-// ensureStream creates the stream, or updates it where it differs from want.
+// ensureStream creates the stream, or, managing it, brings it to want. A stream of another
+// deployment is refused. What differs and is not brought along (everything for a tool; the
+// number of replicas unless asked) is left as it is and reported by Mismatches: a tool never
+// changes a stream behind the operator's back.
 func (s *Store) ensureStream(ctx context.Context, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	if s.cfg.Deployment != "" {
+		want.Metadata = map[string]string{metaDeployment: s.cfg.Deployment}
+	}
 	st, err := s.js.Stream(ctx, want.Name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		st, err = s.js.CreateStream(ctx, want)
@@ -238,14 +262,32 @@ func (s *Store) ensureStream(ctx context.Context, want jetstream.StreamConfig) (
 		return nil, fmt.Errorf("looking up stream %s: %w", want.Name, err)
 	}
 	have := st.CachedInfo().Config
+	if theirs := have.Metadata[metaDeployment]; s.cfg.Deployment != "" && theirs != "" && theirs != s.cfg.Deployment {
+		return nil, fmt.Errorf("stream %s belongs to deployment %s, not to this one (%s): this NATS server is another deployment's; check --nats-url, --nats-listen and --data", want.Name, theirs, s.cfg.Deployment)
+	}
 	if have.Storage != want.Storage {
 		return nil, fmt.Errorf("stream %s exists with %s storage; this configuration asks for %s (storage cannot be changed in place)", want.Name, have.Storage, want.Storage)
 	}
 	// Deletion protection is kept as the stream has it: it is an operator's decision, and the
 	// server refuses to lift it anyway.
 	want.DenyDelete, want.DenyPurge = have.DenyDelete, have.DenyPurge
+	if have.Replicas != want.Replicas && !(s.cfg.Manage && s.cfg.SetReplicas) {
+		s.mismatches = append(s.mismatches, fmt.Sprintf("stream %s has %d replicas, not %d: left as it is (only dieuphoi serve given --replicas changes it)", want.Name, have.Replicas, want.Replicas))
+		want.Replicas = have.Replicas
+	}
+	want.Metadata = maps.Clone(have.Metadata) // the server keeps metadata of its own there
+	if s.cfg.Deployment != "" {
+		if want.Metadata == nil {
+			want.Metadata = map[string]string{}
+		}
+		want.Metadata[metaDeployment] = s.cfg.Deployment
+	}
 	if have.Replicas == want.Replicas && have.Duplicates == want.Duplicates && have.MaxMsgSize == want.MaxMsgSize &&
-		len(have.Subjects) == 1 && have.Subjects[0] == want.Subjects[0] && have.AllowDirect {
+		slices.Equal(have.Subjects, want.Subjects) && have.AllowDirect && maps.Equal(have.Metadata, want.Metadata) {
+		return st, nil
+	}
+	if !s.cfg.Manage {
+		s.mismatches = append(s.mismatches, fmt.Sprintf("stream %s differs from what this release sets up: left as it is (dieuphoi serve brings it along)", want.Name))
 		return st, nil
 	}
 	st, err = s.js.UpdateStream(ctx, want)
@@ -254,6 +296,10 @@ func (s *Store) ensureStream(ctx context.Context, want jetstream.StreamConfig) (
 	}
 	return st, nil
 }
+
+// Mismatches lists how the streams differ from this configuration where Open left them as they
+// are (a tool, or --replicas not given), for the caller to report.
+func (s *Store) Mismatches() []string { return slices.Clone(s.mismatches) }
 
 // Config returns the configuration in use, defaults filled in.
 func (s *Store) Config() Config { return s.cfg }

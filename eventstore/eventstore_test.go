@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/eventstore/natstest"
 )
 
 func TestAppendAndLoad(t *testing.T) {
@@ -439,4 +440,37 @@ func TestCreateOptimistically(t *testing.T) {
 	res, err = other.Update(ctx, "opt-new", meta("n-1"), func(c *counter) error { return c.Add(1) })
 	is.NoErr(err)                    // created
 	is.Equal(res.Version, uint64(1)) // first version
+}
+
+// TestOnlyTheServiceChangesStreams: a tool that opens the log never changes a stream's settings
+// (it reports how they differ), the service brings them to its release's, and no process opens
+// another deployment's streams.
+func TestOnlyTheServiceChangesStreams(t *testing.T) {
+	is := is.New(t)
+	_, nc := natstest.MustStart(t)
+	ctx := context.Background()
+	maxMsg := func() int32 {
+		st, err := jetstream.New(nc)
+		is.NoErr(err)
+		s, err := st.Stream(ctx, DefaultStream)
+		is.NoErr(err)
+		return s.CachedInfo().Config.MaxMsgSize
+	}
+	_, err := Open(ctx, nc, Config{Deployment: "prov-a", Manage: true})
+	is.NoErr(err) // the service creates the streams
+	before := maxMsg()
+
+	tool, err := Open(ctx, nc, Config{Deployment: "prov-a", MaxCommitBytes: 4 << 20})
+	is.NoErr(err)                       // a tool opens them
+	is.Equal(maxMsg(), before)          // and changes nothing
+	is.True(len(tool.Mismatches()) > 0) // but says what differs
+	is.True(strings.Contains(tool.Mismatches()[0], "left as it is"))
+
+	_, err = Open(ctx, nc, Config{Deployment: "prov-a", MaxCommitBytes: 4 << 20, Manage: true})
+	is.NoErr(err)              // the service brings them along
+	is.True(maxMsg() > before) // to its settings
+
+	_, err = Open(ctx, nc, Config{Deployment: "prov-b"})
+	is.True(err != nil)                                            // another deployment's streams are refused
+	is.True(strings.Contains(err.Error(), "another deployment's")) // with a sentence that says so
 }

@@ -26,14 +26,16 @@ type Config struct {
 	NATSListen string // --nats-listen: client address of the embedded server
 	NATSCreds  string // --nats-creds: credentials file for an external cluster
 	Replicas   int    // --replicas: stream replicas on a cluster
-	Storage    string // --storage: file or memory
-	Config     string // --config: regulatory configuration file or directory of versions
-	SigningKey string // --signing-key: Ed25519 seed that signs checkpoints, shared by the replicas of one deployment
-	Origin     string // --origin: the deployment's name in its checkpoints
-	TokenKey   string // --token-key: Ed25519 seed that signs bearer tokens
-	Origins    string // --allowed-origins: websocket origins allowed besides the service's own host
-	LogLevel   string // --log-level: debug, info, warn, error
-	Shutdown   time.Duration
+	// ReplicasGiven: --replicas (or DIEUPHOI_REPLICAS) was given, so serve may rescale the streams.
+	ReplicasGiven bool
+	Storage       string // --storage: file or memory
+	Config        string // --config: regulatory configuration file or directory of versions
+	SigningKey    string // --signing-key: Ed25519 seed that signs checkpoints, shared by the replicas of one deployment
+	Origin        string // --origin: the deployment's name in its checkpoints
+	TokenKey      string // --token-key: Ed25519 seed that signs bearer tokens
+	Origins       string // --allowed-origins: websocket origins allowed besides the service's own host
+	LogLevel      string // --log-level: debug, info, warn, error
+	Shutdown      time.Duration
 }
 
 // flagSet declares the flags of a subcommand with their environment fallbacks: a flag given on
@@ -83,6 +85,13 @@ func (f *flagSet) duration(p *time.Duration, name string, def time.Duration, hel
 		}
 	}
 	f.DurationVar(p, name, def, help+" (env "+envName(name)+")")
+}
+
+// given reports whether a flag was set on the command line or through its environment variable.
+func (f *flagSet) given(name string) bool {
+	set := f.getenv(envName(name)) != ""
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }
 
 func (f *flagSet) parse(args []string) error {

@@ -33,7 +33,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	el, err := openToolLog(ctx, c)
+	el, err := openToolLog(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

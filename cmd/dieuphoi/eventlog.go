@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +17,7 @@ import (
 
 // eventLog is an opened event log with what it runs on; close releases everything in order.
 type eventLog struct {
+	lock  *dataLock // the data directory, while this process owns it
 	store *eventstore.Store
 	// alerts is the alert ingest log: its own stream, so that alert volume never floods the
 	// incident log and its follower.
@@ -25,25 +26,68 @@ type eventLog struct {
 	embedded *server.Server
 }
 
-// openLog connects to the external NATS given by --nats-url, or starts the embedded server on
-// --data, and opens the event store.
-func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error) {
+// openMode says who opens the log: the service, which owns its data directory and may manage
+// the streams, or a command-line tool, which reaches the log through the owner when there is
+// one and never changes a stream.
+type openMode int
+
+const (
+	asService openMode = iota
+	asTool
+)
+
+// openLog opens the event and alerts stores: on the external NATS given by --nats-url, or on the
+// embedded server of the data directory. The service takes the directory (a second one on it is
+// refused) and starts its embedded server; a tool reaches the owner's server at the address the
+// owner recorded, or, with no owner, takes the directory and starts a private server itself.
+func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*eventLog, error) {
 	storage, err := c.storageType()
 	if err != nil {
 		return nil, err
 	}
+	signer, err := eventstore.LoadOrCreateSigner(c.signingKeyPath(), filepath.Join(c.Data, "keys", "trusted"))
+	if err != nil {
+		return nil, err
+	}
+	deployment := deploymentID(signer)
 	l := &eventLog{}
 	url := c.NATSURL
-	if url == "" {
-		if err := os.MkdirAll(c.Data, 0o750); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
+	if mode == asService || url == "" {
+		switch l.lock, err = lockData(c.Data); {
+		case errors.Is(err, errBusy) && mode == asService:
+			return nil, busyError(c.Data, "stop it first, or give this one its own --data")
+		case errors.Is(err, errBusy):
+			o, err := readOwner(c.Data)
+			if err != nil {
+				return nil, err
+			}
+			url = o.NATS // the owner's server; the streams' deployment is checked when they open
+		case err != nil:
+			return nil, err
 		}
-		l.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(c.Data, "jetstream"), Listen: c.NATSListen})
+	}
+	if l.lock != nil && url == "" {
+		listen := c.NATSListen
+		if mode == asTool {
+			listen = "127.0.0.1:-1" // a private port: nobody else runs on this directory
+		}
+		l.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(c.Data, "jetstream"), Listen: listen})
 		if err != nil {
+			l.shutdown()
 			return nil, err
 		}
 		url = l.embedded.ClientURL()
 		log.Info("embedded NATS server with JetStream started", "listen", url, "store", filepath.Join(c.Data, "jetstream"))
+	}
+	if l.lock != nil {
+		cmd := "serve"
+		if mode == asTool {
+			cmd = "tool"
+		}
+		if err := l.lock.record(owner{Command: cmd, NATS: url, Deployment: deployment}); err != nil {
+			l.shutdown()
+			return nil, err
+		}
 	}
 	opts := []nats.Option{
 		nats.Name("dieuphoi"),
@@ -64,26 +108,28 @@ func openLog(ctx context.Context, c Config, log *slog.Logger) (*eventLog, error)
 		l.shutdown()
 		return nil, fmt.Errorf("connecting to NATS at %s: %w", redact(url), err)
 	}
-	signer, err := eventstore.LoadOrCreateSigner(c.signingKeyPath(), filepath.Join(c.Data, "keys", "trusted"))
-	if err != nil {
-		l.shutdown()
-		return nil, err
-	}
 	// Each replica keeps, outside the streams, the latest checkpoint it verified: a witness that
 	// catches the deletion or replacement of a whole stream.
 	witness := filepath.Join(c.Data, "witness")
-	l.store, err = eventstore.Open(ctx, l.nc, eventstore.Config{Replicas: c.Replicas, Storage: storage,
-		Signer: signer, Origin: c.Origin + "/events", WitnessDir: witness})
+	manage := func(sc eventstore.Config) eventstore.Config {
+		sc.Deployment, sc.Manage, sc.SetReplicas = deployment, mode == asService, mode == asService && c.ReplicasGiven
+		return sc
+	}
+	l.store, err = eventstore.Open(ctx, l.nc, manage(eventstore.Config{Replicas: c.Replicas, Storage: storage,
+		Signer: signer, Origin: c.Origin + "/events", WitnessDir: witness}))
 	if err != nil {
 		l.shutdown()
 		return nil, err
 	}
 	ac := ingest.StoreConfig(c.Replicas, storage)
 	ac.Signer, ac.Origin, ac.WitnessDir = signer, c.Origin+"/alerts", witness
-	l.alerts, err = eventstore.Open(ctx, l.nc, ac)
+	l.alerts, err = eventstore.Open(ctx, l.nc, manage(ac))
 	if err != nil {
 		l.shutdown()
 		return nil, err
+	}
+	for _, m := range append(l.store.Mismatches(), l.alerts.Mismatches()...) {
+		log.Warn(m)
 	}
 	return l, nil
 }
@@ -108,6 +154,9 @@ func (l *eventLog) shutdown() {
 	if l.embedded != nil {
 		l.embedded.Shutdown()
 		l.embedded.WaitForShutdown()
+	}
+	if l.lock != nil {
+		l.lock.release()
 	}
 }
 

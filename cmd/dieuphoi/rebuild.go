@@ -25,7 +25,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	el, err := openToolLog(ctx, c)
+	el, err := openToolLog(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

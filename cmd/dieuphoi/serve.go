@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := f.parse(args); err != nil {
 		return err
 	}
+	c.ReplicasGiven = f.given("replicas")
 	if err := c.validate(); err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("configuration in effect", "version", dcfg.Version, "effectiveFrom", dcfg.EffectiveFrom, "organisations", len(dcfg.Organisations))
 
-	el, err := openLog(ctx, c, log)
+	el, err := openLog(ctx, c, log, asService)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	el, err := openToolLog(ctx, c)
+	el, err := openToolLog(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -22,7 +22,7 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	el, err := openToolLog(ctx, c)
+	el, err := openToolLog(ctx, c, stderr)
 	if err != nil {
 		return err
 	}
@@ -72,25 +72,10 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-// openToolLog opens the log for a command-line tool: through the running service's embedded
-// NATS when it answers on --nats-listen (two servers must never share one data directory), else
-// by starting an embedded server on --data itself.
-func openToolLog(ctx context.Context, c Config) (*eventLog, error) {
-	if c.NATSURL == "" && reachable(c.NATSListen) {
-		c.NATSURL = "nats://" + c.NATSListen
-	}
-	if c.NATSURL == "" {
-		c.NATSListen = "127.0.0.1:-1" // a private port: the service is not running
-	}
-	log, _ := newLogger(io.Discard, "error")
-	return openLog(ctx, c, log)
-}
-
-func reachable(addr string) bool {
-	conn, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
-	if err != nil {
-		return false
-	}
-	conn.Close()
-	return true
+// openToolLog opens the log for a command-line tool (see openLog): through the owner of --data
+// when it runs, else by taking the directory for as long as the tool runs. Warnings (a stream
+// that differs from this release's and is left as it is) go to stderr.
+func openToolLog(ctx context.Context, c Config, stderr io.Writer) (*eventLog, error) {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return openLog(ctx, c, log, asTool)
 }
