@@ -16,6 +16,9 @@ type EmbeddedConfig struct {
 	// MaxMemory and MaxStore bound JetStream resources; zero means the server's defaults.
 	MaxMemory int64
 	MaxStore  int64
+	// Users, when given, are the only clients the server accepts: nkey users with their
+	// permissions. Empty: no authentication (tests).
+	Users []*server.NkeyUser
 }
 
 // StartEmbedded starts a nats-server with JetStream in this process and waits until it accepts
@@ -46,6 +49,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*server.Server, error) {
 		JetStreamMaxStore:  cfg.MaxStore,
 		NoSigs:             true, // the service handles SIGINT/SIGTERM itself and shuts the server down in order
 		MaxPayload:         8 << 20,
+		Nkeys:              cfg.Users,
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {

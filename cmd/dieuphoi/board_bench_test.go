@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/nats-io/nats.go"
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
@@ -24,10 +23,7 @@ import (
 // API would write them.
 func seedBoard(tb testing.TB, natsAddr, data string, n int) {
 	tb.Helper()
-	nc, err := nats.Connect("nats://" + natsAddr)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	nc := connectAs(tb, natsAddr, data, natsService)
 	defer nc.Close()
 	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
 	if err != nil {

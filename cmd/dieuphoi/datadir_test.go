@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,8 +57,10 @@ func TestOneOwnerPerDataDirectory(t *testing.T) {
 // keys) refuses to write into it.
 func TestToolRefusesAnotherDeployment(t *testing.T) {
 	is := is.New(t)
-	srv := MustServe(t, t.TempDir(), nil)
-	err := run(context.Background(), []string{"dieuphoi", "token", "--data", t.TempDir(), "--nats-url", "nats://" + srv.nats,
+	data := t.TempDir()
+	srv := MustServe(t, data, nil)
+	creds := filepath.Join((&Config{Data: data}).natsKeysDir(), natsService) // its NATS user: the door is open
+	err := run(context.Background(), []string{"dieuphoi", "token", "--data", t.TempDir(), "--nats-url", "nats://" + srv.nats, "--nats-creds", creds,
 		"--org", "dic", "--user", "lan", "--role", "coordinator"}, func(string) string { return "" }, io.Discard, io.Discard)
 	is.True(err != nil)                                            // refused
 	is.True(strings.Contains(err.Error(), "another deployment's")) // with the reason

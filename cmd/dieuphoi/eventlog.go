@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/nats-io/nats-server/v2/server"
@@ -40,7 +41,11 @@ const (
 // embedded server of the data directory. The service takes the directory (a second one on it is
 // refused) and starts its embedded server; a tool reaches the owner's server at the address the
 // owner recorded, or, with no owner, takes the directory and starts a private server itself.
-func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*eventLog, error) {
+//
+// The embedded server accepts only the users whose keys are in DATA/keys/nats (natsauth.go): the
+// service and the tools connect as its service user; dcfg, when given, adds a user for each SOC
+// organisation that has an alert source.
+func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode, dcfg *domain.Config) (*eventLog, error) {
 	storage, err := c.storageType()
 	if err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*e
 	}
 	deployment := deploymentID(signer)
 	l := &eventLog{}
-	url := c.NATSURL
+	url, embedded := c.NATSURL, c.NATSURL == ""
 	if mode == asService || url == "" {
 		switch l.lock, err = lockData(c.Data); {
 		case errors.Is(err, errBusy) && mode == asService:
@@ -61,7 +66,8 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*e
 			if err != nil {
 				return nil, err
 			}
-			url = o.NATS // the owner's server; the streams' deployment is checked when they open
+			// The owner's server; the streams' deployment is checked when they open.
+			url, embedded = o.NATS, o.Embedded
 		case err != nil:
 			return nil, err
 		}
@@ -71,7 +77,12 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*e
 		if mode == asTool {
 			listen = "127.0.0.1:-1" // a private port: nobody else runs on this directory
 		}
-		l.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(c.Data, "jetstream"), Listen: listen})
+		users, err := natsUsers(c, dcfg)
+		if err != nil {
+			l.shutdown()
+			return nil, err
+		}
+		l.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(c.Data, "jetstream"), Listen: listen, Users: users})
 		if err != nil {
 			l.shutdown()
 			return nil, err
@@ -84,7 +95,7 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*e
 		if mode == asTool {
 			cmd = "tool"
 		}
-		if err := l.lock.record(owner{Command: cmd, NATS: url, Deployment: deployment}); err != nil {
+		if err := l.lock.record(owner{Command: cmd, NATS: url, Embedded: embedded, Deployment: deployment}); err != nil {
 			l.shutdown()
 			return nil, err
 		}
@@ -100,8 +111,21 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode) (*e
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
 	}
-	if c.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(c.NATSCreds))
+	switch {
+	case embedded:
+		o, err := serviceNATSOption(c)
+		if err != nil {
+			l.shutdown()
+			return nil, err
+		}
+		opts = append(opts, o)
+	case c.NATSCreds != "":
+		o, err := natsCredentials(c.NATSCreds)
+		if err != nil {
+			l.shutdown()
+			return nil, err
+		}
+		opts = append(opts, o)
 	}
 	l.nc, err = nats.Connect(url, opts...)
 	if err != nil {

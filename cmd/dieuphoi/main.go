@@ -29,6 +29,7 @@ Usage:
   dieuphoi verify  [flags]   check the signed hash chain of the whole log or one aggregate
   dieuphoi rebuild [flags]   build every read model from the log and report
   dieuphoi config  [flags]   print the default configuration or check a configuration file
+  dieuphoi nats-user [flags] the NATS user of a SOC on the embedded server: --org ORG [--seed]
   dieuphoi version           print the version
 
 Run "dieuphoi COMMAND -h" for the flags of a command. Every flag can also be set with the
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, args[2:], getenv, stdout, stderr)
 	case "rebuild":
 		return runRebuild(ctx, args[2:], getenv, stdout, stderr)
+	case "nats-user":
+		return runNATSUser(args[2:], getenv, stdout, stderr)
 	case "config":
 		return runConfig(args[2:], getenv, stdout, stderr)
 	case "version", "--version":

@@ -101,14 +101,27 @@ func get(tb testing.TB, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// connectAs connects to a running service's embedded server as one of its NATS users (a seed
+// file under DATA/keys/nats).
+func connectAs(tb testing.TB, natsAddr, data, seed string, opts ...nats.Option) *nats.Conn {
+	tb.Helper()
+	c := Config{Data: data}
+	o, err := nats.NkeyOptionFromSeed(filepath.Join(c.natsKeysDir(), seed))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	nc, err := nats.Connect("nats://"+natsAddr, append(opts, o)...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return nc
+}
+
 // openIncidents writes n real incidents through the embedded server of a running service, with
 // the service's own signing key, as the API will.
 func openIncidents(tb testing.TB, natsAddr, data string, n int) {
 	tb.Helper()
-	nc, err := nats.Connect("nats://" + natsAddr)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	nc := connectAs(tb, natsAddr, data, natsService)
 	defer nc.Close()
 	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
 	if err != nil {

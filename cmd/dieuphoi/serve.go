@@ -56,7 +56,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("configuration in effect", "version", dcfg.Version, "effectiveFrom", dcfg.EffectiveFrom, "organisations", len(dcfg.Organisations))
 
-	el, err := openLog(ctx, c, log, asService)
+	el, err := openLog(ctx, c, log, asService, dcfg)
 	if err != nil {
 		return err
 	}

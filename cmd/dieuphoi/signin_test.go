@@ -43,7 +43,8 @@ func TestSignInLinkIsSpentOnEveryReplica(t *testing.T) {
 	defer one.stop()
 	// A second replica on the same log, with the deployment's shared keys.
 	two := MustServe(t, t.TempDir(), nil, "--nats-url", "nats://"+one.nats,
-		"--token-key", filepath.Join(data, "keys", "token.key"), "--signing-key", filepath.Join(data, "keys", "signing.key"))
+		"--token-key", filepath.Join(data, "keys", "token.key"), "--signing-key", filepath.Join(data, "keys", "signing.key"),
+		"--nats-creds", filepath.Join(data, "keys", "nats", natsService))
 	defer two.stop()
 
 	link := mustLink(t, one, data, "dic", "lan", "coordinator")

@@ -77,5 +77,5 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 // that differs from this release's and is left as it is) go to stderr.
 func openToolLog(ctx context.Context, c Config, stderr io.Writer) (*eventLog, error) {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return openLog(ctx, c, log, asTool)
+	return openLog(ctx, c, log, asTool, nil)
 }
