@@ -22,9 +22,9 @@ import (
 
 // owner is what DATA/owner.json says about the process that holds the directory.
 type owner struct {
-	PID        int       `json:"pid"`
-	Command    string    `json:"command"`
-	NATS       string    `json:"nats"` // client URL of the NATS server the owner runs or uses
+	PID     int    `json:"pid"`
+	Command string `json:"command"`
+	NATS    string `json:"nats"` // client URL of the NATS server the owner runs or uses
 	// Embedded: that server is the owner's embedded one, reached as its service user (DATA/keys/nats).
 	Embedded   bool      `json:"embedded"`
 	Deployment string    `json:"deployment"`

@@ -73,7 +73,11 @@ func TestEmbeddedNATSIsAuthenticated(t *testing.T) {
 		is.NoErr(err) // reads the log
 		// The server refuses each request (the error handler says so); the request itself only
 		// waits for an answer that never comes, so it need not wait long.
-		short := func() context.Context { c, cancel := context.WithTimeout(ctx, 100*time.Millisecond); t.Cleanup(cancel); return c }
+		short := func() context.Context {
+			c, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			t.Cleanup(cancel)
+			return c
+		}
 		is.True(js.DeleteStream(short(), eventstore.DefaultStream) != nil)
 		refused(t, errs, "$JS.API.STREAM.DELETE."+eventstore.DefaultStream)
 		is.True(js.DeleteStream(short(), "DIEUPHOI_ALERTS") != nil)
@@ -139,7 +143,7 @@ func TestEmbeddedNATSIsAuthenticated(t *testing.T) {
 		var out, seed bytes.Buffer
 		is.NoErr(run(ctx, []string{"dieuphoi", "nats-user", "--data", data, "--org", "soc-dic"}, func(string) string { return "" }, &out, io.Discard))
 		is.True(strings.Contains(out.String(), "dieuphoi.ingest.soc-dic dieuphoi.ingest.ids-dic")) // its subjects
-		is.True(strings.Contains(out.String(), "--inbox-prefix _INBOX_soc-dic"))                     // how to use them
+		is.True(strings.Contains(out.String(), "--inbox-prefix _INBOX_soc-dic"))                   // how to use them
 		is.NoErr(run(ctx, []string{"dieuphoi", "nats-user", "--data", data, "--org", "soc-dic", "--seed"}, func(string) string { return "" }, &seed, io.Discard))
 		is.True(strings.HasPrefix(seed.String(), "SU")) // the seed alone
 		err := run(ctx, []string{"dieuphoi", "nats-user", "--data", data, "--org", "police"}, func(string) string { return "" }, io.Discard, io.Discard)
