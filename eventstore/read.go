@@ -43,54 +43,98 @@ func (s *Store) loadSubject(ctx context.Context, subject string, from, upTo uint
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
+	var out []*Commit
+	for {
+		batch, more, err := s.directBatch(ctx, subject, from, upTo)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range batch {
+			if upTo > 0 && c.Sequence > upTo {
+				return out, nil
+			}
+			out = append(out, c)
+			from = c.Sequence + 1
+		}
+		if !more || (upTo > 0 && from > upTo) {
+			return out, nil
+		}
+	}
+}
+
+// errSilent is a direct-get batch that stopped answering: the node serving it died, or the
+// request or its answers were lost in a reconnect.
+var errSilent = errors.New("no answer")
+
+// directBatch asks for one batch of a subject's messages from stream sequence from. A batch that
+// falls silent for apiAttempt is asked again (on its own inbox, so that late answers to the
+// first request cannot mix in), from after the last message received, until ctx ends: a read in
+// flight to a node that dies is answered by another one.
+func (s *Store) directBatch(ctx context.Context, subject string, from, upTo uint64) (out []*Commit, more bool, err error) {
+	for {
+		var got []*Commit
+		got, more, err = s.directAttempt(ctx, subject, from, upTo)
+		out = append(out, got...)
+		if len(got) > 0 {
+			from = got[len(got)-1].Sequence + 1
+		}
+		if !errors.Is(err, errSilent) {
+			return out, more, err
+		}
+		if !sleepCtx(ctx, apiRetryPause) {
+			return nil, false, fmt.Errorf("loading %s: %w", subject, ctx.Err())
+		}
+	}
+}
+
+func (s *Store) directAttempt(ctx context.Context, subject string, from, upTo uint64) (out []*Commit, more bool, err error) {
 	inbox := s.nc.NewRespInbox()
 	ch := make(chan *nats.Msg, directBatch+1)
 	sub, err := s.nc.ChanSubscribe(inbox, ch)
 	if err != nil {
-		return nil, fmt.Errorf("direct get subscription: %w", err)
+		return nil, false, fmt.Errorf("direct get subscription: %w", err)
 	}
 	defer sub.Unsubscribe()
-	apiSubj := "$JS.API.DIRECT.GET." + s.cfg.Stream
-	var out []*Commit
+	req, _ := json.Marshal(directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
+	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+s.cfg.Stream, inbox, req); err != nil {
+		return nil, false, fmt.Errorf("direct get: %w", err)
+	}
+	silence := time.NewTimer(apiAttempt)
+	defer silence.Stop()
 	for {
-		req, _ := json.Marshal(directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
-		if err := s.nc.PublishRequest(apiSubj, inbox, req); err != nil {
-			return nil, fmt.Errorf("direct get: %w", err)
-		}
-		more := false
-	batch:
-		for {
-			select {
-			case <-ctx.Done():
-				return nil, fmt.Errorf("loading %s: %w", subject, ctx.Err())
-			case m := <-ch:
-				if len(m.Data) == 0 && m.Header.Get("Status") != "" {
-					switch m.Header.Get("Status") {
-					case "404":
-						return out, nil // nothing (more) for this subject
-					case "204": // end of batch
-						np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
-						more = np > 0
-						break batch
-					case "408":
-						return nil, fmt.Errorf("direct get of %s timed out on the server", subject)
-					default:
-						return nil, fmt.Errorf("direct get of %s: %s %s", subject, m.Header.Get("Status"), m.Header.Get("Description"))
-					}
+		select {
+		case <-ctx.Done():
+			return nil, false, fmt.Errorf("loading %s: %w", subject, ctx.Err())
+		case <-silence.C:
+			return out, false, errSilent
+		case m := <-ch:
+			silence.Reset(apiAttempt)
+			if len(m.Data) == 0 && m.Header.Get("Status") != "" {
+				switch m.Header.Get("Status") {
+				case "404":
+					return out, false, nil // nothing (more) for this subject
+				case "204": // end of batch
+					np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+					return out, np > 0, nil
+				case "408":
+					return nil, false, fmt.Errorf("direct get of %s timed out on the server", subject)
+				case "503": // no responders: the stream's nodes are electing a leader
+					return out, false, errSilent
+				default:
+					return nil, false, fmt.Errorf("direct get of %s: %s %s", subject, m.Header.Get("Status"), m.Header.Get("Description"))
 				}
-				c, err := commitFromDirect(m)
-				if err != nil {
-					return nil, err
-				}
-				if upTo > 0 && c.Sequence > upTo {
-					return out, nil
-				}
-				out = append(out, c)
-				from = c.Sequence + 1
 			}
-		}
-		if !more || (upTo > 0 && from > upTo) {
-			return out, nil
+			c, err := commitFromDirect(m)
+			if err != nil {
+				return nil, false, err
+			}
+			if c.Sequence < from {
+				continue
+			}
+			out = append(out, c)
+			if upTo > 0 && c.Sequence >= upTo {
+				return out, false, nil
+			}
 		}
 	}
 }
@@ -129,8 +173,8 @@ type ReadOptions struct {
 	Follow bool
 }
 
-// Read calls fn for every commit from opts.From in stream order, through an ordered consumer
-// (ephemeral, flow-controlled, recreated by the client on a gap). Commits and their events are
+// Read calls fn for every commit from opts.From in stream order, through an ordered reader
+// (ephemeral consumers, replaced on a gap or when one dies with its server: ordered.go). Commits and their events are
 // decoded on all cores ahead of fn, which still sees them strictly in order; Envelopes() on a
 // commit handed to fn returns the already decoded events. A message that is not a commit ends
 // the read with an error naming its sequence. A handler error ends the read and is returned,
@@ -156,26 +200,15 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 			return nil
 		}
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   from,
-	})
-	if err != nil {
-		return fmt.Errorf("ordered consumer from %d: %w", from, err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-	if err != nil {
-		return fmt.Errorf("reading from %d: %w", from, err)
-	}
 	rctx, cancel := context.WithCancel(ctx)
+	it := newOrderedReader(rctx, s, from)
 	stopIt := context.AfterFunc(rctx, it.Stop)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
-		it.Stop()
 		stopIt()
 		wg.Wait() // no goroutine outlives the read
-		s.deleteConsumer(cons)
+		it.close()
 	}()
 
 	type slot struct {
@@ -214,11 +247,8 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 		defer close(ordered)
 		defer close(work)
 		for {
-			msg, err := it.Next()
-			sl := &slot{msg: msg, done: make(chan struct{})}
-			if err == nil {
-				sl.md, err = msg.Metadata()
-			}
+			msg, md, err := it.Next()
+			sl := &slot{msg: msg, md: md, done: make(chan struct{})}
 			if err != nil {
 				if rctx.Err() == nil {
 					sl.err = fmt.Errorf("reading the log: %w", err)
