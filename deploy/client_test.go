@@ -141,9 +141,10 @@ type writers struct {
 	token    string
 	mu       sync.Mutex
 	acked    map[string]string // command id -> incident
-	ackTimes []time.Time
-	failures int // answers that were not an acknowledgement (then retried)
-	hung     int // requests that reached requestDeadline without an answer
+	ackTimes [2][]time.Time    // per replica, of the commands answered as done (read models included)
+	lagging  int               // commands answered LAGGING: recorded, read models behind
+	failures int               // answers that were not an acknowledgement (then retried)
+	hung     int               // requests that reached requestDeadline without an answer
 }
 
 func newWriters(l *Local, token string) *writers {
@@ -186,7 +187,11 @@ func (w *writers) run(ctx context.Context, n int, incident string) error {
 			if res.committed() {
 				w.mu.Lock()
 				w.acked[cmd] = incident
-				w.ackTimes = append(w.ackTimes, time.Now())
+				if res.Code == "" {
+					w.ackTimes[r%2] = append(w.ackTimes[r%2], time.Now())
+				} else {
+					w.lagging++
+				}
 				w.mu.Unlock()
 				break
 			}
@@ -217,20 +222,27 @@ func (w *writers) waitMore(ctx context.Context, n int) error {
 	return poll(ctx, fmt.Sprintf("%d acknowledged commands", target), func() (bool, error) { return w.count() >= target, nil })
 }
 
-// maxGap is the longest time between two acknowledgements in [from, to].
+// maxGap is, over the replicas that answered, the longest time in [from, to] between two
+// commands one replica answered as done (not LAGGING): what a client of that replica sees.
 func (w *writers) maxGap(from, to time.Time) time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var gap time.Duration
-	prev := from
-	for _, t := range w.ackTimes {
-		if t.Before(from) || t.After(to) {
+	for _, times := range w.ackTimes {
+		if len(times) == 0 {
 			continue
 		}
-		gap = max(gap, t.Sub(prev))
-		prev = t
+		prev := from
+		for _, t := range times {
+			if t.Before(from) || t.After(to) {
+				continue
+			}
+			gap = max(gap, t.Sub(prev))
+			prev = t
+		}
+		gap = max(gap, to.Sub(prev))
 	}
-	return max(gap, to.Sub(prev))
+	return gap
 }
 
 var (

@@ -157,8 +157,8 @@ func TestClusterSurvivesKills(t *testing.T) {
 			duplicated++
 		}
 	}
-	t.Logf("%d commands acknowledged (%d answers retried, %d requests hung until the %s deadline); %d lost, %d duplicated; log at sequence %d",
-		len(w.acked), w.failures, w.hung, requestDeadline, lost, duplicated, last)
+	t.Logf("%d commands acknowledged (%d of them LAGGING; %d answers retried, %d requests hung until the %s deadline); %d lost, %d duplicated; log at sequence %d",
+		len(w.acked), w.lagging, w.failures, w.hung, requestDeadline, lost, duplicated, last)
 	is.Equal(lost, 0)       // no acknowledged command lost
 	is.Equal(duplicated, 0) // none recorded twice
 

@@ -3,6 +3,7 @@ package eventstore
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,10 +23,14 @@ const (
 	readHeartbeat = time.Second
 	// apiAttempt bounds one JetStream API request of a read (creating its consumer, one
 	// direct-get batch waiting for its next message) before it is sent again: a request to a
-	// node that died, or lost in a reconnect, is never answered.
-	apiAttempt = 2 * time.Second
+	// node that died, or lost in a reconnect, is never answered. Short, so that the first
+	// attempt after an election comes soon; after slowAttempts failures in a row (a machine so
+	// loaded that creating a consumer takes longer) attempts get slowAttempt.
+	apiAttempt   = time.Second
+	slowAttempt  = 5 * time.Second
+	slowAttempts = 20
 	// apiRetryPause separates two attempts while the cluster elects leaders.
-	apiRetryPause = 250 * time.Millisecond
+	apiRetryPause = 100 * time.Millisecond
 	// readInactive lets the server delete the consumer of a read that vanished (its client died
 	// or lost it in a fault); a read that ends deletes its own.
 	readInactive = 30 * time.Second
@@ -36,10 +41,15 @@ const (
 // fails: missed heartbeats, the consumer deleted, a message lost in transit (a gap in the
 // delivery sequence, after a reconnect). The replacement starts after the last message
 // delivered, so the caller sees every message once and in order, whatever happens under it.
+// While no consumer can be made (the meta leader, which places consumers, is being elected), it
+// reads with batched direct gets, which any node holding the stream answers.
 type orderedReader struct {
 	s    *Store
 	ctx  context.Context
-	next uint64 // stream sequence of the next message to deliver
+	next uint64   // stream sequence of the next message to deliver
+	buf  []logMsg // read by direct get, not delivered yet
+	// failures counts consumers that could not be made in a row.
+	failures int
 
 	mu     sync.Mutex
 	closed bool
@@ -48,43 +58,90 @@ type orderedReader struct {
 	dseq   uint64 // delivery sequence of the last message of the current consumer
 }
 
+// logMsg is one message of the stream as a read delivers it.
+type logMsg struct {
+	Subject string
+	Data    []byte
+	Seq     uint64
+	Time    time.Time
+	Pending uint64 // messages in the stream after this one, when it was read
+}
+
 func newOrderedReader(ctx context.Context, s *Store, from uint64) *orderedReader {
 	return &orderedReader{s: s, ctx: ctx, next: max(from, 1)}
 }
 
-// Next returns the next message and its metadata. It fails only when ctx ends, the reader is
-// stopped, or the stream cannot be read at all (deleted, the connection closed, no permission).
-func (o *orderedReader) Next() (jetstream.Msg, *jetstream.MsgMetadata, error) {
+// Next returns the next message. It fails only when ctx ends, the reader is stopped, or the
+// stream cannot be read at all (deleted, the connection closed, no permission).
+func (o *orderedReader) Next() (logMsg, error) {
 	for {
+		if len(o.buf) > 0 {
+			m := o.buf[0]
+			o.buf = o.buf[1:]
+			o.next = m.Seq + 1
+			return m, nil
+		}
 		it, err := o.current()
 		if err != nil {
-			return nil, nil, err
+			return logMsg{}, err
+		}
+		if it == nil { // no consumer for now: read by direct get, then try again
+			if err := o.direct(); err != nil {
+				return logMsg{}, err
+			}
+			continue
 		}
 		msg, err := it.Next()
 		if err == nil {
 			md, merr := msg.Metadata()
 			if merr != nil {
-				return nil, nil, merr
+				return logMsg{}, merr
 			}
 			if md.Sequence.Consumer != o.dseq+1 || md.Sequence.Stream < o.next {
 				o.replace() // a message was lost on the way: start again after the last one delivered
 				continue
 			}
 			o.dseq, o.next = md.Sequence.Consumer, md.Sequence.Stream+1
-			return msg, md, nil
+			return logMsg{Subject: msg.Subject(), Data: msg.Data(), Seq: md.Sequence.Stream, Time: md.Timestamp, Pending: md.NumPending}, nil
 		}
 		if o.ctx.Err() != nil {
-			return nil, nil, o.ctx.Err()
+			return logMsg{}, o.ctx.Err()
 		}
 		if o.isClosed() || errors.Is(err, nats.ErrConnectionClosed) {
-			return nil, nil, err
+			return logMsg{}, err
 		}
 		// Missed heartbeats, the consumer deleted or gone with its server, a reconnect: a new one.
 		o.replace()
 	}
 }
 
-// current returns the messages of the current consumer, creating one when there is none.
+// direct reads the messages from o.next into o.buf with one batched direct get; with nothing
+// new (or no answer) it pauses before the caller tries a consumer again.
+func (o *orderedReader) direct() error {
+	msgs, _, err := o.s.directFetch(o.ctx, directReq{Seq: o.next, Batch: directBatch})
+	for _, m := range msgs {
+		seq, perr := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64)
+		if perr != nil || seq < o.next || (len(o.buf) > 0 && seq <= o.buf[len(o.buf)-1].Seq) {
+			continue
+		}
+		ts, _ := time.Parse(time.RFC3339Nano, m.Header.Get(jetstream.TimeStampHeaer))
+		np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+		o.buf = append(o.buf, logMsg{Subject: m.Header.Get(jetstream.SubjectHeader), Data: m.Data, Seq: seq, Time: ts, Pending: np})
+	}
+	if o.ctx.Err() != nil {
+		return o.ctx.Err()
+	}
+	if err != nil && !errors.Is(err, errSilent) && !retryable(err) {
+		return err
+	}
+	if len(o.buf) == 0 && !sleepCtx(o.ctx, apiRetryPause) {
+		return o.ctx.Err()
+	}
+	return nil
+}
+
+// current returns the messages of the current consumer, creating one when there is none; nil
+// (and no error) when one cannot be made now.
 func (o *orderedReader) current() (jetstream.MessagesContext, error) {
 	o.mu.Lock()
 	it := o.it
@@ -92,28 +149,30 @@ func (o *orderedReader) current() (jetstream.MessagesContext, error) {
 	if it != nil {
 		return it, nil
 	}
-	for {
-		if o.isClosed() {
-			return nil, jetstream.ErrMsgIteratorClosed
-		}
-		it, err := o.create()
-		if err == nil {
-			return it, nil
-		}
-		if o.ctx.Err() != nil {
-			return nil, o.ctx.Err()
-		}
-		if !retryable(err) {
-			return nil, err
-		}
-		if !sleepCtx(o.ctx, apiRetryPause) {
-			return nil, o.ctx.Err()
-		}
+	if o.isClosed() {
+		return nil, jetstream.ErrMsgIteratorClosed
 	}
+	timeout := apiAttempt
+	if o.failures >= slowAttempts {
+		timeout = slowAttempt
+	}
+	it, err := o.create(timeout)
+	if err == nil {
+		o.failures = 0
+		return it, nil
+	}
+	if o.ctx.Err() != nil {
+		return nil, o.ctx.Err()
+	}
+	if !retryable(err) {
+		return nil, err
+	}
+	o.failures++
+	return nil, nil
 }
 
-func (o *orderedReader) create() (jetstream.MessagesContext, error) {
-	ctx, cancel := context.WithTimeout(o.ctx, apiAttempt)
+func (o *orderedReader) create(timeout time.Duration) (jetstream.MessagesContext, error) {
+	ctx, cancel := context.WithTimeout(o.ctx, timeout)
 	defer cancel()
 	cons, err := o.s.js.CreateConsumer(ctx, o.s.cfg.Stream, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,

@@ -88,14 +88,41 @@ func (s *Store) directBatch(ctx context.Context, subject string, from, upTo uint
 }
 
 func (s *Store) directAttempt(ctx context.Context, subject string, from, upTo uint64) (out []*Commit, more bool, err error) {
+	msgs, more, err := s.directFetch(ctx, directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
+	for _, m := range msgs {
+		c, cerr := commitFromDirect(m)
+		if cerr != nil {
+			return nil, false, cerr
+		}
+		if c.Sequence < from {
+			continue
+		}
+		out = append(out, c)
+		if upTo > 0 && c.Sequence >= upTo {
+			return out, false, nil
+		}
+	}
+	if errors.Is(err, errSilent) {
+		return out, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("direct get of %s: %w", subject, err)
+	}
+	return out, more, nil
+}
+
+// directFetch sends one direct-get request and gathers its answers, on an inbox of its own:
+// the messages, whether more follow the batch, and errSilent when the answers stop coming for
+// apiAttempt (what came is returned with it) or nobody serves the stream (an election).
+func (s *Store) directFetch(ctx context.Context, r directReq) (out []*nats.Msg, more bool, err error) {
 	inbox := s.nc.NewRespInbox()
-	ch := make(chan *nats.Msg, directBatch+1)
+	ch := make(chan *nats.Msg, r.Batch+1)
 	sub, err := s.nc.ChanSubscribe(inbox, ch)
 	if err != nil {
 		return nil, false, fmt.Errorf("direct get subscription: %w", err)
 	}
 	defer sub.Unsubscribe()
-	req, _ := json.Marshal(directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
+	req, _ := json.Marshal(r)
 	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+s.cfg.Stream, inbox, req); err != nil {
 		return nil, false, fmt.Errorf("direct get: %w", err)
 	}
@@ -104,7 +131,7 @@ func (s *Store) directAttempt(ctx context.Context, subject string, from, upTo ui
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, false, fmt.Errorf("loading %s: %w", subject, ctx.Err())
+			return nil, false, ctx.Err()
 		case <-silence.C:
 			return out, false, errSilent
 		case m := <-ch:
@@ -112,28 +139,23 @@ func (s *Store) directAttempt(ctx context.Context, subject string, from, upTo ui
 			if len(m.Data) == 0 && m.Header.Get("Status") != "" {
 				switch m.Header.Get("Status") {
 				case "404":
-					return out, false, nil // nothing (more) for this subject
+					return out, false, nil // nothing (more)
 				case "204": // end of batch
 					np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
 					return out, np > 0, nil
 				case "408":
-					return nil, false, fmt.Errorf("direct get of %s timed out on the server", subject)
+					return nil, false, errors.New("timed out on the server")
 				case "503": // no responders: the stream's nodes are electing a leader
 					return out, false, errSilent
 				default:
-					return nil, false, fmt.Errorf("direct get of %s: %s %s", subject, m.Header.Get("Status"), m.Header.Get("Description"))
+					return nil, false, fmt.Errorf("%s %s", m.Header.Get("Status"), m.Header.Get("Description"))
 				}
 			}
-			c, err := commitFromDirect(m)
-			if err != nil {
-				return nil, false, err
-			}
-			if c.Sequence < from {
-				continue
-			}
-			out = append(out, c)
-			if upTo > 0 && c.Sequence >= upTo {
-				return out, false, nil
+			out = append(out, m)
+			if r.UpToSeq > 0 && len(out) > 0 {
+				if seq, _ := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64); seq >= r.UpToSeq {
+					return out, false, nil
+				}
 			}
 		}
 	}
@@ -212,8 +234,7 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 	}()
 
 	type slot struct {
-		msg  jetstream.Msg
-		md   *jetstream.MsgMetadata
+		m    logMsg
 		c    *Commit
 		err  error
 		last bool // the read ends after this one
@@ -226,9 +247,9 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 		go func() {
 			defer wg.Done()
 			for sl := range work { // decoded and hashed here, cached on the commit
-				sl.c, sl.err = decodeCommit(sl.md.Sequence.Stream, sl.msg.Subject(), sl.md.Timestamp, sl.msg.Data())
+				sl.c, sl.err = decodeCommit(sl.m.Seq, sl.m.Subject, sl.m.Time, sl.m.Data)
 				if sl.err != nil && tolerant {
-					sl.c = &Commit{Sequence: sl.md.Sequence.Stream, Subject: sl.msg.Subject(), RecordedAt: sl.md.Timestamp.UTC(), raw: sl.msg.Data(), bad: sl.err}
+					sl.c = &Commit{Sequence: sl.m.Seq, Subject: sl.m.Subject, RecordedAt: sl.m.Time.UTC(), raw: sl.m.Data, bad: sl.err}
 					sl.err = nil
 				}
 				if sl.c != nil {
@@ -247,8 +268,8 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 		defer close(ordered)
 		defer close(work)
 		for {
-			msg, md, err := it.Next()
-			sl := &slot{msg: msg, md: md, done: make(chan struct{})}
+			m, err := it.Next()
+			sl := &slot{m: m, done: make(chan struct{})}
 			if err != nil {
 				if rctx.Err() == nil {
 					sl.err = fmt.Errorf("reading the log: %w", err)
@@ -262,8 +283,8 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 				}
 				return
 			}
-			seq := sl.md.Sequence.Stream
-			if !opts.Follow && (seq >= upTo || sl.md.NumPending == 0) {
+			seq := sl.m.Seq
+			if !opts.Follow && (seq >= upTo || sl.m.Pending == 0) {
 				sl.last = true
 			}
 			skip := !opts.Follow && seq > upTo
