@@ -19,6 +19,7 @@ type Result struct {
 	Version   uint64 // aggregate version after the command
 	Events    int    // events recorded (0 for a command that changed nothing)
 	Duplicate bool   // the command id had already been recorded; nothing new was written
+	digest    string // the recorded command's CommandDigest
 }
 
 // maxConflictRetries bounds how often Update reloads and re-runs a command that lost a race.
@@ -99,7 +100,7 @@ func replay(agg domain.Aggregate, commits []*Commit, cmds *commandLog) (State, e
 		}
 		st = State{Sequence: c.Sequence, Version: c.Version, Hash: c.Hash}
 		if cmds != nil && c.CommandID != "" {
-			cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len()})
+			cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len(), digest: c.CommandDigest})
 		}
 	}
 	return st, nil
@@ -137,19 +138,21 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 		if meta.CommandID != "" {
 			if res, ok := e.cmds.get(meta.CommandID); ok {
 				e.release(assumed)
+				if res.digest != meta.CommandDigest {
+					return Result{}, domain.Errorf(domain.ECONFLICT, "command id %q was already used for another command; a retry must repeat the same command, a new command needs a new id", meta.CommandID)
+				}
 				r.s.stats.duplicates.Add(1)
-				res.Duplicate = true
+				res.Duplicate, res.digest = true, ""
 				return res, nil
 			}
 		}
-		if meta.ExpectedVersion != nil && *meta.ExpectedVersion != e.st.Version {
-			if !fresh { // the cache may be behind the log: look again before refusing
+		if err := r.expect(ctx, id, meta, e.st); err != nil {
+			if !fresh && domain.ErrorCode(err) == domain.ECONFLICT { // the cache may be behind the log: look again before refusing
 				e.release(true)
 				continue
 			}
-			v := e.st.Version
 			e.release(assumed)
-			return Result{}, domain.Errorf(domain.ECONFLICT, "%s %s is at version %d, not %d: someone changed it since you loaded it; reload and try again", r.typ, id, v, *meta.ExpectedVersion)
+			return Result{}, err
 		}
 		agg := e.agg.(A)
 		if err := fn(agg); err != nil {
@@ -178,19 +181,27 @@ func (r *Repo[A]) Update(ctx context.Context, id string, meta CommandMeta, fn fu
 			e.release(true) // the commit may or may not be stored: let the next load tell
 			return Result{}, err
 		}
-		res := Result{Sequence: ar.seq, Version: e.st.Version + uint64(len(changes)), Events: len(changes), Duplicate: ar.duplicate}
-		if ar.duplicate {
-			// Stored earlier (a retry inside the duplicate window) by a writer this cache did not see.
-			e.release(true)
-			return res, nil
-		}
+		res := Result{Sequence: ar.seq, Version: e.st.Version + uint64(len(changes)), Events: len(changes)}
 		e.st = State{Sequence: ar.seq, Version: res.Version, Hash: ar.hash}
 		if meta.CommandID != "" {
-			e.cmds.add(meta.CommandID, res)
+			rec := res
+			rec.digest = meta.CommandDigest
+			e.cmds.add(meta.CommandID, rec)
 		}
 		e.release(false)
 		return res, nil
 	}
+}
+
+// expect checks the version the client expects, if it gave one.
+func (r *Repo[A]) expect(ctx context.Context, id string, meta CommandMeta, st State) error {
+	switch {
+	case meta.Expect != nil:
+		return meta.Expect(ctx, st)
+	case meta.ExpectedVersion != nil && *meta.ExpectedVersion != st.Version:
+		return domain.Errorf(domain.ECONFLICT, "%s %s is at version %d, not %d: someone changed it since you loaded it; reload and try again", r.typ, id, st.Version, *meta.ExpectedVersion)
+	}
+	return nil
 }
 
 func backoff(ctx context.Context, attempt int) {
