@@ -122,7 +122,7 @@ func New(d Deps) *App {
 			w = d.AlertRead
 		}
 		register(a.repos, d.Alerts, w, domain.NewAlertSeries, func(r *eventstore.Repo[*domain.AlertSeries]) {
-			r.CreateOptimistically().Retries(100)
+			r.CreateOptimistically()
 		})
 		register(a.repos, d.Alerts, w, domain.NewSuppression)
 	}
