@@ -14745,7 +14745,7 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14759,6 +14759,13 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -14794,7 +14801,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14808,6 +14815,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -14843,7 +14857,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14857,6 +14871,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -14892,7 +14913,7 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "value", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "value", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14906,6 +14927,13 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -14969,7 +14997,7 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "text", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "text", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14983,6 +15011,13 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15239,7 +15274,7 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "org"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "org"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15253,6 +15288,13 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15400,7 +15442,7 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "phase", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "phase", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15414,6 +15456,13 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15470,7 +15519,7 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "tlp", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "tlp", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15484,6 +15533,13 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15540,7 +15596,7 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15554,6 +15610,13 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15631,7 +15694,7 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "resolution", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "resolution", "summary"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15645,6 +15708,13 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -15701,7 +15771,7 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15715,6 +15785,13 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -15757,7 +15834,7 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15771,6 +15848,20 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -15820,7 +15911,7 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "webhookId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "webhookId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15834,6 +15925,13 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "webhookId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -15876,7 +15974,7 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "alertIds", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "alertIds", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15890,6 +15988,20 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "alertIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIds"))
 			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
@@ -15932,7 +16044,7 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15946,6 +16058,13 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16009,7 +16128,7 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertIds"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16023,6 +16142,20 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -16065,7 +16198,7 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "users"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "users"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16079,6 +16212,13 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16132,7 +16272,7 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 		asMap["releaseOnAccept"] = false
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16146,6 +16286,13 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16243,7 +16390,7 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 		asMap["source"] = "REPORT"
 	}
 
-	fieldsInOrder := [...]string{"commandId", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16257,6 +16404,13 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -16460,7 +16614,7 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16474,6 +16628,13 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16537,7 +16698,7 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "url", "description"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "url", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16551,6 +16712,13 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -16593,7 +16761,7 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "id", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "id", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16607,6 +16775,20 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -16649,7 +16831,7 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16663,6 +16845,13 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16712,7 +16901,7 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId", "resolution"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId", "resolution"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16726,6 +16915,13 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -16768,7 +16964,7 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16782,6 +16978,13 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -16824,7 +17027,7 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "tokenId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "tokenId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16838,6 +17041,13 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "tokenId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tokenId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -16880,7 +17090,7 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "source", "asset", "indicator", "ruleId", "until", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "source", "asset", "indicator", "ruleId", "until", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16894,6 +17104,20 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -16964,7 +17188,7 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16978,6 +17202,13 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17027,7 +17258,7 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "period", "year", "reference", "summary", "lines"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "period", "year", "reference", "summary", "lines"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17041,6 +17272,13 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "period":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -17104,7 +17342,7 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "form", "reference", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "form", "reference", "summary"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17118,6 +17356,13 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17181,7 +17426,7 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17195,6 +17440,13 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
