@@ -27,7 +27,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
-	"github.com/dieuphoi/dieuphoi/natsperm"
+	"github.com/dieuphoi/dieuphoi/eventstore/natsperm"
 )
 
 // Account is the NATS account dieuphoi's users and streams live in.

@@ -16,7 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/dieuphoi/dieuphoi/domain"
-	"github.com/dieuphoi/dieuphoi/natsperm"
+	"github.com/dieuphoi/dieuphoi/eventstore/natsperm"
 )
 
 // The embedded NATS server accepts only its users, each an nkey whose seed is kept in
