@@ -34,16 +34,18 @@ func (i *Incident) Audience() Audience {
 		a.InfoClass = i.AffectedSystem.InfoClass
 	}
 	for _, x := range i.Escalations {
-		a.EscalatedTo = unionSorted(a.EscalatedTo, x.To)
+		a.EscalatedTo = append(a.EscalatedTo, x.To)
 	}
 	for _, h := range i.Handoffs {
 		switch h.Status {
 		case HandoffStatusOffered, HandoffStatusAccepted:
-			a.HandoffTo = unionSorted(a.HandoffTo, h.To)
+			a.HandoffTo = append(a.HandoffTo, h.To)
 		case HandoffStatusReturned:
-			a.FormerOwners = unionSorted(a.FormerOwners, h.To)
+			a.FormerOwners = append(a.FormerOwners, h.To)
 		}
 	}
+	// Sorted and unique once, not at every append: incidents with hundreds of escalations.
+	a.EscalatedTo, a.HandoffTo, a.FormerOwners = unionSorted(a.EscalatedTo), unionSorted(a.HandoffTo), unionSorted(a.FormerOwners)
 	return a
 }
 
