@@ -280,7 +280,8 @@ type IncidentDetail struct {
 	CloseSummary   string
 	ClosedAt       *time.Time
 	Reopened       int
-	Version        int // number of events the viewer may see
+	Version        int               // number of events the viewer may see
+	Evidence       []domain.Evidence // evidence files the viewer may see, with their custody
 }
 
 func (x *Incidents) lookup(viewer domain.Actor, id string) (*incidentModel, error) {
@@ -332,6 +333,7 @@ func (x *Incidents) detail(viewer domain.Actor, m *incidentModel, now time.Time)
 			d.Indicators = append(d.Indicators, ind)
 		}
 	}
+	d.Evidence = i.VisibleEvidence(viewer, m.aud, x.cfg)
 	for _, e := range i.Escalations {
 		d.Escalations = append(d.Escalations, *e)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
 
+	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 )
 
@@ -119,7 +120,8 @@ func socOrgs(cfg *domain.Config) []string {
 func servicePermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{
-			Allow: []string{"dieuphoi.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"},
+			// $O.DIEUPHOI_EVIDENCE.>: the evidence object store's chunks and metadata.
+			Allow: []string{"dieuphoi.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>", "$O." + app.EvidenceBucket + ".>"},
 			Deny:  []string{"$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"},
 		},
 		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", "dieuphoi.>", "$JS.>"}},
