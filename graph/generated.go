@@ -526,7 +526,7 @@ type ComplexityRoot struct {
 		History     func(childComplexity int) int
 		ID          func(childComplexity int) int
 		IncidentID  func(childComplexity int) int
-		Incidents   func(childComplexity int) int
+		Incidents   func(childComplexity int, first *int) int
 		OpenedAt    func(childComplexity int) int
 		OpenedBy    func(childComplexity int) int
 		OutdatedAt  func(childComplexity int) int
@@ -806,7 +806,7 @@ type ReviewResolver interface {
 
 	OutdatedBy(ctx context.Context, obj *projections.ReviewView) (*uint64, error)
 
-	Incidents(ctx context.Context, obj *projections.ReviewView) ([]*projections.IncidentDetail, error)
+	Incidents(ctx context.Context, obj *projections.ReviewView, first *int) ([]*projections.IncidentDetail, error)
 	Evidence(ctx context.Context, obj *projections.ReviewView) ([]*domain.Evidence, error)
 	WhoKnewWhat(ctx context.Context, obj *projections.ReviewView) (*projections.Knowledge, error)
 }
@@ -3181,7 +3181,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Review.Incidents(childComplexity), true
+		args, err := ec.field_Review_incidents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Review.Incidents(childComplexity, args["first"].(*int)), true
 	case "Review.openedAt":
 		if e.ComplexityRoot.Review.OpenedAt == nil {
 			break
@@ -6106,6 +6111,20 @@ func (ec *executionContext) field_Query_whoKnewWhat_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["minSequence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Review_incidents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -15942,7 +15961,8 @@ func (ec *executionContext) _Review_incidents(ctx context.Context, field graphql
 			return ec.fieldContext_Review_incidents(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Review().Incidents(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Review().Incidents(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*projections.IncidentDetail) graphql.Marshaler {
@@ -15952,7 +15972,7 @@ func (ec *executionContext) _Review_incidents(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Review_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Review_incidents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Review",
 		Field:      field,
@@ -15961,6 +15981,17 @@ func (ec *executionContext) fieldContext_Review_incidents(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Review_incidents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }

@@ -92,11 +92,21 @@ func (s *Server) reviewList(ctx context.Context, incidentID *string, minSeq *uin
 	return orEmpty(pointers(s.projector.Reviews.List(a, deref(incidentID)))), nil
 }
 
-// reviewIncidents lists the incidents a review is about that the reader may read now.
-func (s *Server) reviewIncidents(ctx context.Context, v *projections.ReviewView) ([]*projections.IncidentDetail, error) {
+// maxReviewIncidents caps the incidents of a period review one request builds.
+const maxReviewIncidents = 500
+
+// reviewIncidents lists the incidents a review is about that the reader may read now: the
+// first of a period's, in the order they were opened.
+func (s *Server) reviewIncidents(ctx context.Context, v *projections.ReviewView, first *int) ([]*projections.IncidentDetail, error) {
 	a, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
+	}
+	n := 100
+	if first != nil {
+		if n = *first; n < 1 || n > maxReviewIncidents {
+			return nil, domain.Errorf(domain.EINVALID, "first must be between 1 and %d", maxReviewIncidents)
+		}
 	}
 	now := s.now()
 	var out []*projections.IncidentDetail
@@ -106,7 +116,8 @@ func (s *Server) reviewIncidents(ctx context.Context, v *projections.ReviewView)
 		}
 		return orEmpty(out), nil
 	}
-	for _, sum := range s.projector.Incidents.PeriodIncidents(a, *v.PeriodFrom, *v.PeriodTo) {
+	sums := s.projector.Incidents.PeriodIncidents(a, *v.PeriodFrom, *v.PeriodTo)
+	for _, sum := range sums[:min(n, len(sums))] {
 		if d, err := s.projector.Incidents.Incident(a, sum.ID, now); err == nil {
 			out = append(out, &d)
 		}
@@ -262,7 +273,8 @@ func setReviewComplexity(c *ComplexityRoot) {
 	c.Evidence.Custody, c.Evidence.Downloads = list(perIncidentList), list(perIncidentList)
 	c.Review.History, c.Review.Decisions = list(perIncidentList), list(perIncidentList)
 	c.Review.Findings, c.Review.Signatures = list(perIncidentList), list(perIncidentList)
-	c.Review.Evidence, c.Review.Incidents = list(perIncidentList), list(perLongList)
+	c.Review.Evidence = list(perIncidentList)
+	c.Review.Incidents = func(child int, first *int) int { return 1 + child*((max(deref(first), 1)+9)/10) } // as board(first:)
 	c.WhoKnewWhat.Orgs = list(perIncidentList)
 	c.OrgKnowledge.Access, c.OrgKnowledge.Requests = list(perIncidentList), list(perIncidentList)
 	c.OrgKnowledge.Recorded = list(perLongList)

@@ -49,8 +49,8 @@ func (r *reviewResolver) OutdatedBy(ctx context.Context, obj *projections.Review
 	return &obj.OutdatedBy, nil
 }
 
-func (r *reviewResolver) Incidents(ctx context.Context, obj *projections.ReviewView) ([]*projections.IncidentDetail, error) {
-	return r.s.reviewIncidents(ctx, obj)
+func (r *reviewResolver) Incidents(ctx context.Context, obj *projections.ReviewView, first *int) ([]*projections.IncidentDetail, error) {
+	return r.s.reviewIncidents(ctx, obj, first)
 }
 
 func (r *reviewResolver) Evidence(ctx context.Context, obj *projections.ReviewView) ([]*domain.Evidence, error) {

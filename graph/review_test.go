@@ -294,3 +294,46 @@ func mustBucket(t *testing.T, e *env) jetstream.ObjectStore {
 	}
 	return obs
 }
+
+// TestPeriodReviewOverGraphQL: a review of the incidents opened in a period lists, for each
+// reader, those it may read; first is bounded.
+func TestPeriodReviewOverGraphQL(t *testing.T) {
+	is := is.New(t)
+	e := MustEnv(t, withMemoryStorage)
+	dic := e.MustToken(t, "dic", "lan", domain.RoleCoordinator)
+	sub := e.MustToken(t, "subcommittee", "hoa", domain.RoleReviewer)
+	military := e.MustToken(t, "military", "an", domain.RoleCoordinator)
+	from := time.Now().Add(-time.Minute).UTC()
+	amber, _ := e.MustOpen(t, dic, "Sự cố AMBER", domain.TLPAmber)
+	green, _ := e.MustOpen(t, dic, "Sự cố GREEN", domain.TLPGreen)
+	to := time.Now().UTC()
+	var opened struct {
+		OpenReview struct {
+			Review struct {
+				ID         string  `json:"id"`
+				IncidentID *string `json:"incidentId"`
+				Incidents  []struct {
+					ID string `json:"id"`
+				} `json:"incidents"`
+			} `json:"review"`
+		} `json:"openReview"`
+	}
+	e.MustPost(t, sub, `mutation($in: OpenReviewInput!) { openReview(input: $in) { review { id incidentId incidents { id } } } }`,
+		map[string]any{"in": map[string]any{"title": "Rà soát quý", "periodFrom": from.Format(time.RFC3339Nano), "periodTo": to.Format(time.RFC3339Nano)}}, &opened)
+	rv := opened.OpenReview.Review
+	is.True(rv.IncidentID == nil)  // a period, not an incident
+	is.Equal(len(rv.Incidents), 1) // the subcommittee reads the GREEN one; the AMBER one was not shared with it
+	var seen struct {
+		Review struct {
+			Incidents []struct {
+				ID string `json:"id"`
+			} `json:"incidents"`
+		} `json:"review"`
+	}
+	e.MustPost(t, military, `query($id: ID!) { review(id: $id) { incidents { id } } }`, map[string]any{"id": rv.ID}, &seen)
+	is.Equal(len(seen.Review.Incidents), 1)       // a signer sees the GREEN one only
+	is.Equal(seen.Review.Incidents[0].ID, green)  // through TLP
+	is.True(seen.Review.Incidents[0].ID != amber) // never the AMBER one
+	res := e.Post(t, military, `query($id: ID!) { review(id: $id) { incidents(first: 0) { id } } }`, map[string]any{"id": rv.ID})
+	is.Equal(res.Code(), "INVALID") // bounded
+}
