@@ -19301,7 +19301,7 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19315,6 +19315,13 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19350,7 +19357,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19364,6 +19371,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19399,7 +19413,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19413,6 +19427,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19448,7 +19469,7 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "value", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "value", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19462,6 +19483,13 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19525,7 +19553,7 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "text", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "text", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19539,6 +19567,13 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19795,7 +19830,7 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "org"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "org"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19809,6 +19844,13 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19956,7 +19998,7 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "phase", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "phase", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19970,6 +20012,13 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20026,7 +20075,7 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "tlp", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "tlp", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20040,6 +20089,13 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20096,7 +20152,7 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20110,6 +20166,13 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20187,7 +20250,7 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "resolution", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "resolution", "summary"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20201,6 +20264,13 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20257,7 +20327,7 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20271,6 +20341,13 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -20313,7 +20390,7 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20327,6 +20404,20 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -20376,7 +20467,7 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "webhookId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "webhookId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20390,6 +20481,13 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "webhookId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -20432,7 +20530,7 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "alertIds", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "alertIds", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20446,6 +20544,20 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "alertIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIds"))
 			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
@@ -20488,7 +20600,7 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20502,6 +20614,13 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20565,7 +20684,7 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertIds"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20579,6 +20698,20 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -20621,7 +20754,7 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "users"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "users"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20635,6 +20768,13 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20688,7 +20828,7 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 		asMap["releaseOnAccept"] = false
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20702,6 +20842,13 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -20799,7 +20946,7 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 		asMap["source"] = "REPORT"
 	}
 
-	fieldsInOrder := [...]string{"commandId", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20813,6 +20960,13 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -20932,7 +21086,7 @@ func (ec *executionContext) unmarshalInputOpenReviewInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "title", "incidentId", "periodFrom", "periodTo"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "title", "incidentId", "periodFrom", "periodTo"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20946,6 +21100,13 @@ func (ec *executionContext) unmarshalInputOpenReviewInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -21086,7 +21247,7 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21100,6 +21261,13 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21163,7 +21331,7 @@ func (ec *executionContext) unmarshalInputRecordReviewFindingInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "reviewId", "kind", "text", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "reviewId", "kind", "text", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21177,6 +21345,13 @@ func (ec *executionContext) unmarshalInputRecordReviewFindingInput(ctx context.C
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "reviewId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21233,7 +21408,7 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "url", "description"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "url", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21247,6 +21422,13 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -21289,7 +21471,7 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "id", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "id", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21303,6 +21485,20 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21345,7 +21541,7 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21359,6 +21555,13 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21408,7 +21611,7 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId", "resolution"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId", "resolution"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21422,6 +21625,13 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21464,7 +21674,7 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21478,6 +21688,13 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21520,7 +21737,7 @@ func (ec *executionContext) unmarshalInputReviewDecisionInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "reviewId", "comment"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "reviewId", "comment"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21534,6 +21751,13 @@ func (ec *executionContext) unmarshalInputReviewDecisionInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "reviewId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21576,7 +21800,7 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "tokenId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "tokenId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21590,6 +21814,13 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "tokenId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tokenId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21632,7 +21863,7 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "source", "asset", "indicator", "ruleId", "until", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "source", "asset", "indicator", "ruleId", "until", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21646,6 +21877,20 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -21716,7 +21961,7 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21730,6 +21975,13 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21779,7 +22031,7 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "period", "year", "reference", "summary", "lines"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "period", "year", "reference", "summary", "lines"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21793,6 +22045,13 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "period":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -21856,7 +22115,7 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "form", "reference", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "form", "reference", "summary"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21870,6 +22129,13 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21933,7 +22199,7 @@ func (ec *executionContext) unmarshalInputTransferEvidenceCustodyInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "evidenceId", "to", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "evidenceId", "to", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21947,6 +22213,13 @@ func (ec *executionContext) unmarshalInputTransferEvidenceCustodyInput(ctx conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "evidenceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidenceId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -21996,7 +22269,7 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22010,6 +22283,13 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)

@@ -14,22 +14,26 @@ import (
 )
 
 type AcceptHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
 }
 
 type AcknowledgeEscalationInput struct {
 	CommandID    *string `json:"commandId,omitempty"`
+	MinSequence  *uint64 `json:"minSequence,omitempty"`
 	EscalationID string  `json:"escalationId"`
 }
 
 type AcknowledgeHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
 }
 
 type AddIndicatorInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
+	MinSequence     *uint64              `json:"minSequence,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
 	IncidentID      string               `json:"incidentId"`
 	Type            domain.IndicatorType `json:"type"`
@@ -45,6 +49,7 @@ type AddIndicatorPayload struct {
 
 type AddNoteInput struct {
 	CommandID       *string     `json:"commandId,omitempty"`
+	MinSequence     *uint64     `json:"minSequence,omitempty"`
 	ExpectedVersion *int        `json:"expectedVersion,omitempty"`
 	IncidentID      string      `json:"incidentId"`
 	Text            string      `json:"text"`
@@ -153,6 +158,7 @@ type AlertTriageChange struct {
 
 type AssignLeadInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	Org             string  `json:"org"`
@@ -183,6 +189,7 @@ type BulkAlertPayload struct {
 
 type ChangePhaseInput struct {
 	CommandID       *string      `json:"commandId,omitempty"`
+	MinSequence     *uint64      `json:"minSequence,omitempty"`
 	ExpectedVersion *int         `json:"expectedVersion,omitempty"`
 	IncidentID      string       `json:"incidentId"`
 	Phase           domain.Phase `json:"phase"`
@@ -191,6 +198,7 @@ type ChangePhaseInput struct {
 
 type ChangeTLPInput struct {
 	CommandID       *string    `json:"commandId,omitempty"`
+	MinSequence     *uint64    `json:"minSequence,omitempty"`
 	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
 	IncidentID      string     `json:"incidentId"`
 	Tlp             domain.TLP `json:"tlp"`
@@ -214,6 +222,7 @@ type Checkpoint struct {
 
 type ClassifyIncidentInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
+	MinSequence     *uint64              `json:"minSequence,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
 	IncidentID      string               `json:"incidentId"`
 	Type            *string              `json:"type,omitempty"`
@@ -225,6 +234,7 @@ type ClassifyIncidentInput struct {
 
 type CloseIncidentInput struct {
 	CommandID       *string           `json:"commandId,omitempty"`
+	MinSequence     *uint64           `json:"minSequence,omitempty"`
 	ExpectedVersion *int              `json:"expectedVersion,omitempty"`
 	IncidentID      string            `json:"incidentId"`
 	Resolution      domain.Resolution `json:"resolution"`
@@ -240,32 +250,39 @@ type ConsistencyProof struct {
 }
 
 type DeclineHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type DetachAlertInput struct {
-	CommandID  *string `json:"commandId,omitempty"`
-	IncidentID string  `json:"incidentId"`
-	AlertID    string  `json:"alertId"`
-	Reason     string  `json:"reason"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
+	IncidentID       string  `json:"incidentId"`
+	AlertID          string  `json:"alertId"`
+	Reason           string  `json:"reason"`
 }
 
 type DisableWebhookInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	WebhookID string  `json:"webhookId"`
-	Reason    *string `json:"reason,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	WebhookID   string  `json:"webhookId"`
+	Reason      *string `json:"reason,omitempty"`
 }
 
 type DismissAlertsInput struct {
-	CommandID *string  `json:"commandId,omitempty"`
-	AlertIds  []string `json:"alertIds"`
-	Reason    string   `json:"reason"`
+	CommandID        *string  `json:"commandId,omitempty"`
+	MinSequence      *uint64  `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64  `json:"minAlertSequence,omitempty"`
+	AlertIds         []string `json:"alertIds"`
+	Reason           string   `json:"reason"`
 }
 
 type EscalateIncidentInput struct {
 	CommandID       *string        `json:"commandId,omitempty"`
+	MinSequence     *uint64        `json:"minSequence,omitempty"`
 	ExpectedVersion *int           `json:"expectedVersion,omitempty"`
 	IncidentID      string         `json:"incidentId"`
 	ToOrg           string         `json:"toOrg"`
@@ -340,9 +357,11 @@ type Me struct {
 }
 
 type MergeAlertsInput struct {
-	CommandID  *string  `json:"commandId,omitempty"`
-	IncidentID string   `json:"incidentId"`
-	AlertIds   []string `json:"alertIds"`
+	CommandID        *string  `json:"commandId,omitempty"`
+	MinSequence      *uint64  `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64  `json:"minAlertSequence,omitempty"`
+	IncidentID       string   `json:"incidentId"`
+	AlertIds         []string `json:"alertIds"`
 }
 
 type Mutation struct {
@@ -350,6 +369,7 @@ type Mutation struct {
 
 type NameRecipientsInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	// org/user
@@ -358,6 +378,7 @@ type NameRecipientsInput struct {
 
 type OfferHandoffInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	ToOrg           string  `json:"toOrg"`
@@ -372,6 +393,7 @@ type OfferHandoffInput struct {
 
 type OpenIncidentInput struct {
 	CommandID      *string                `json:"commandId,omitempty"`
+	MinSequence    *uint64                `json:"minSequence,omitempty"`
 	Title          string                 `json:"title"`
 	Description    *string                `json:"description,omitempty"`
 	Type           string                 `json:"type"`
@@ -393,11 +415,12 @@ type OpenIncidentPayload struct {
 }
 
 type OpenReviewInput struct {
-	CommandID  *string    `json:"commandId,omitempty"`
-	Title      string     `json:"title"`
-	IncidentID *string    `json:"incidentId,omitempty"`
-	PeriodFrom *time.Time `json:"periodFrom,omitempty"`
-	PeriodTo   *time.Time `json:"periodTo,omitempty"`
+	CommandID   *string    `json:"commandId,omitempty"`
+	MinSequence *uint64    `json:"minSequence,omitempty"`
+	Title       string     `json:"title"`
+	IncidentID  *string    `json:"incidentId,omitempty"`
+	PeriodFrom  *time.Time `json:"periodFrom,omitempty"`
+	PeriodTo    *time.Time `json:"periodTo,omitempty"`
 }
 
 type PageInfo struct {
@@ -456,6 +479,7 @@ type QueueChange struct {
 
 type RecordNotificationInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	// Organisations notified outside dieuphoi, e.g. ["vncert", "dept-health"].
@@ -466,28 +490,33 @@ type RecordNotificationInput struct {
 }
 
 type RecordReviewFindingInput struct {
-	CommandID *string     `json:"commandId,omitempty"`
-	ReviewID  string      `json:"reviewId"`
-	Kind      FindingKind `json:"kind"`
-	Text      string      `json:"text"`
-	Tlp       *domain.TLP `json:"tlp,omitempty"`
+	CommandID   *string     `json:"commandId,omitempty"`
+	MinSequence *uint64     `json:"minSequence,omitempty"`
+	ReviewID    string      `json:"reviewId"`
+	Kind        FindingKind `json:"kind"`
+	Text        string      `json:"text"`
+	Tlp         *domain.TLP `json:"tlp,omitempty"`
 }
 
 // url: https:// (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 bytes, no credentials.
 type RegisterWebhookInput struct {
 	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
 	URL         string  `json:"url"`
 	Description *string `json:"description,omitempty"`
 }
 
 type RemoveSuppressionInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	ID        string  `json:"id"`
-	Reason    string  `json:"reason"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
+	ID               string  `json:"id"`
+	Reason           string  `json:"reason"`
 }
 
 type ReopenIncidentInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	Reason          string  `json:"reason"`
@@ -495,14 +524,16 @@ type ReopenIncidentInput struct {
 
 type ResolveEscalationInput struct {
 	CommandID    *string `json:"commandId,omitempty"`
+	MinSequence  *uint64 `json:"minSequence,omitempty"`
 	EscalationID string  `json:"escalationId"`
 	Resolution   string  `json:"resolution"`
 }
 
 type ReturnHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type ReviewChange struct {
@@ -516,9 +547,10 @@ type ReviewChange struct {
 }
 
 type ReviewDecisionInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	ReviewID  string  `json:"reviewId"`
-	Comment   *string `json:"comment,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	ReviewID    string  `json:"reviewId"`
+	Comment     *string `json:"comment,omitempty"`
 }
 
 type ReviewPayload struct {
@@ -527,9 +559,10 @@ type ReviewPayload struct {
 }
 
 type RevokeTokenInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	TokenID   string  `json:"tokenId"`
-	Reason    *string `json:"reason,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	TokenID     string  `json:"tokenId"`
+	Reason      *string `json:"reason,omitempty"`
 }
 
 type RevokeTokenPayload struct {
@@ -538,7 +571,9 @@ type RevokeTokenPayload struct {
 }
 
 type SetSuppressionInput struct {
-	CommandID *string `json:"commandId,omitempty"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
 	// The source whose reports it suppresses (required).
 	Source    string               `json:"source"`
 	Asset     *string              `json:"asset,omitempty"`
@@ -551,6 +586,7 @@ type SetSuppressionInput struct {
 
 type ShareIncidentInput struct {
 	CommandID       *string  `json:"commandId,omitempty"`
+	MinSequence     *uint64  `json:"minSequence,omitempty"`
 	ExpectedVersion *int     `json:"expectedVersion,omitempty"`
 	IncidentID      string   `json:"incidentId"`
 	Orgs            []string `json:"orgs"`
@@ -562,7 +598,8 @@ type StatusCount struct {
 }
 
 type SubmitPeriodicReportInput struct {
-	CommandID *string `json:"commandId,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
 	// H1 (first half, due 20/6) or YEAR (due 15/12), as the configuration names them.
 	Period    string                     `json:"period"`
 	Year      int                        `json:"year"`
@@ -573,6 +610,7 @@ type SubmitPeriodicReportInput struct {
 
 type SubmitReportInput struct {
 	CommandID       *string    `json:"commandId,omitempty"`
+	MinSequence     *uint64    `json:"minSequence,omitempty"`
 	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
 	IncidentID      string     `json:"incidentId"`
 	Form            ReportForm `json:"form"`
@@ -607,8 +645,9 @@ type SuppressionPayload struct {
 }
 
 type TransferEvidenceCustodyInput struct {
-	CommandID  *string `json:"commandId,omitempty"`
-	EvidenceID string  `json:"evidenceId"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	EvidenceID  string  `json:"evidenceId"`
 	// org/user
 	To     string `json:"to"`
 	Reason string `json:"reason"`
@@ -630,9 +669,10 @@ type WebhookPayload struct {
 }
 
 type WithdrawHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type FindingKind string
