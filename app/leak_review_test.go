@@ -87,6 +87,10 @@ func (lp *leakReviewProbe) check(t *testing.T, e *env, r domain.Actor, want bool
 		is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // as if absent
 	}
 	is.Equal(slices.ContainsFunc(list, func(x domain.Evidence) bool { return x.ID == lp.redFile }), want && named(r)) // RED file for the named
+	if d, err := e.proj.Incidents.Incident(r, lp.incident, time.Now()); err == nil {
+		is.Equal(slices.ContainsFunc(d.Evidence, func(x domain.Evidence) bool { return x.ID == lp.redFile }), named(r)) // the incident's evidence field likewise
+		is.True(slices.ContainsFunc(d.Evidence, func(x domain.Evidence) bool { return x.ID == lp.file }))               // with the file at its TLP
+	}
 	_, _, err = e.proj.Incidents.EvidenceFile(r, lp.file)
 	is.Equal(err == nil, want) // lookup iff readable
 	_, _, err = e.proj.Incidents.EvidenceFile(r, lp.redFile)
