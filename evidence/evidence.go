@@ -138,7 +138,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	u := app.Upload{Actor: a, IncidentID: r.PathValue("incidentId"), CommandID: q.Get("commandId"), Name: q.Get("name"),
 		TLP: domain.TLP(strings.ToUpper(q.Get("tlp"))), SourceSystem: q.Get("system"), Description: q.Get("description"),
-		Body: http.MaxBytesReader(w, r.Body, domain.MaxEvidenceBytes+1)}
+		Body: http.MaxBytesReader(w, r.Body, domain.MaxEvidenceBytes+1), Size: r.ContentLength}
 	if u.CommandID == "" {
 		u.CommandID = r.Header.Get("Idempotency-Key")
 	}
