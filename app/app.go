@@ -111,6 +111,7 @@ func New(d Deps) *App {
 		register(a.repos, d.Events, d.Read, domain.NewWebhook)
 		register(a.repos, d.Events, d.Read, domain.NewUser)
 		register(a.repos, d.Events, d.Read, domain.NewOrgProfile)
+		register(a.repos, d.Events, d.Read, domain.NewReview)
 	}
 	if d.Alerts != nil {
 		a.alertStore, a.alerts = d.Alerts, d.AlertRead

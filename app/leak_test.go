@@ -72,25 +72,27 @@ func leakOrgExpect(org string, tlp domain.TLP, secret, shared bool) bool {
 // TestLeakMatrix crosses the readers with TLP, state secret and sharing over every read path:
 // the live board (listing, counts, search), detail and timeline; the past at every access
 // change (through today's rights); alerts correlated with or merged into the probe (proposals,
-// links, filters, grouped counts); the incident and partner feeds; and webhook deliveries.
+// links, filters, grouped counts); the incident and partner feeds; webhook deliveries; and
+// reviews, who-knew-what-when, evidence metadata and downloads.
 // Nothing may show what the reader may not read, not even that it exists.
 func TestLeakMatrix(t *testing.T) {
 	e := MustEnvWithAlerts(t, jetstream.MemoryStorage)
 	e.background(t, "checkpoints", func(ctx context.Context) error { return e.store.RunCheckpoints(ctx, nil) })
 	ctx := context.Background()
+	paths := leakReviewSetup(t, e)
 	n := 0
 	for _, secret := range []bool{false, true} {
 		for _, shared := range []bool{false, true} {
 			for _, tlp := range []domain.TLP{domain.TLPClear, domain.TLPGreen, domain.TLPAmber, domain.TLPAmberStrict, domain.TLPRed} {
 				n++
 				name := fmt.Sprintf("%s/secret=%v/shared=%v", tlp, secret, shared)
-				t.Run(name, func(t *testing.T) { leakProbe(t, e, ctx, n, tlp, secret, shared) })
+				t.Run(name, func(t *testing.T) { leakProbe(t, e, ctx, paths, n, tlp, secret, shared) })
 			}
 		}
 	}
 }
 
-func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP, secret, shared bool) {
+func leakProbe(t *testing.T, e *env, ctx context.Context, paths *leakReviewPaths, n int, tlp domain.TLP, secret, shared bool) {
 	title := fmt.Sprintf("Leak probe %d", n)
 	ip := fmt.Sprintf("198.51.%d.%d", 100+n/250, n%250+1)
 	before := time.Now().UTC()
@@ -106,10 +108,11 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP,
 		changes = append(changes, e.do(t, id, leakOpener, domain.Share{Orgs: []string{"dic"}}))
 	}
 	changes = append(changes, e.do(t, id, leakOpener, domain.NameRecipients{Users: []string{"dic/chi"}}))
-	e.do(t, id, leakOpener, domain.AddNote{NoteID: "red", Text: "nguồn tin mật", TLP: domain.TLPRed})
+	redNote := e.do(t, id, leakOpener, domain.AddNote{NoteID: "red", Text: "nguồn tin mật", TLP: domain.TLPRed})
 	if tlp != domain.TLPAmber {
 		changes = append(changes, e.do(t, id, leakOpener, domain.ChangeTLP{TLP: tlp, Reason: "test"}))
 	}
+	lp := paths.leakEvidence(t, id) // evidence files, at the incident's TLP and RED (leak_review_test.go)
 
 	// Feeds opened now; then a change everybody who reads the probe sees, one only its author
 	// may see (a RED note), and a marker on an incident everybody sees.
@@ -196,6 +199,7 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP,
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	signed := lp.leakReview(t, e) // a review of the probe, signed once every reader's feed is open
 	for _, r := range leakReaders {
 		t.Run(r.Org+"/"+r.User, func(t *testing.T) {
 			is := is.New(t)
@@ -291,6 +295,9 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, n int, tlp domain.TLP,
 				_, sent := hooks.payload(h, seq, cs[0], nil)
 				is.Equal(sent, seq == visibleSeq && leakOrgExpect(r.Org, tlp, secret, shared)) // delivered iff the organisation may see it
 			}
+
+			// Reviews, who knew what when, evidence metadata and downloads.
+			lp.check(t, e, r, want, []uint64{redNote, redSeq}, signed)
 		})
 	}
 }

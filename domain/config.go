@@ -29,6 +29,8 @@ type Config struct {
 	PeriodicReports PeriodicReports `json:"periodicReports"`
 	// AlertSources declares the monitoring sources that may send alerts (alert ingest).
 	AlertSources []AlertSource `json:"alertSources,omitempty"`
+	// Review says who opens reviews and who must sign them.
+	Review ReviewSettings `json:"review,omitzero"`
 
 	orgs  map[string]*Organisation
 	kinds map[string]*OrgKind

@@ -44,6 +44,7 @@ func (c *Config) clone() *Config {
 	d.EscalationPolicy = c.EscalationPolicy.clone()
 	d.PeriodicReports = c.PeriodicReports.clone()
 	d.AlertSources = slices.Clone(c.AlertSources)
+	d.Review = c.Review.clone()
 	d.index()
 	return &d
 }
@@ -256,6 +257,7 @@ func (c *Config) problems() []configProblem {
 		add("deadlines", "is required; give acknowledgeEscalation, escalateAfter, answerHandoff, notifyOwnerAndVncert, closingReport, minAckWithin and maxAckWithin")
 		c.policyProblems(add)
 		c.alertSourceProblems(add)
+		c.reviewProblems(add)
 		return out
 	}
 	positive := true
@@ -276,6 +278,7 @@ func (c *Config) problems() []configProblem {
 	}
 	c.policyProblems(add)
 	c.alertSourceProblems(add)
+	c.reviewProblems(add)
 	return out
 }
 

@@ -248,6 +248,8 @@ type Incident struct {
 	ClosingReportAt      time.Time         `json:"closingReportAt,omitzero"` // Mẫu 04 submitted since the last closing
 	ClosingReportOverdue bool              `json:"closingReportOverdue,omitempty"`
 	Reports              []SubmittedReport `json:"reports,omitempty"`
+	// Evidence lists the files kept for the investigation, with their chain of custody.
+	Evidence []*Evidence `json:"evidence,omitempty"`
 }
 
 // NewIncident returns an unopened incident with the given id; call Open or Replay its events.
@@ -394,7 +396,7 @@ func (i *Incident) apply(e Event) bool {
 	case HandoffChainExhausted, HandoffChainBlocked:
 		// Ownership stays where it is; the event is for the timeline.
 	default:
-		return false // not an incident event: a test checks that every incident event is handled
+		return i.applyEvidence(e) // false for what is not an incident event: a test checks that every incident event is handled
 	}
 	return true
 }

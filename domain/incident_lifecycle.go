@@ -383,8 +383,8 @@ func (i *Incident) Close(in Invocation, c CloseIncident) error {
 	if err != nil {
 		return err
 	}
-	if h := i.offered(); h != nil {
-		return Errorf(ECONFLICT, "answer or withdraw handoff %q to %s first", h.ID, h.To)
+	if err := i.closable(in); err != nil {
+		return err
 	}
 	now := in.Now.UTC()
 	e := IncidentClosed{Resolution: c.Resolution, Summary: summary, Stamp: Stamp{By: in.Actor, At: now}}

@@ -16,7 +16,10 @@ type Audience struct {
 	Recipients  []string // "org/user" keys, for TLP:RED
 	EscalatedTo []string
 	HandoffTo   []string // handoffs OFFERED or ACCEPTED
-	Drill       bool
+	// FormerOwners accepted a handoff and gave the incident back: they keep read access to
+	// what they worked on (at AMBER, like participants), but no longer write.
+	FormerOwners []string
+	Drill        bool
 	// OriginReleased: Origin gave up holding the incident on a handoff's acceptance; it then
 	// holds or takes part only as lead, owner, or when shared, escalated or handed off to.
 	OriginReleased bool
@@ -31,13 +34,18 @@ func (i *Incident) Audience() Audience {
 		a.InfoClass = i.AffectedSystem.InfoClass
 	}
 	for _, x := range i.Escalations {
-		a.EscalatedTo = unionSorted(a.EscalatedTo, x.To)
+		a.EscalatedTo = append(a.EscalatedTo, x.To)
 	}
 	for _, h := range i.Handoffs {
-		if h.Status == HandoffStatusOffered || h.Status == HandoffStatusAccepted {
-			a.HandoffTo = unionSorted(a.HandoffTo, h.To)
+		switch h.Status {
+		case HandoffStatusOffered, HandoffStatusAccepted:
+			a.HandoffTo = append(a.HandoffTo, h.To)
+		case HandoffStatusReturned:
+			a.FormerOwners = append(a.FormerOwners, h.To)
 		}
 	}
+	// Sorted and unique once, not at every append: incidents with hundreds of escalations.
+	a.EscalatedTo, a.HandoffTo, a.FormerOwners = unionSorted(a.EscalatedTo), unionSorted(a.HandoffTo), unionSorted(a.FormerOwners)
 	return a
 }
 
@@ -63,6 +71,7 @@ func (a Audience) reach() []string {
 	orgs = unionSorted(orgs, a.Shared...)
 	orgs = unionSorted(orgs, a.EscalatedTo...)
 	orgs = unionSorted(orgs, a.HandoffTo...)
+	orgs = unionSorted(orgs, a.FormerOwners...)
 	for _, k := range a.Recipients {
 		org, _, _ := strings.Cut(k, "/")
 		orgs = unionSorted(orgs, org)
@@ -75,8 +84,8 @@ func UserKey(org, user string) string { return org + "/" + user }
 
 // CanRead reports whether a may see the incident. A state-secret incident is visible only to its
 // holders and to forces among its participants (or named at TLP:RED), whatever the TLP; then TLP
-// decides: CLEAR and GREEN any organisation in the directory, AMBER participants, AMBER_STRICT
-// holders, RED named recipients.
+// decides: CLEAR and GREEN any organisation in the directory, AMBER participants and former
+// owners (read only), AMBER_STRICT holders, RED named recipients.
 func CanRead(a Actor, aud Audience, cfg *Config) bool {
 	if cfg == nil || !a.Role.Valid() || a.Role == RoleAdmin || a.Role == RoleIngest {
 		return false
@@ -85,15 +94,16 @@ func CanRead(a Actor, aud Audience, cfg *Config) bool {
 		return false
 	}
 	holder, participant := aud.holds(a.Org), aud.participates(a.Org)
+	former := slices.Contains(aud.FormerOwners, a.Org)
 	named := slices.Contains(aud.Recipients, UserKey(a.Org, a.User))
-	if aud.InfoClass.StateSecret() && !holder && !(cfg.IsForce(a.Org) && (participant || aud.TLP == TLPRed && named)) {
+	if aud.InfoClass.StateSecret() && !holder && !(cfg.IsForce(a.Org) && (participant || former || aud.TLP == TLPRed && named)) {
 		return false
 	}
 	switch aud.TLP {
 	case TLPClear, TLPGreen:
 		return true
 	case TLPAmber:
-		return participant
+		return participant || former
 	case TLPAmberStrict:
 		return holder
 	case TLPRed:

@@ -18,6 +18,7 @@ var newAggregates = map[string]func() applier{
 	"suppression": func() applier { return NewSuppression("s1") },
 	"org":         func() applier { return NewOrgProfile("dic") },
 	"report":      func() applier { return NewPeriodicReport("dic/H1/2026") },
+	"review":      func() applier { return NewReview("r1") },
 	"token":       func() applier { return NewToken("t1") },
 	"user":        func() applier { return NewUser("dic/lan") },
 	"webhook":     func() applier { return NewWebhook("w1") },

@@ -141,6 +141,18 @@ func representativeEvents() []domain.Event {
 		domain.WebhookDisabled{WebhookID: "w-1", Stamp: stampAt(55)},
 		domain.WebhookDeliveryFailed{WebhookID: "w-1", Sequence: 42, Attempts: 5, Status: 0, Error: "timeout", Stamp: stampAt(56)},
 		domain.WebhookDeliveryFailed{WebhookID: "w-1", Sequence: 43, Attempts: 1, Status: 503, Error: "unavailable", Stamp: stampAt(56)},
+		// evidence and reviews
+		domain.EvidenceAdded{EvidenceID: "ev-1", Name: "nhật ký.log", MediaType: "text/plain", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			Size: 1 << 20, TLP: domain.TLPAmber, SourceSystem: odd, Description: "d", CollectedAt: t0, Object: "ev-1", Stamp: stampAt(59)},
+		domain.EvidenceCustodyTransferred{EvidenceID: "ev-1", From: "so-tt-tt/lan", To: "cong-an/an", Reason: odd, Stamp: stampAt(60)},
+		domain.EvidenceDownloaded{EvidenceID: "ev-1", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Stamp: stampAt(61)},
+		domain.ReviewOpened{ReviewID: "r-1", Title: odd, IncidentID: "i-1", Pin: domain.ReviewPin{Origin: "o", TreeSize: 9, RootHash: "cm9vdA==", Checkpoint: "o\n9\n",
+			IncidentSequence: 8, IncidentVersion: 3}, Signers: []string{"cong-an", "so-tt-tt"}, Stamp: stampAt(62)},
+		domain.ReviewOpened{ReviewID: "r-2", Title: "p", PeriodFrom: t0, PeriodTo: t0.Add(time.Hour), Pin: domain.ReviewPin{Origin: "o", TreeSize: 9}, Signers: []string{"x"}, Stamp: stampAt(62)},
+		domain.ReviewSignedOff{Comment: odd, TreeSize: 9, RootHash: "cm9vdA==", Stamp: stampAt(63)},
+		domain.ReviewObjected{Comment: "no", TreeSize: 9, RootHash: "cm9vdA==", Stamp: stampAt(64)},
+		domain.ReviewFindingRecorded{FindingID: "f-1", Kind: domain.FindingKindLesson, Text: odd, TLP: domain.TLPRed, Stamp: stampAt(65)},
+		domain.ReviewCompleted{Signers: []string{"cong-an"}, Stamp: stampAt(66)},
 		// this package's test events
 		Added{Amount: 7, Note: odd, Stamp: stampAt(57)},
 		Reset{Stamp: stampAt(58)},

@@ -31,16 +31,25 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccessChange() AccessChangeResolver
+	ActionRequest() ActionRequestResolver
 	AffectedSystem() AffectedSystemResolver
 	Escalation() EscalationResolver
+	Evidence() EvidenceResolver
 	Handoff() HandoffResolver
 	Incident() IncidentResolver
 	IncidentChange() IncidentChangeResolver
 	Mutation() MutationResolver
+	OrgKnowledge() OrgKnowledgeResolver
 	Organisation() OrganisationResolver
 	PartnerChange() PartnerChangeResolver
 	Query() QueryResolver
 	QueueItem() QueueItemResolver
+	Review() ReviewResolver
+	ReviewChange() ReviewChangeResolver
+	ReviewDecision() ReviewDecisionResolver
+	ReviewFinding() ReviewFindingResolver
+	ReviewPin() ReviewPinResolver
 	Subscription() SubscriptionResolver
 	TimelineEntry() TimelineEntryResolver
 	Webhook() WebhookResolver
@@ -50,6 +59,33 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccessChange struct {
+		At       func(childComplexity int) int
+		AtLocal  func(childComplexity int) int
+		By       func(childComplexity int) int
+		Gained   func(childComplexity int) int
+		Sequence func(childComplexity int) int
+		TextEn   func(childComplexity int) int
+		TextVi   func(childComplexity int) int
+		Via      func(childComplexity int) int
+	}
+
+	ActionRequest struct {
+		AcknowledgedAt func(childComplexity int) int
+		AnsweredAt     func(childComplexity int) int
+		At             func(childComplexity int) int
+		Deadline       func(childComplexity int) int
+		From           func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		LateSeconds    func(childComplexity int) int
+		Outcome        func(childComplexity int) int
+		OverdueSeconds func(childComplexity int) int
+		Sequence       func(childComplexity int) int
+		TextEn         func(childComplexity int) int
+		TextVi         func(childComplexity int) int
+	}
+
 	Actor struct {
 		Org  func(childComplexity int) int
 		Role func(childComplexity int) int
@@ -156,6 +192,14 @@ type ComplexityRoot struct {
 		OldSize func(childComplexity int) int
 	}
 
+	CustodyTransfer struct {
+		At     func(childComplexity int) int
+		By     func(childComplexity int) int
+		From   func(childComplexity int) int
+		Reason func(childComplexity int) int
+		To     func(childComplexity int) int
+	}
+
 	DeadLetter struct {
 		At       func(childComplexity int) int
 		Attempts func(childComplexity int) int
@@ -190,6 +234,34 @@ type ComplexityRoot struct {
 		Sequence   func(childComplexity int) int
 	}
 
+	Evidence struct {
+		AddedAt      func(childComplexity int) int
+		CollectedAt  func(childComplexity int) int
+		CollectedBy  func(childComplexity int) int
+		Custodian    func(childComplexity int) int
+		Custody      func(childComplexity int) int
+		Description  func(childComplexity int) int
+		DownloadPath func(childComplexity int) int
+		Downloads    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		MediaType    func(childComplexity int) int
+		Name         func(childComplexity int) int
+		SHA256       func(childComplexity int) int
+		Size         func(childComplexity int) int
+		SourceSystem func(childComplexity int) int
+		TLP          func(childComplexity int) int
+	}
+
+	EvidenceDownload struct {
+		At func(childComplexity int) int
+		By func(childComplexity int) int
+	}
+
+	EvidencePayload struct {
+		Evidence func(childComplexity int) int
+		Sequence func(childComplexity int) int
+	}
+
 	Handoff struct {
 		AcknowledgedAt  func(childComplexity int) int
 		AcknowledgedBy  func(childComplexity int) int
@@ -220,6 +292,7 @@ type ComplexityRoot struct {
 		DetectedAt      func(childComplexity int) int
 		Drill           func(childComplexity int) int
 		Escalations     func(childComplexity int) int
+		Evidence        func(childComplexity int) int
 		Handoffs        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Indicators      func(childComplexity int) int
@@ -301,38 +374,43 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptHandoff         func(childComplexity int, input model.AcceptHandoffInput) int
-		AcknowledgeEscalation func(childComplexity int, input model.AcknowledgeEscalationInput) int
-		AcknowledgeHandoff    func(childComplexity int, input model.AcknowledgeHandoffInput) int
-		AddIndicator          func(childComplexity int, input model.AddIndicatorInput) int
-		AddNote               func(childComplexity int, input model.AddNoteInput) int
-		AssignLead            func(childComplexity int, input model.AssignLeadInput) int
-		ChangePhase           func(childComplexity int, input model.ChangePhaseInput) int
-		ChangeTlp             func(childComplexity int, input model.ChangeTLPInput) int
-		ClassifyIncident      func(childComplexity int, input model.ClassifyIncidentInput) int
-		CloseIncident         func(childComplexity int, input model.CloseIncidentInput) int
-		DeclineHandoff        func(childComplexity int, input model.DeclineHandoffInput) int
-		DetachAlert           func(childComplexity int, input model.DetachAlertInput) int
-		DisableWebhook        func(childComplexity int, input model.DisableWebhookInput) int
-		DismissAlerts         func(childComplexity int, input model.DismissAlertsInput) int
-		EscalateIncident      func(childComplexity int, input model.EscalateIncidentInput) int
-		MergeAlerts           func(childComplexity int, input model.MergeAlertsInput) int
-		NameRecipients        func(childComplexity int, input model.NameRecipientsInput) int
-		OfferHandoff          func(childComplexity int, input model.OfferHandoffInput) int
-		OpenIncident          func(childComplexity int, input model.OpenIncidentInput) int
-		PromoteAlerts         func(childComplexity int, input model.OpenIncidentInput) int
-		RecordNotification    func(childComplexity int, input model.RecordNotificationInput) int
-		RegisterWebhook       func(childComplexity int, input model.RegisterWebhookInput) int
-		RemoveSuppression     func(childComplexity int, input model.RemoveSuppressionInput) int
-		ReopenIncident        func(childComplexity int, input model.ReopenIncidentInput) int
-		ResolveEscalation     func(childComplexity int, input model.ResolveEscalationInput) int
-		ReturnHandoff         func(childComplexity int, input model.ReturnHandoffInput) int
-		RevokeToken           func(childComplexity int, input model.RevokeTokenInput) int
-		SetSuppression        func(childComplexity int, input model.SetSuppressionInput) int
-		ShareIncident         func(childComplexity int, input model.ShareIncidentInput) int
-		SubmitPeriodicReport  func(childComplexity int, input model.SubmitPeriodicReportInput) int
-		SubmitReport          func(childComplexity int, input model.SubmitReportInput) int
-		WithdrawHandoff       func(childComplexity int, input model.WithdrawHandoffInput) int
+		AcceptHandoff           func(childComplexity int, input model.AcceptHandoffInput) int
+		AcknowledgeEscalation   func(childComplexity int, input model.AcknowledgeEscalationInput) int
+		AcknowledgeHandoff      func(childComplexity int, input model.AcknowledgeHandoffInput) int
+		AddIndicator            func(childComplexity int, input model.AddIndicatorInput) int
+		AddNote                 func(childComplexity int, input model.AddNoteInput) int
+		AssignLead              func(childComplexity int, input model.AssignLeadInput) int
+		ChangePhase             func(childComplexity int, input model.ChangePhaseInput) int
+		ChangeTlp               func(childComplexity int, input model.ChangeTLPInput) int
+		ClassifyIncident        func(childComplexity int, input model.ClassifyIncidentInput) int
+		CloseIncident           func(childComplexity int, input model.CloseIncidentInput) int
+		DeclineHandoff          func(childComplexity int, input model.DeclineHandoffInput) int
+		DetachAlert             func(childComplexity int, input model.DetachAlertInput) int
+		DisableWebhook          func(childComplexity int, input model.DisableWebhookInput) int
+		DismissAlerts           func(childComplexity int, input model.DismissAlertsInput) int
+		EscalateIncident        func(childComplexity int, input model.EscalateIncidentInput) int
+		MergeAlerts             func(childComplexity int, input model.MergeAlertsInput) int
+		NameRecipients          func(childComplexity int, input model.NameRecipientsInput) int
+		ObjectToReview          func(childComplexity int, input model.ReviewDecisionInput) int
+		OfferHandoff            func(childComplexity int, input model.OfferHandoffInput) int
+		OpenIncident            func(childComplexity int, input model.OpenIncidentInput) int
+		OpenReview              func(childComplexity int, input model.OpenReviewInput) int
+		PromoteAlerts           func(childComplexity int, input model.OpenIncidentInput) int
+		RecordNotification      func(childComplexity int, input model.RecordNotificationInput) int
+		RecordReviewFinding     func(childComplexity int, input model.RecordReviewFindingInput) int
+		RegisterWebhook         func(childComplexity int, input model.RegisterWebhookInput) int
+		RemoveSuppression       func(childComplexity int, input model.RemoveSuppressionInput) int
+		ReopenIncident          func(childComplexity int, input model.ReopenIncidentInput) int
+		ResolveEscalation       func(childComplexity int, input model.ResolveEscalationInput) int
+		ReturnHandoff           func(childComplexity int, input model.ReturnHandoffInput) int
+		RevokeToken             func(childComplexity int, input model.RevokeTokenInput) int
+		SetSuppression          func(childComplexity int, input model.SetSuppressionInput) int
+		ShareIncident           func(childComplexity int, input model.ShareIncidentInput) int
+		SignOffReview           func(childComplexity int, input model.ReviewDecisionInput) int
+		SubmitPeriodicReport    func(childComplexity int, input model.SubmitPeriodicReportInput) int
+		SubmitReport            func(childComplexity int, input model.SubmitReportInput) int
+		TransferEvidenceCustody func(childComplexity int, input model.TransferEvidenceCustodyInput) int
+		WithdrawHandoff         func(childComplexity int, input model.WithdrawHandoffInput) int
 	}
 
 	Note struct {
@@ -346,6 +424,16 @@ type ComplexityRoot struct {
 	OpenIncidentPayload struct {
 		Incident func(childComplexity int) int
 		Sequence func(childComplexity int) int
+	}
+
+	OrgKnowledge struct {
+		Access      func(childComplexity int) int
+		FirstAccess func(childComplexity int) int
+		NameEn      func(childComplexity int) int
+		NameVi      func(childComplexity int) int
+		Org         func(childComplexity int) int
+		Recorded    func(childComplexity int) int
+		Requests    func(childComplexity int) int
 	}
 
 	Organisation struct {
@@ -391,15 +479,19 @@ type ComplexityRoot struct {
 		Checkpoint         func(childComplexity int, log *model.TransparencyLog) int
 		ConsistencyProof   func(childComplexity int, oldSize uint64, newSize *uint64, log *model.TransparencyLog) int
 		EscalationQueue    func(childComplexity int, includeAcknowledged *bool, minSequence *uint64) int
+		Evidence           func(childComplexity int, incidentID string, minSequence *uint64) int
 		HandoffInbox       func(childComplexity int, minSequence *uint64) int
 		Incident           func(childComplexity int, id string, asOf *time.Time, minSequence *uint64) int
 		InclusionProof     func(childComplexity int, sequence uint64, treeSize *uint64) int
 		Me                 func(childComplexity int) int
 		Organisations      func(childComplexity int) int
+		Review             func(childComplexity int, id string, minSequence *uint64) int
+		Reviews            func(childComplexity int, incidentID *string, minSequence *uint64) int
 		Suppressions       func(childComplexity int, includeInactive *bool, minSequence *uint64) int
 		Timeline           func(childComplexity int, incidentID string, asOf *time.Time, minSequence *uint64) int
 		WebhookDeadLetters func(childComplexity int, webhookID string) int
 		Webhooks           func(childComplexity int) int
+		WhoKnewWhat        func(childComplexity int, incidentID string, asOf *time.Time, minSequence *uint64) int
 	}
 
 	QueueChange struct {
@@ -426,6 +518,71 @@ type ComplexityRoot struct {
 		To             func(childComplexity int) int
 	}
 
+	Review struct {
+		CompletedAt func(childComplexity int) int
+		Decisions   func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		Findings    func(childComplexity int) int
+		History     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		IncidentID  func(childComplexity int) int
+		Incidents   func(childComplexity int, first *int) int
+		OpenedAt    func(childComplexity int) int
+		OpenedBy    func(childComplexity int) int
+		OutdatedAt  func(childComplexity int) int
+		OutdatedBy  func(childComplexity int) int
+		PeriodFrom  func(childComplexity int) int
+		PeriodTo    func(childComplexity int) int
+		Pin         func(childComplexity int) int
+		Sequence    func(childComplexity int) int
+		Signatures  func(childComplexity int) int
+		Signers     func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Title       func(childComplexity int) int
+		WhoKnewWhat func(childComplexity int) int
+	}
+
+	ReviewChange struct {
+		Outdated func(childComplexity int) int
+		Review   func(childComplexity int) int
+		ReviewID func(childComplexity int) int
+		Sequence func(childComplexity int) int
+		Types    func(childComplexity int) int
+	}
+
+	ReviewDecision struct {
+		At       func(childComplexity int) int
+		By       func(childComplexity int) int
+		Comment  func(childComplexity int) int
+		Decision func(childComplexity int) int
+		Org      func(childComplexity int) int
+		RootHash func(childComplexity int) int
+		TreeSize func(childComplexity int) int
+	}
+
+	ReviewFinding struct {
+		At   func(childComplexity int) int
+		By   func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		TLP  func(childComplexity int) int
+		Text func(childComplexity int) int
+	}
+
+	ReviewPayload struct {
+		Review   func(childComplexity int) int
+		Sequence func(childComplexity int) int
+	}
+
+	ReviewPin struct {
+		Checkpoint       func(childComplexity int) int
+		IncidentSequence func(childComplexity int) int
+		IncidentVersion  func(childComplexity int) int
+		Origin           func(childComplexity int) int
+		RootHash         func(childComplexity int) int
+		TreeSize         func(childComplexity int) int
+	}
+
 	RevokeTokenPayload struct {
 		Sequence func(childComplexity int) int
 		TokenID  func(childComplexity int) int
@@ -442,6 +599,7 @@ type ComplexityRoot struct {
 		HandoffInbox    func(childComplexity int, since *uint64) int
 		IncidentChanged func(childComplexity int, filter *model.BoardFilter, since *uint64) int
 		PartnerFeed     func(childComplexity int, since *uint64) int
+		ReviewChanged   func(childComplexity int, reviewID *string, since *uint64) int
 	}
 
 	Suppression struct {
@@ -504,12 +662,34 @@ type ComplexityRoot struct {
 		Sequence func(childComplexity int) int
 		Webhook  func(childComplexity int) int
 	}
+
+	WhoKnewWhat struct {
+		AsOf       func(childComplexity int) int
+		IncidentID func(childComplexity int) int
+		Orgs       func(childComplexity int) int
+		Sequence   func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type AccessChangeResolver interface {
+	AtLocal(ctx context.Context, obj *projections.AccessChange) (string, error)
+
+	TextVi(ctx context.Context, obj *projections.AccessChange) (string, error)
+	TextEn(ctx context.Context, obj *projections.AccessChange) (string, error)
+}
+type ActionRequestResolver interface {
+	AcknowledgedAt(ctx context.Context, obj *projections.ActionRequest) (*time.Time, error)
+	AnsweredAt(ctx context.Context, obj *projections.ActionRequest) (*time.Time, error)
+
+	LateSeconds(ctx context.Context, obj *projections.ActionRequest) (int, error)
+	OverdueSeconds(ctx context.Context, obj *projections.ActionRequest) (int, error)
+	TextVi(ctx context.Context, obj *projections.ActionRequest) (string, error)
+	TextEn(ctx context.Context, obj *projections.ActionRequest) (string, error)
+}
 type AffectedSystemResolver interface {
 	OwnerOrg(ctx context.Context, obj *domain.AffectedSystem) (*string, error)
 
@@ -519,6 +699,11 @@ type EscalationResolver interface {
 	Status(ctx context.Context, obj *domain.Escalation) (string, error)
 
 	AcknowledgedAt(ctx context.Context, obj *domain.Escalation) (*time.Time, error)
+}
+type EvidenceResolver interface {
+	Description(ctx context.Context, obj *domain.Evidence) (*string, error)
+
+	DownloadPath(ctx context.Context, obj *domain.Evidence) (string, error)
 }
 type HandoffResolver interface {
 	RequestedAction(ctx context.Context, obj *domain.Handoff) (*string, error)
@@ -568,8 +753,17 @@ type MutationResolver interface {
 	RecordNotification(ctx context.Context, input model.RecordNotificationInput) (*model.IncidentPayload, error)
 	SubmitReport(ctx context.Context, input model.SubmitReportInput) (*model.IncidentPayload, error)
 	SubmitPeriodicReport(ctx context.Context, input model.SubmitPeriodicReportInput) (*model.PeriodicReportPayload, error)
+	TransferEvidenceCustody(ctx context.Context, input model.TransferEvidenceCustodyInput) (*model.EvidencePayload, error)
+	OpenReview(ctx context.Context, input model.OpenReviewInput) (*model.ReviewPayload, error)
+	SignOffReview(ctx context.Context, input model.ReviewDecisionInput) (*model.ReviewPayload, error)
+	ObjectToReview(ctx context.Context, input model.ReviewDecisionInput) (*model.ReviewPayload, error)
+	RecordReviewFinding(ctx context.Context, input model.RecordReviewFindingInput) (*model.ReviewPayload, error)
 	RegisterWebhook(ctx context.Context, input model.RegisterWebhookInput) (*model.WebhookPayload, error)
 	DisableWebhook(ctx context.Context, input model.DisableWebhookInput) (*model.WebhookPayload, error)
+}
+type OrgKnowledgeResolver interface {
+	NameVi(ctx context.Context, obj *projections.OrgKnowledge) (string, error)
+	NameEn(ctx context.Context, obj *projections.OrgKnowledge) (string, error)
 }
 type OrganisationResolver interface {
 	Sector(ctx context.Context, obj *domain.Organisation) (*string, error)
@@ -591,6 +785,10 @@ type QueryResolver interface {
 	Alerts(ctx context.Context, filter *model.AlertFilter, first *int, after *string, minSequence *uint64) (*model.AlertConnection, error)
 	Alert(ctx context.Context, id string, minSequence *uint64) (*model.Alert, error)
 	Suppressions(ctx context.Context, includeInactive *bool, minSequence *uint64) ([]*model.Suppression, error)
+	Evidence(ctx context.Context, incidentID string, minSequence *uint64) ([]*domain.Evidence, error)
+	WhoKnewWhat(ctx context.Context, incidentID string, asOf *time.Time, minSequence *uint64) (*projections.Knowledge, error)
+	Review(ctx context.Context, id string, minSequence *uint64) (*projections.ReviewView, error)
+	Reviews(ctx context.Context, incidentID *string, minSequence *uint64) ([]*projections.ReviewView, error)
 	Checkpoint(ctx context.Context, log *model.TransparencyLog) (*model.Checkpoint, error)
 	InclusionProof(ctx context.Context, sequence uint64, treeSize *uint64) (*model.InclusionProof, error)
 	ConsistencyProof(ctx context.Context, oldSize uint64, newSize *uint64, log *model.TransparencyLog) (*model.ConsistencyProof, error)
@@ -603,12 +801,38 @@ type QueueItemResolver interface {
 	SecondsLeft(ctx context.Context, obj *projections.QueueItem) (int, error)
 	AcknowledgedAt(ctx context.Context, obj *projections.QueueItem) (*time.Time, error)
 }
+type ReviewResolver interface {
+	IncidentID(ctx context.Context, obj *projections.ReviewView) (*string, error)
+
+	OutdatedBy(ctx context.Context, obj *projections.ReviewView) (*uint64, error)
+
+	Incidents(ctx context.Context, obj *projections.ReviewView, first *int) ([]*projections.IncidentDetail, error)
+	Evidence(ctx context.Context, obj *projections.ReviewView) ([]*domain.Evidence, error)
+	WhoKnewWhat(ctx context.Context, obj *projections.ReviewView) (*projections.Knowledge, error)
+}
+type ReviewChangeResolver interface {
+	Review(ctx context.Context, obj *model.ReviewChange) (*projections.ReviewView, error)
+}
+type ReviewDecisionResolver interface {
+	Comment(ctx context.Context, obj *domain.ReviewDecision) (*string, error)
+	By(ctx context.Context, obj *domain.ReviewDecision) (*domain.Actor, error)
+	At(ctx context.Context, obj *domain.ReviewDecision) (*time.Time, error)
+	TreeSize(ctx context.Context, obj *domain.ReviewDecision) (*uint64, error)
+	RootHash(ctx context.Context, obj *domain.ReviewDecision) (*string, error)
+}
+type ReviewFindingResolver interface {
+	Kind(ctx context.Context, obj *domain.ReviewFinding) (model.FindingKind, error)
+}
+type ReviewPinResolver interface {
+	TreeSize(ctx context.Context, obj *domain.ReviewPin) (uint64, error)
+}
 type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, filter *model.BoardFilter, since *uint64) (<-chan *model.IncidentChange, error)
 	EscalationQueue(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
 	HandoffInbox(ctx context.Context, since *uint64) (<-chan *model.QueueChange, error)
 	AlertTriage(ctx context.Context, since *uint64) (<-chan *model.AlertTriageChange, error)
 	PartnerFeed(ctx context.Context, since *uint64) (<-chan *model.PartnerChange, error)
+	ReviewChanged(ctx context.Context, reviewID *string, since *uint64) (<-chan *model.ReviewChange, error)
 }
 type TimelineEntryResolver interface {
 	AtLocal(ctx context.Context, obj *projections.TimelineEntry) (string, error)
@@ -637,6 +861,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessChange.at":
+		if e.ComplexityRoot.AccessChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.At(childComplexity), true
+	case "AccessChange.atLocal":
+		if e.ComplexityRoot.AccessChange.AtLocal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.AtLocal(childComplexity), true
+	case "AccessChange.by":
+		if e.ComplexityRoot.AccessChange.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.By(childComplexity), true
+	case "AccessChange.gained":
+		if e.ComplexityRoot.AccessChange.Gained == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.Gained(childComplexity), true
+	case "AccessChange.sequence":
+		if e.ComplexityRoot.AccessChange.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.Sequence(childComplexity), true
+	case "AccessChange.textEn":
+		if e.ComplexityRoot.AccessChange.TextEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.TextEn(childComplexity), true
+	case "AccessChange.textVi":
+		if e.ComplexityRoot.AccessChange.TextVi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.TextVi(childComplexity), true
+	case "AccessChange.via":
+		if e.ComplexityRoot.AccessChange.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessChange.Via(childComplexity), true
+
+	case "ActionRequest.acknowledgedAt":
+		if e.ComplexityRoot.ActionRequest.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.AcknowledgedAt(childComplexity), true
+	case "ActionRequest.answeredAt":
+		if e.ComplexityRoot.ActionRequest.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.AnsweredAt(childComplexity), true
+	case "ActionRequest.at":
+		if e.ComplexityRoot.ActionRequest.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.At(childComplexity), true
+	case "ActionRequest.deadline":
+		if e.ComplexityRoot.ActionRequest.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.Deadline(childComplexity), true
+	case "ActionRequest.from":
+		if e.ComplexityRoot.ActionRequest.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.From(childComplexity), true
+	case "ActionRequest.id":
+		if e.ComplexityRoot.ActionRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.ID(childComplexity), true
+	case "ActionRequest.kind":
+		if e.ComplexityRoot.ActionRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.Kind(childComplexity), true
+	case "ActionRequest.lateSeconds":
+		if e.ComplexityRoot.ActionRequest.LateSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.LateSeconds(childComplexity), true
+	case "ActionRequest.outcome":
+		if e.ComplexityRoot.ActionRequest.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.Outcome(childComplexity), true
+	case "ActionRequest.overdueSeconds":
+		if e.ComplexityRoot.ActionRequest.OverdueSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.OverdueSeconds(childComplexity), true
+	case "ActionRequest.sequence":
+		if e.ComplexityRoot.ActionRequest.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.Sequence(childComplexity), true
+	case "ActionRequest.textEn":
+		if e.ComplexityRoot.ActionRequest.TextEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.TextEn(childComplexity), true
+	case "ActionRequest.textVi":
+		if e.ComplexityRoot.ActionRequest.TextVi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionRequest.TextVi(childComplexity), true
 
 	case "Actor.org":
 		if e.ComplexityRoot.Actor.Org == nil {
@@ -1053,6 +1405,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConsistencyProof.OldSize(childComplexity), true
 
+	case "CustodyTransfer.at":
+		if e.ComplexityRoot.CustodyTransfer.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyTransfer.At(childComplexity), true
+	case "CustodyTransfer.by":
+		if e.ComplexityRoot.CustodyTransfer.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyTransfer.By(childComplexity), true
+	case "CustodyTransfer.from":
+		if e.ComplexityRoot.CustodyTransfer.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyTransfer.From(childComplexity), true
+	case "CustodyTransfer.reason":
+		if e.ComplexityRoot.CustodyTransfer.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyTransfer.Reason(childComplexity), true
+	case "CustodyTransfer.to":
+		if e.ComplexityRoot.CustodyTransfer.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyTransfer.To(childComplexity), true
+
 	case "DeadLetter.at":
 		if e.ComplexityRoot.DeadLetter.At == nil {
 			break
@@ -1188,6 +1571,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EscalationPayload.Sequence(childComplexity), true
+
+	case "Evidence.addedAt":
+		if e.ComplexityRoot.Evidence.AddedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.AddedAt(childComplexity), true
+	case "Evidence.collectedAt":
+		if e.ComplexityRoot.Evidence.CollectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.CollectedAt(childComplexity), true
+	case "Evidence.collectedBy":
+		if e.ComplexityRoot.Evidence.CollectedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.CollectedBy(childComplexity), true
+	case "Evidence.custodian":
+		if e.ComplexityRoot.Evidence.Custodian == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Custodian(childComplexity), true
+	case "Evidence.custody":
+		if e.ComplexityRoot.Evidence.Custody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Custody(childComplexity), true
+	case "Evidence.description":
+		if e.ComplexityRoot.Evidence.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Description(childComplexity), true
+	case "Evidence.downloadPath":
+		if e.ComplexityRoot.Evidence.DownloadPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.DownloadPath(childComplexity), true
+	case "Evidence.downloads":
+		if e.ComplexityRoot.Evidence.Downloads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Downloads(childComplexity), true
+	case "Evidence.id":
+		if e.ComplexityRoot.Evidence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.mediaType":
+		if e.ComplexityRoot.Evidence.MediaType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.MediaType(childComplexity), true
+	case "Evidence.name":
+		if e.ComplexityRoot.Evidence.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Name(childComplexity), true
+	case "Evidence.sha256":
+		if e.ComplexityRoot.Evidence.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.SHA256(childComplexity), true
+	case "Evidence.size":
+		if e.ComplexityRoot.Evidence.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Size(childComplexity), true
+	case "Evidence.sourceSystem":
+		if e.ComplexityRoot.Evidence.SourceSystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.SourceSystem(childComplexity), true
+	case "Evidence.tlp":
+		if e.ComplexityRoot.Evidence.TLP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.TLP(childComplexity), true
+
+	case "EvidenceDownload.at":
+		if e.ComplexityRoot.EvidenceDownload.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceDownload.At(childComplexity), true
+	case "EvidenceDownload.by":
+		if e.ComplexityRoot.EvidenceDownload.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceDownload.By(childComplexity), true
+
+	case "EvidencePayload.evidence":
+		if e.ComplexityRoot.EvidencePayload.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePayload.Evidence(childComplexity), true
+	case "EvidencePayload.sequence":
+		if e.ComplexityRoot.EvidencePayload.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePayload.Sequence(childComplexity), true
 
 	case "Handoff.acknowledgedAt":
 		if e.ComplexityRoot.Handoff.AcknowledgedAt == nil {
@@ -1329,6 +1829,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Escalations(childComplexity), true
+	case "Incident.evidence":
+		if e.ComplexityRoot.Incident.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Evidence(childComplexity), true
 	case "Incident.handoffs":
 		if e.ComplexityRoot.Incident.Handoffs == nil {
 			break
@@ -1883,6 +2389,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.NameRecipients(childComplexity, args["input"].(model.NameRecipientsInput)), true
+	case "Mutation.objectToReview":
+		if e.ComplexityRoot.Mutation.ObjectToReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_objectToReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ObjectToReview(childComplexity, args["input"].(model.ReviewDecisionInput)), true
 	case "Mutation.offerHandoff":
 		if e.ComplexityRoot.Mutation.OfferHandoff == nil {
 			break
@@ -1905,6 +2422,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenIncident(childComplexity, args["input"].(model.OpenIncidentInput)), true
+	case "Mutation.openReview":
+		if e.ComplexityRoot.Mutation.OpenReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenReview(childComplexity, args["input"].(model.OpenReviewInput)), true
 	case "Mutation.promoteAlerts":
 		if e.ComplexityRoot.Mutation.PromoteAlerts == nil {
 			break
@@ -1927,6 +2455,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordNotification(childComplexity, args["input"].(model.RecordNotificationInput)), true
+	case "Mutation.recordReviewFinding":
+		if e.ComplexityRoot.Mutation.RecordReviewFinding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordReviewFinding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordReviewFinding(childComplexity, args["input"].(model.RecordReviewFindingInput)), true
 	case "Mutation.registerWebhook":
 		if e.ComplexityRoot.Mutation.RegisterWebhook == nil {
 			break
@@ -2015,6 +2554,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShareIncident(childComplexity, args["input"].(model.ShareIncidentInput)), true
+	case "Mutation.signOffReview":
+		if e.ComplexityRoot.Mutation.SignOffReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOffReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOffReview(childComplexity, args["input"].(model.ReviewDecisionInput)), true
 	case "Mutation.submitPeriodicReport":
 		if e.ComplexityRoot.Mutation.SubmitPeriodicReport == nil {
 			break
@@ -2037,6 +2587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitReport(childComplexity, args["input"].(model.SubmitReportInput)), true
+	case "Mutation.transferEvidenceCustody":
+		if e.ComplexityRoot.Mutation.TransferEvidenceCustody == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferEvidenceCustody_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferEvidenceCustody(childComplexity, args["input"].(model.TransferEvidenceCustodyInput)), true
 	case "Mutation.withdrawHandoff":
 		if e.ComplexityRoot.Mutation.WithdrawHandoff == nil {
 			break
@@ -2092,6 +2653,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OpenIncidentPayload.Sequence(childComplexity), true
+
+	case "OrgKnowledge.access":
+		if e.ComplexityRoot.OrgKnowledge.Access == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.Access(childComplexity), true
+	case "OrgKnowledge.firstAccess":
+		if e.ComplexityRoot.OrgKnowledge.FirstAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.FirstAccess(childComplexity), true
+	case "OrgKnowledge.nameEn":
+		if e.ComplexityRoot.OrgKnowledge.NameEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.NameEn(childComplexity), true
+	case "OrgKnowledge.nameVi":
+		if e.ComplexityRoot.OrgKnowledge.NameVi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.NameVi(childComplexity), true
+	case "OrgKnowledge.org":
+		if e.ComplexityRoot.OrgKnowledge.Org == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.Org(childComplexity), true
+	case "OrgKnowledge.recorded":
+		if e.ComplexityRoot.OrgKnowledge.Recorded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.Recorded(childComplexity), true
+	case "OrgKnowledge.requests":
+		if e.ComplexityRoot.OrgKnowledge.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrgKnowledge.Requests(childComplexity), true
 
 	case "Organisation.cert":
 		if e.ComplexityRoot.Organisation.Cert == nil {
@@ -2290,6 +2894,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EscalationQueue(childComplexity, args["includeAcknowledged"].(*bool), args["minSequence"].(*uint64)), true
+	case "Query.evidence":
+		if e.ComplexityRoot.Query.Evidence == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Evidence(childComplexity, args["incidentId"].(string), args["minSequence"].(*uint64)), true
 	case "Query.handoffInbox":
 		if e.ComplexityRoot.Query.HandoffInbox == nil {
 			break
@@ -2336,6 +2951,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.review":
+		if e.ComplexityRoot.Query.Review == nil {
+			break
+		}
+
+		args, err := ec.field_Query_review_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Review(childComplexity, args["id"].(string), args["minSequence"].(*uint64)), true
+	case "Query.reviews":
+		if e.ComplexityRoot.Query.Reviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Reviews(childComplexity, args["incidentId"].(*string), args["minSequence"].(*uint64)), true
 	case "Query.suppressions":
 		if e.ComplexityRoot.Query.Suppressions == nil {
 			break
@@ -2375,6 +3012,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
+	case "Query.whoKnewWhat":
+		if e.ComplexityRoot.Query.WhoKnewWhat == nil {
+			break
+		}
+
+		args, err := ec.field_Query_whoKnewWhat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WhoKnewWhat(childComplexity, args["incidentId"].(string), args["asOf"].(*time.Time), args["minSequence"].(*uint64)), true
 
 	case "QueueChange.incidentId":
 		if e.ComplexityRoot.QueueChange.IncidentID == nil {
@@ -2486,6 +3134,299 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueueItem.To(childComplexity), true
 
+	case "Review.completedAt":
+		if e.ComplexityRoot.Review.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.CompletedAt(childComplexity), true
+	case "Review.decisions":
+		if e.ComplexityRoot.Review.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Decisions(childComplexity), true
+	case "Review.evidence":
+		if e.ComplexityRoot.Review.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Evidence(childComplexity), true
+	case "Review.findings":
+		if e.ComplexityRoot.Review.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Findings(childComplexity), true
+	case "Review.history":
+		if e.ComplexityRoot.Review.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.History(childComplexity), true
+	case "Review.id":
+		if e.ComplexityRoot.Review.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.ID(childComplexity), true
+	case "Review.incidentId":
+		if e.ComplexityRoot.Review.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.IncidentID(childComplexity), true
+	case "Review.incidents":
+		if e.ComplexityRoot.Review.Incidents == nil {
+			break
+		}
+
+		args, err := ec.field_Review_incidents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Review.Incidents(childComplexity, args["first"].(*int)), true
+	case "Review.openedAt":
+		if e.ComplexityRoot.Review.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.OpenedAt(childComplexity), true
+	case "Review.openedBy":
+		if e.ComplexityRoot.Review.OpenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.OpenedBy(childComplexity), true
+	case "Review.outdatedAt":
+		if e.ComplexityRoot.Review.OutdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.OutdatedAt(childComplexity), true
+	case "Review.outdatedBy":
+		if e.ComplexityRoot.Review.OutdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.OutdatedBy(childComplexity), true
+	case "Review.periodFrom":
+		if e.ComplexityRoot.Review.PeriodFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.PeriodFrom(childComplexity), true
+	case "Review.periodTo":
+		if e.ComplexityRoot.Review.PeriodTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.PeriodTo(childComplexity), true
+	case "Review.pin":
+		if e.ComplexityRoot.Review.Pin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Pin(childComplexity), true
+	case "Review.sequence":
+		if e.ComplexityRoot.Review.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Sequence(childComplexity), true
+	case "Review.signatures":
+		if e.ComplexityRoot.Review.Signatures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Signatures(childComplexity), true
+	case "Review.signers":
+		if e.ComplexityRoot.Review.Signers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Signers(childComplexity), true
+	case "Review.status":
+		if e.ComplexityRoot.Review.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Status(childComplexity), true
+	case "Review.title":
+		if e.ComplexityRoot.Review.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Title(childComplexity), true
+	case "Review.whoKnewWhat":
+		if e.ComplexityRoot.Review.WhoKnewWhat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.WhoKnewWhat(childComplexity), true
+
+	case "ReviewChange.outdated":
+		if e.ComplexityRoot.ReviewChange.Outdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewChange.Outdated(childComplexity), true
+	case "ReviewChange.review":
+		if e.ComplexityRoot.ReviewChange.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewChange.Review(childComplexity), true
+	case "ReviewChange.reviewId":
+		if e.ComplexityRoot.ReviewChange.ReviewID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewChange.ReviewID(childComplexity), true
+	case "ReviewChange.sequence":
+		if e.ComplexityRoot.ReviewChange.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewChange.Sequence(childComplexity), true
+	case "ReviewChange.types":
+		if e.ComplexityRoot.ReviewChange.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewChange.Types(childComplexity), true
+
+	case "ReviewDecision.at":
+		if e.ComplexityRoot.ReviewDecision.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.At(childComplexity), true
+	case "ReviewDecision.by":
+		if e.ComplexityRoot.ReviewDecision.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.By(childComplexity), true
+	case "ReviewDecision.comment":
+		if e.ComplexityRoot.ReviewDecision.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.Comment(childComplexity), true
+	case "ReviewDecision.decision":
+		if e.ComplexityRoot.ReviewDecision.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.Decision(childComplexity), true
+	case "ReviewDecision.org":
+		if e.ComplexityRoot.ReviewDecision.Org == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.Org(childComplexity), true
+	case "ReviewDecision.rootHash":
+		if e.ComplexityRoot.ReviewDecision.RootHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.RootHash(childComplexity), true
+	case "ReviewDecision.treeSize":
+		if e.ComplexityRoot.ReviewDecision.TreeSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecision.TreeSize(childComplexity), true
+
+	case "ReviewFinding.at":
+		if e.ComplexityRoot.ReviewFinding.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.At(childComplexity), true
+	case "ReviewFinding.by":
+		if e.ComplexityRoot.ReviewFinding.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.By(childComplexity), true
+	case "ReviewFinding.id":
+		if e.ComplexityRoot.ReviewFinding.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.ID(childComplexity), true
+	case "ReviewFinding.kind":
+		if e.ComplexityRoot.ReviewFinding.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.Kind(childComplexity), true
+	case "ReviewFinding.tlp":
+		if e.ComplexityRoot.ReviewFinding.TLP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.TLP(childComplexity), true
+	case "ReviewFinding.text":
+		if e.ComplexityRoot.ReviewFinding.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewFinding.Text(childComplexity), true
+
+	case "ReviewPayload.review":
+		if e.ComplexityRoot.ReviewPayload.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPayload.Review(childComplexity), true
+	case "ReviewPayload.sequence":
+		if e.ComplexityRoot.ReviewPayload.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPayload.Sequence(childComplexity), true
+
+	case "ReviewPin.checkpoint":
+		if e.ComplexityRoot.ReviewPin.Checkpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.Checkpoint(childComplexity), true
+	case "ReviewPin.incidentSequence":
+		if e.ComplexityRoot.ReviewPin.IncidentSequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.IncidentSequence(childComplexity), true
+	case "ReviewPin.incidentVersion":
+		if e.ComplexityRoot.ReviewPin.IncidentVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.IncidentVersion(childComplexity), true
+	case "ReviewPin.origin":
+		if e.ComplexityRoot.ReviewPin.Origin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.Origin(childComplexity), true
+	case "ReviewPin.rootHash":
+		if e.ComplexityRoot.ReviewPin.RootHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.RootHash(childComplexity), true
+	case "ReviewPin.treeSize":
+		if e.ComplexityRoot.ReviewPin.TreeSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewPin.TreeSize(childComplexity), true
+
 	case "RevokeTokenPayload.sequence":
 		if e.ComplexityRoot.RevokeTokenPayload.Sequence == nil {
 			break
@@ -2567,6 +3508,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PartnerFeed(childComplexity, args["since"].(*uint64)), true
+	case "Subscription.reviewChanged":
+		if e.ComplexityRoot.Subscription.ReviewChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_reviewChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReviewChanged(childComplexity, args["reviewId"].(*string), args["since"].(*uint64)), true
 
 	case "Suppression.active":
 		if e.ComplexityRoot.Suppression.Active == nil {
@@ -2832,6 +3784,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookPayload.Webhook(childComplexity), true
 
+	case "WhoKnewWhat.asOf":
+		if e.ComplexityRoot.WhoKnewWhat.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhoKnewWhat.AsOf(childComplexity), true
+	case "WhoKnewWhat.incidentId":
+		if e.ComplexityRoot.WhoKnewWhat.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhoKnewWhat.IncidentID(childComplexity), true
+	case "WhoKnewWhat.organisations":
+		if e.ComplexityRoot.WhoKnewWhat.Orgs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhoKnewWhat.Orgs(childComplexity), true
+	case "WhoKnewWhat.sequence":
+		if e.ComplexityRoot.WhoKnewWhat.Sequence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhoKnewWhat.Sequence(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2864,18 +3841,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NameRecipientsInput", ec.unmarshalInputNameRecipientsInput),
 			graphql.NewInputUnmarshaler("OfferHandoffInput", ec.unmarshalInputOfferHandoffInput),
 			graphql.NewInputUnmarshaler("OpenIncidentInput", ec.unmarshalInputOpenIncidentInput),
+			graphql.NewInputUnmarshaler("OpenReviewInput", ec.unmarshalInputOpenReviewInput),
 			graphql.NewInputUnmarshaler("PeriodicReportLineInput", ec.unmarshalInputPeriodicReportLineInput),
 			graphql.NewInputUnmarshaler("RecordNotificationInput", ec.unmarshalInputRecordNotificationInput),
+			graphql.NewInputUnmarshaler("RecordReviewFindingInput", ec.unmarshalInputRecordReviewFindingInput),
 			graphql.NewInputUnmarshaler("RegisterWebhookInput", ec.unmarshalInputRegisterWebhookInput),
 			graphql.NewInputUnmarshaler("RemoveSuppressionInput", ec.unmarshalInputRemoveSuppressionInput),
 			graphql.NewInputUnmarshaler("ReopenIncidentInput", ec.unmarshalInputReopenIncidentInput),
 			graphql.NewInputUnmarshaler("ResolveEscalationInput", ec.unmarshalInputResolveEscalationInput),
 			graphql.NewInputUnmarshaler("ReturnHandoffInput", ec.unmarshalInputReturnHandoffInput),
+			graphql.NewInputUnmarshaler("ReviewDecisionInput", ec.unmarshalInputReviewDecisionInput),
 			graphql.NewInputUnmarshaler("RevokeTokenInput", ec.unmarshalInputRevokeTokenInput),
 			graphql.NewInputUnmarshaler("SetSuppressionInput", ec.unmarshalInputSetSuppressionInput),
 			graphql.NewInputUnmarshaler("ShareIncidentInput", ec.unmarshalInputShareIncidentInput),
 			graphql.NewInputUnmarshaler("SubmitPeriodicReportInput", ec.unmarshalInputSubmitPeriodicReportInput),
 			graphql.NewInputUnmarshaler("SubmitReportInput", ec.unmarshalInputSubmitReportInput),
+			graphql.NewInputUnmarshaler("TransferEvidenceCustodyInput", ec.unmarshalInputTransferEvidenceCustodyInput),
 			graphql.NewInputUnmarshaler("WithdrawHandoffInput", ec.unmarshalInputWithdrawHandoffInput),
 		)
 	}
@@ -2969,7 +3950,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "alert.graphqls" "deadline.graphqls" "partner.graphqls" "schema.graphqls" "transparency.graphqls" "webhook.graphqls"
+//go:embed "alert.graphqls" "deadline.graphqls" "evidence.graphqls" "knowledge.graphqls" "partner.graphqls" "review.graphqls" "schema.graphqls" "transparency.graphqls" "webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2983,7 +3964,10 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "alert.graphqls", Input: sourceData("alert.graphqls"), BuiltIn: false},
 	{Name: "deadline.graphqls", Input: sourceData("deadline.graphqls"), BuiltIn: false},
+	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
+	{Name: "knowledge.graphqls", Input: sourceData("knowledge.graphqls"), BuiltIn: false},
 	{Name: "partner.graphqls", Input: sourceData("partner.graphqls"), BuiltIn: false},
+	{Name: "review.graphqls", Input: sourceData("review.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "transparency.graphqls", Input: sourceData("transparency.graphqls"), BuiltIn: false},
 	{Name: "webhook.graphqls", Input: sourceData("webhook.graphqls"), BuiltIn: false},
@@ -2993,6 +3977,60 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_AccessChange_sequence(ctx, field)
+	case "at":
+		return ec.fieldContext_AccessChange_at(ctx, field)
+	case "atLocal":
+		return ec.fieldContext_AccessChange_atLocal(ctx, field)
+	case "gained":
+		return ec.fieldContext_AccessChange_gained(ctx, field)
+	case "via":
+		return ec.fieldContext_AccessChange_via(ctx, field)
+	case "by":
+		return ec.fieldContext_AccessChange_by(ctx, field)
+	case "textVi":
+		return ec.fieldContext_AccessChange_textVi(ctx, field)
+	case "textEn":
+		return ec.fieldContext_AccessChange_textEn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ActionRequest_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_ActionRequest_id(ctx, field)
+	case "from":
+		return ec.fieldContext_ActionRequest_from(ctx, field)
+	case "sequence":
+		return ec.fieldContext_ActionRequest_sequence(ctx, field)
+	case "at":
+		return ec.fieldContext_ActionRequest_at(ctx, field)
+	case "deadline":
+		return ec.fieldContext_ActionRequest_deadline(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_ActionRequest_acknowledgedAt(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_ActionRequest_answeredAt(ctx, field)
+	case "outcome":
+		return ec.fieldContext_ActionRequest_outcome(ctx, field)
+	case "lateSeconds":
+		return ec.fieldContext_ActionRequest_lateSeconds(ctx, field)
+	case "overdueSeconds":
+		return ec.fieldContext_ActionRequest_overdueSeconds(ctx, field)
+	case "textVi":
+		return ec.fieldContext_ActionRequest_textVi(ctx, field)
+	case "textEn":
+		return ec.fieldContext_ActionRequest_textEn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionRequest", field.Name)
+}
 
 func (ec *executionContext) childFields_Actor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -3206,6 +4244,22 @@ func (ec *executionContext) childFields_ConsistencyProof(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConsistencyProof", field.Name)
 }
 
+func (ec *executionContext) childFields_CustodyTransfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_CustodyTransfer_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CustodyTransfer_to(ctx, field)
+	case "reason":
+		return ec.fieldContext_CustodyTransfer_reason(ctx, field)
+	case "by":
+		return ec.fieldContext_CustodyTransfer_by(ctx, field)
+	case "at":
+		return ec.fieldContext_CustodyTransfer_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustodyTransfer", field.Name)
+}
+
 func (ec *executionContext) childFields_DeadLetter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sequence":
@@ -3272,6 +4326,62 @@ func (ec *executionContext) childFields_EscalationPayload(ctx context.Context, f
 		return ec.fieldContext_EscalationPayload_sequence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EscalationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Evidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Evidence_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Evidence_name(ctx, field)
+	case "mediaType":
+		return ec.fieldContext_Evidence_mediaType(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Evidence_sha256(ctx, field)
+	case "size":
+		return ec.fieldContext_Evidence_size(ctx, field)
+	case "tlp":
+		return ec.fieldContext_Evidence_tlp(ctx, field)
+	case "sourceSystem":
+		return ec.fieldContext_Evidence_sourceSystem(ctx, field)
+	case "description":
+		return ec.fieldContext_Evidence_description(ctx, field)
+	case "collectedBy":
+		return ec.fieldContext_Evidence_collectedBy(ctx, field)
+	case "collectedAt":
+		return ec.fieldContext_Evidence_collectedAt(ctx, field)
+	case "addedAt":
+		return ec.fieldContext_Evidence_addedAt(ctx, field)
+	case "custodian":
+		return ec.fieldContext_Evidence_custodian(ctx, field)
+	case "custody":
+		return ec.fieldContext_Evidence_custody(ctx, field)
+	case "downloads":
+		return ec.fieldContext_Evidence_downloads(ctx, field)
+	case "downloadPath":
+		return ec.fieldContext_Evidence_downloadPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceDownload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "by":
+		return ec.fieldContext_EvidenceDownload_by(ctx, field)
+	case "at":
+		return ec.fieldContext_EvidenceDownload_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceDownload", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidencePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "evidence":
+		return ec.fieldContext_EvidencePayload_evidence(ctx, field)
+	case "sequence":
+		return ec.fieldContext_EvidencePayload_sequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidencePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Handoff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3392,6 +4502,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_sequence(ctx, field)
 	case "alertIds":
 		return ec.fieldContext_Incident_alertIds(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Incident_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -3520,6 +4632,26 @@ func (ec *executionContext) childFields_OpenIncidentPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type OpenIncidentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_OrgKnowledge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "org":
+		return ec.fieldContext_OrgKnowledge_org(ctx, field)
+	case "nameVi":
+		return ec.fieldContext_OrgKnowledge_nameVi(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_OrgKnowledge_nameEn(ctx, field)
+	case "firstAccess":
+		return ec.fieldContext_OrgKnowledge_firstAccess(ctx, field)
+	case "access":
+		return ec.fieldContext_OrgKnowledge_access(ctx, field)
+	case "requests":
+		return ec.fieldContext_OrgKnowledge_requests(ctx, field)
+	case "recorded":
+		return ec.fieldContext_OrgKnowledge_recorded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrgKnowledge", field.Name)
+}
+
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "slug":
@@ -3638,6 +4770,136 @@ func (ec *executionContext) childFields_QueueItem(ctx context.Context, field gra
 		return ec.fieldContext_QueueItem_acknowledgedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueueItem", field.Name)
+}
+
+func (ec *executionContext) childFields_Review(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Review_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Review_title(ctx, field)
+	case "incidentId":
+		return ec.fieldContext_Review_incidentId(ctx, field)
+	case "periodFrom":
+		return ec.fieldContext_Review_periodFrom(ctx, field)
+	case "periodTo":
+		return ec.fieldContext_Review_periodTo(ctx, field)
+	case "pin":
+		return ec.fieldContext_Review_pin(ctx, field)
+	case "signers":
+		return ec.fieldContext_Review_signers(ctx, field)
+	case "status":
+		return ec.fieldContext_Review_status(ctx, field)
+	case "openedBy":
+		return ec.fieldContext_Review_openedBy(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_Review_openedAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_Review_completedAt(ctx, field)
+	case "signatures":
+		return ec.fieldContext_Review_signatures(ctx, field)
+	case "decisions":
+		return ec.fieldContext_Review_decisions(ctx, field)
+	case "findings":
+		return ec.fieldContext_Review_findings(ctx, field)
+	case "outdatedBy":
+		return ec.fieldContext_Review_outdatedBy(ctx, field)
+	case "outdatedAt":
+		return ec.fieldContext_Review_outdatedAt(ctx, field)
+	case "history":
+		return ec.fieldContext_Review_history(ctx, field)
+	case "incidents":
+		return ec.fieldContext_Review_incidents(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Review_evidence(ctx, field)
+	case "whoKnewWhat":
+		return ec.fieldContext_Review_whoKnewWhat(ctx, field)
+	case "sequence":
+		return ec.fieldContext_Review_sequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Review", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sequence":
+		return ec.fieldContext_ReviewChange_sequence(ctx, field)
+	case "reviewId":
+		return ec.fieldContext_ReviewChange_reviewId(ctx, field)
+	case "types":
+		return ec.fieldContext_ReviewChange_types(ctx, field)
+	case "outdated":
+		return ec.fieldContext_ReviewChange_outdated(ctx, field)
+	case "review":
+		return ec.fieldContext_ReviewChange_review(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewDecision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "org":
+		return ec.fieldContext_ReviewDecision_org(ctx, field)
+	case "decision":
+		return ec.fieldContext_ReviewDecision_decision(ctx, field)
+	case "comment":
+		return ec.fieldContext_ReviewDecision_comment(ctx, field)
+	case "by":
+		return ec.fieldContext_ReviewDecision_by(ctx, field)
+	case "at":
+		return ec.fieldContext_ReviewDecision_at(ctx, field)
+	case "treeSize":
+		return ec.fieldContext_ReviewDecision_treeSize(ctx, field)
+	case "rootHash":
+		return ec.fieldContext_ReviewDecision_rootHash(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewDecision", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReviewFinding_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReviewFinding_kind(ctx, field)
+	case "text":
+		return ec.fieldContext_ReviewFinding_text(ctx, field)
+	case "tlp":
+		return ec.fieldContext_ReviewFinding_tlp(ctx, field)
+	case "by":
+		return ec.fieldContext_ReviewFinding_by(ctx, field)
+	case "at":
+		return ec.fieldContext_ReviewFinding_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewFinding", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "review":
+		return ec.fieldContext_ReviewPayload_review(ctx, field)
+	case "sequence":
+		return ec.fieldContext_ReviewPayload_sequence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewPin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "origin":
+		return ec.fieldContext_ReviewPin_origin(ctx, field)
+	case "treeSize":
+		return ec.fieldContext_ReviewPin_treeSize(ctx, field)
+	case "rootHash":
+		return ec.fieldContext_ReviewPin_rootHash(ctx, field)
+	case "checkpoint":
+		return ec.fieldContext_ReviewPin_checkpoint(ctx, field)
+	case "incidentSequence":
+		return ec.fieldContext_ReviewPin_incidentSequence(ctx, field)
+	case "incidentVersion":
+		return ec.fieldContext_ReviewPin_incidentVersion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewPin", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3780,6 +5042,20 @@ func (ec *executionContext) childFields_WebhookPayload(ctx context.Context, fiel
 		return ec.fieldContext_WebhookPayload_sequence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WebhookPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_WhoKnewWhat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidentId":
+		return ec.fieldContext_WhoKnewWhat_incidentId(ctx, field)
+	case "asOf":
+		return ec.fieldContext_WhoKnewWhat_asOf(ctx, field)
+	case "sequence":
+		return ec.fieldContext_WhoKnewWhat_sequence(ctx, field)
+	case "organisations":
+		return ec.fieldContext_WhoKnewWhat_organisations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WhoKnewWhat", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4136,6 +5412,20 @@ func (ec *executionContext) field_Mutation_nameRecipients_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_objectToReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReviewDecisionInput, error) {
+			return ec.unmarshalNReviewDecisionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_offerHandoff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4164,6 +5454,20 @@ func (ec *executionContext) field_Mutation_openIncident_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_openReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenReviewInput, error) {
+			return ec.unmarshalNOpenReviewInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOpenReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_promoteAlerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4184,6 +5488,20 @@ func (ec *executionContext) field_Mutation_recordNotification_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RecordNotificationInput, error) {
 			return ec.unmarshalNRecordNotificationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRecordNotificationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordReviewFinding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordReviewFindingInput, error) {
+			return ec.unmarshalNRecordReviewFindingInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRecordReviewFindingInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4304,6 +5622,20 @@ func (ec *executionContext) field_Mutation_shareIncident_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_signOffReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReviewDecisionInput, error) {
+			return ec.unmarshalNReviewDecisionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitPeriodicReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4324,6 +5656,20 @@ func (ec *executionContext) field_Mutation_submitReport_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SubmitReportInput, error) {
 			return ec.unmarshalNSubmitReportInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐSubmitReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transferEvidenceCustody_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransferEvidenceCustodyInput, error) {
+			return ec.unmarshalNTransferEvidenceCustodyInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTransferEvidenceCustodyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4540,6 +5886,28 @@ func (ec *executionContext) field_Query_escalationQueue_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_evidence_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_handoffInbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4606,6 +5974,50 @@ func (ec *executionContext) field_Query_inclusionProof_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_review_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_suppressions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4669,6 +6081,50 @@ func (ec *executionContext) field_Query_webhookDeadLetters_args(ctx context.Cont
 		return nil, err
 	}
 	args["webhookId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_whoKnewWhat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Review_incidents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -4750,6 +6206,28 @@ func (ec *executionContext) field_Subscription_partnerFeed_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_reviewChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reviewId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reviewId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4823,6 +6301,498 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AccessChange_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _AccessChange_at(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccessChange_atLocal(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_atLocal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessChange().AtLocal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_atLocal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _AccessChange_gained(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_gained(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gained, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_gained(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccessChange_via(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessChange_by(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessChange_textVi(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_textVi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessChange().TextVi(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_textVi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _AccessChange_textEn(ctx context.Context, field graphql.CollectedField, obj *projections.AccessChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessChange_textEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccessChange().TextEn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessChange_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessChange", field, true, true, "String")
+}
+
+func (ec *executionContext) _ActionRequest_kind(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRequest_id(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ActionRequest_from(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRequest_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _ActionRequest_at(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRequest_deadline(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActionRequest_acknowledgedAt(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_acknowledgedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().AcknowledgedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ActionRequest_answeredAt(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().AnsweredAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ActionRequest_outcome(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionRequest_lateSeconds(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_lateSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().LateSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_lateSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ActionRequest_overdueSeconds(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_overdueSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().OverdueSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_overdueSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ActionRequest_textVi(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_textVi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().TextVi(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_textVi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "String")
+}
+
+func (ec *executionContext) _ActionRequest_textEn(ctx context.Context, field graphql.CollectedField, obj *projections.ActionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionRequest_textEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionRequest().TextEn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionRequest_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionRequest", field, true, true, "String")
+}
 
 func (ec *executionContext) _Actor_user(ctx context.Context, field graphql.CollectedField, obj *domain.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6491,6 +8461,130 @@ func (ec *executionContext) fieldContext_ConsistencyProof_hashes(_ context.Conte
 	return graphql.NewScalarFieldContext("ConsistencyProof", field, false, false, "String")
 }
 
+func (ec *executionContext) _CustodyTransfer_from(ctx context.Context, field graphql.CollectedField, obj *domain.CustodyTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustodyTransfer_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustodyTransfer_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustodyTransfer", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustodyTransfer_to(ctx context.Context, field graphql.CollectedField, obj *domain.CustodyTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustodyTransfer_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustodyTransfer_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustodyTransfer", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustodyTransfer_reason(ctx context.Context, field graphql.CollectedField, obj *domain.CustodyTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustodyTransfer_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustodyTransfer_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustodyTransfer", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustodyTransfer_by(ctx context.Context, field graphql.CollectedField, obj *domain.CustodyTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustodyTransfer_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustodyTransfer_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustodyTransfer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustodyTransfer_at(ctx context.Context, field graphql.CollectedField, obj *domain.CustodyTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustodyTransfer_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustodyTransfer_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustodyTransfer", field, false, false, "Time")
+}
+
 func (ec *executionContext) _DeadLetter_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.DeadLetter) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7022,6 +9116,488 @@ func (ec *executionContext) _EscalationPayload_sequence(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_EscalationPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EscalationPayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Evidence_name(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_mediaType(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_mediaType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_mediaType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_sha256(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_size(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Evidence_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_tlp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TLP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.TLP) graphql.Marshaler {
+			return ec.marshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "TLP")
+}
+
+func (ec *executionContext) _Evidence_sourceSystem(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_sourceSystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceSystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_sourceSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_description(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().Description(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "String")
+}
+
+func (ec *executionContext) _Evidence_collectedBy(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_collectedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CollectedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_collectedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evidence_collectedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_collectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CollectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_collectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Evidence_addedAt(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_addedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_addedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Evidence_custodian(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_custodian(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Custodian, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_custodian(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_custody(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_custody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Custody, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.CustodyTransfer) graphql.Marshaler {
+			return ec.marshalNCustodyTransfer2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐCustodyTransferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_custody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustodyTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evidence_downloads(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_downloads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Downloads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.EvidenceDownload) graphql.Marshaler {
+			return ec.marshalNEvidenceDownload2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceDownloadᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_downloads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceDownload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evidence_downloadPath(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_downloadPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().DownloadPath(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_downloadPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "String")
+}
+
+func (ec *executionContext) _EvidenceDownload_by(ctx context.Context, field graphql.CollectedField, obj *domain.EvidenceDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceDownload_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceDownload_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvidenceDownload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvidenceDownload_at(ctx context.Context, field graphql.CollectedField, obj *domain.EvidenceDownload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceDownload_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceDownload_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceDownload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EvidencePayload_evidence(ctx context.Context, field graphql.CollectedField, obj *model.EvidencePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePayload_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePayload_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvidencePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvidencePayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.EvidencePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidencePayload_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidencePayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidencePayload", field, false, false, "Sequence")
 }
 
 func (ec *executionContext) _Handoff_id(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -8299,6 +10875,38 @@ func (ec *executionContext) _Incident_alertIds(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Incident_alertIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_evidence(ctx context.Context, field graphql.CollectedField, obj *projections.IncidentDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _IncidentChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.IncidentChange) (ret graphql.Marshaler) {
@@ -10415,6 +13023,226 @@ func (ec *executionContext) fieldContext_Mutation_submitPeriodicReport(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_transferEvidenceCustody(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferEvidenceCustody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferEvidenceCustody(ctx, fc.Args["input"].(model.TransferEvidenceCustodyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EvidencePayload) graphql.Marshaler {
+			return ec.marshalNEvidencePayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐEvidencePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferEvidenceCustody(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidencePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferEvidenceCustody_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenReview(ctx, fc.Args["input"].(model.OpenReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewPayload) graphql.Marshaler {
+			return ec.marshalNReviewPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOffReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOffReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignOffReview(ctx, fc.Args["input"].(model.ReviewDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewPayload) graphql.Marshaler {
+			return ec.marshalNReviewPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOffReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signOffReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_objectToReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_objectToReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ObjectToReview(ctx, fc.Args["input"].(model.ReviewDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewPayload) graphql.Marshaler {
+			return ec.marshalNReviewPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_objectToReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_objectToReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordReviewFinding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordReviewFinding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordReviewFinding(ctx, fc.Args["input"].(model.RecordReviewFindingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewPayload) graphql.Marshaler {
+			return ec.marshalNReviewPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordReviewFinding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordReviewFinding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_registerWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10680,6 +13508,203 @@ func (ec *executionContext) _OpenIncidentPayload_sequence(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_OpenIncidentPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OpenIncidentPayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _OrgKnowledge_org(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_org(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Org, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrgKnowledge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrgKnowledge_nameVi(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_nameVi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrgKnowledge().NameVi(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_nameVi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrgKnowledge", field, true, true, "String")
+}
+
+func (ec *executionContext) _OrgKnowledge_nameEn(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_nameEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrgKnowledge().NameEn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrgKnowledge", field, true, true, "String")
+}
+
+func (ec *executionContext) _OrgKnowledge_firstAccess(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_firstAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.AccessChange) graphql.Marshaler {
+			return ec.marshalOAccessChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_firstAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrgKnowledge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrgKnowledge_access(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_access(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Access, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []projections.AccessChange) graphql.Marshaler {
+			return ec.marshalNAccessChange2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_access(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrgKnowledge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrgKnowledge_requests(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []projections.ActionRequest) graphql.Marshaler {
+			return ec.marshalNActionRequest2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐActionRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrgKnowledge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrgKnowledge_recorded(ctx context.Context, field graphql.CollectedField, obj *projections.OrgKnowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrgKnowledge_recorded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recorded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []projections.TimelineEntry) graphql.Marshaler {
+			return ec.marshalNTimelineEntry2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrgKnowledge_recorded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrgKnowledge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organisation_slug(ctx context.Context, field graphql.CollectedField, obj *domain.Organisation) (ret graphql.Marshaler) {
@@ -11599,6 +14624,182 @@ func (ec *executionContext) fieldContext_Query_suppressions(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_evidence(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Evidence(ctx, fc.Args["incidentId"].(string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evidence(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_evidence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_whoKnewWhat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_whoKnewWhat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WhoKnewWhat(ctx, fc.Args["incidentId"].(string), fc.Args["asOf"].(*time.Time), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.Knowledge) graphql.Marshaler {
+			return ec.marshalOWhoKnewWhat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐKnowledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_whoKnewWhat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WhoKnewWhat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_whoKnewWhat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_review(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Review(ctx, fc.Args["id"].(string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.ReviewView) graphql.Marshaler {
+			return ec.marshalOReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_review(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_review_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_reviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reviews(ctx, fc.Args["incidentId"].(*string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*projections.ReviewView) graphql.Marshaler {
+			return ec.marshalNReview2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_checkpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12306,6 +15507,1216 @@ func (ec *executionContext) fieldContext_QueueItem_acknowledgedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("QueueItem", field, true, true, "Time")
 }
 
+func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Review_title(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "String")
+}
+
+func (ec *executionContext) _Review_incidentId(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().IncidentID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Review_periodFrom(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_periodFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_periodFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_periodTo(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_periodTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_periodTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_pin(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_pin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ReviewPin) graphql.Marshaler {
+			return ec.marshalNReviewPin2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewPin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_pin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewPin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_signers(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_signers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_signers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "String")
+}
+
+func (ec *executionContext) _Review_status(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.ReviewStatus) graphql.Marshaler {
+			return ec.marshalNReviewStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "ReviewStatus")
+}
+
+func (ec *executionContext) _Review_openedBy(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_openedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_openedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_openedAt(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_completedAt(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_signatures(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_signatures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signatures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ReviewDecision) graphql.Marshaler {
+			return ec.marshalNReviewDecision2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_signatures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_decisions(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ReviewDecision) graphql.Marshaler {
+			return ec.marshalNReviewDecision2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_findings(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []domain.ReviewFinding) graphql.Marshaler {
+			return ec.marshalNReviewFinding2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_outdatedBy(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_outdatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().OutdatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uint64) graphql.Marshaler {
+			return ec.marshalOSequence2ᚖuint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_outdatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, true, true, "Sequence")
+}
+
+func (ec *executionContext) _Review_outdatedAt(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_outdatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_outdatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_history(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []projections.TimelineEntry) graphql.Marshaler {
+			return ec.marshalNTimelineEntry2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelineEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_incidents(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Review().Incidents(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*projections.IncidentDetail) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐIncidentDetailᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_incidents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Review_incidents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_evidence(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_whoKnewWhat(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_whoKnewWhat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().WhoKnewWhat(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.Knowledge) graphql.Marshaler {
+			return ec.marshalOWhoKnewWhat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐKnowledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_whoKnewWhat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WhoKnewWhat(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _ReviewChange_sequence(ctx context.Context, field graphql.CollectedField, obj *model.ReviewChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewChange_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewChange_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewChange", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _ReviewChange_reviewId(ctx context.Context, field graphql.CollectedField, obj *model.ReviewChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewChange_reviewId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewChange_reviewId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewChange_types(ctx context.Context, field graphql.CollectedField, obj *model.ReviewChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewChange_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewChange_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewChange_outdated(ctx context.Context, field graphql.CollectedField, obj *model.ReviewChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewChange_outdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outdated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewChange_outdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewChange", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ReviewChange_review(ctx context.Context, field graphql.CollectedField, obj *model.ReviewChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewChange_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewChange().Review(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.ReviewView) graphql.Marshaler {
+			return ec.marshalOReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewChange_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewDecision_org(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_org(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Org, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewDecision_decision(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewDecision_comment(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewDecision().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, true, true, "String")
+}
+
+func (ec *executionContext) _ReviewDecision_by(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewDecision().By(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewDecision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewDecision_at(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewDecision().At(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ReviewDecision_treeSize(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_treeSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewDecision().TreeSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uint64) graphql.Marshaler {
+			return ec.marshalOSequence2ᚖuint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_treeSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, true, true, "Sequence")
+}
+
+func (ec *executionContext) _ReviewDecision_rootHash(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecision_rootHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewDecision().RootHash(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecision_rootHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecision", field, true, true, "String")
+}
+
+func (ec *executionContext) _ReviewFinding_id(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewFinding", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewFinding_kind(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewFinding().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FindingKind) graphql.Marshaler {
+			return ec.marshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐFindingKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewFinding", field, true, true, "FindingKind")
+}
+
+func (ec *executionContext) _ReviewFinding_text(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewFinding_tlp(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_tlp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TLP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.TLP) graphql.Marshaler {
+			return ec.marshalNTLP2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_tlp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewFinding", field, false, false, "TLP")
+}
+
+func (ec *executionContext) _ReviewFinding_by(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewFinding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewFinding_at(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewFinding_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewFinding_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewFinding", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewPayload_review(ctx context.Context, field graphql.CollectedField, obj *model.ReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPayload_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *projections.ReviewView) graphql.Marshaler {
+			return ec.marshalNReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPayload_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewPayload_sequence(ctx context.Context, field graphql.CollectedField, obj *model.ReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPayload_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _ReviewPin_origin(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_origin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Origin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_origin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewPin_treeSize(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_treeSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewPin().TreeSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_treeSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, true, true, "Sequence")
+}
+
+func (ec *executionContext) _ReviewPin_rootHash(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_rootHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_rootHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewPin_checkpoint(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_checkpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checkpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_checkpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewPin_incidentSequence(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_incidentSequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentSequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_incidentSequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _ReviewPin_incidentVersion(ctx context.Context, field graphql.CollectedField, obj *domain.ReviewPin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewPin_incidentVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewPin_incidentVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewPin", field, false, false, "Int")
+}
+
 func (ec *executionContext) _RevokeTokenPayload_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12612,6 +17023,50 @@ func (ec *executionContext) fieldContext_Subscription_partnerFeed(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_partnerFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_reviewChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_reviewChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReviewChanged(ctx, fc.Args["reviewId"].(*string), fc.Args["since"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewChange) graphql.Marshaler {
+			return ec.marshalNReviewChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_reviewChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_reviewChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13659,6 +18114,107 @@ func (ec *executionContext) _WebhookPayload_sequence(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_WebhookPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookPayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _WhoKnewWhat_incidentId(ctx context.Context, field graphql.CollectedField, obj *projections.Knowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhoKnewWhat_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhoKnewWhat_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WhoKnewWhat", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WhoKnewWhat_asOf(ctx context.Context, field graphql.CollectedField, obj *projections.Knowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhoKnewWhat_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhoKnewWhat_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WhoKnewWhat", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WhoKnewWhat_sequence(ctx context.Context, field graphql.CollectedField, obj *projections.Knowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhoKnewWhat_sequence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sequence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhoKnewWhat_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WhoKnewWhat", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _WhoKnewWhat_organisations(ctx context.Context, field graphql.CollectedField, obj *projections.Knowledge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhoKnewWhat_organisations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orgs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []projections.OrgKnowledge) graphql.Marshaler {
+			return ec.marshalNOrgKnowledge2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐOrgKnowledgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhoKnewWhat_organisations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhoKnewWhat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrgKnowledge(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -16519,6 +21075,83 @@ func UnmarshalOpenIncidentInput(ctx context.Context, raw any) (model.OpenInciden
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOpenReviewInput(ctx context.Context, obj any) (model.OpenReviewInput, error) {
+	var it model.OpenReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "minSequence", "title", "incidentId", "periodFrom", "periodTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "periodFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodFrom = data
+		case "periodTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodTo = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenReviewInput unmarshals raw into the OpenReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenReviewInput(ctx context.Context, raw any) (model.OpenReviewInput, error) {
+	var out model.OpenReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenReviewInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPeriodicReportLineInput(ctx context.Context, obj any) (model.PeriodicReportLineInput, error) {
 	var it model.PeriodicReportLineInput
 	if obj == nil {
@@ -16684,6 +21317,83 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 func UnmarshalRecordNotificationInput(ctx context.Context, raw any) (model.RecordNotificationInput, error) {
 	var out model.RecordNotificationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordNotificationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordReviewFindingInput(ctx context.Context, obj any) (model.RecordReviewFindingInput, error) {
+	var it model.RecordReviewFindingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "minSequence", "reviewId", "kind", "text", "tlp"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "reviewId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐFindingKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "tlp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tlp"))
+			data, err := ec.unmarshalOTLP2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐTLP(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tlp = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordReviewFindingInput unmarshals raw into the RecordReviewFindingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordReviewFindingInput(ctx context.Context, raw any) (model.RecordReviewFindingInput, error) {
+	var out model.RecordReviewFindingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordReviewFindingInput", raw, &out)
 	return out, err
 }
 
@@ -17013,6 +21723,69 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 func UnmarshalReturnHandoffInput(ctx context.Context, raw any) (model.ReturnHandoffInput, error) {
 	var out model.ReturnHandoffInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnHandoffInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewDecisionInput(ctx context.Context, obj any) (model.ReviewDecisionInput, error) {
+	var it model.ReviewDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "minSequence", "reviewId", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "reviewId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewID = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewDecisionInput unmarshals raw into the ReviewDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewDecisionInput(ctx context.Context, raw any) (model.ReviewDecisionInput, error) {
+	var out model.ReviewDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewDecisionInput", raw, &out)
 	return out, err
 }
 
@@ -17415,6 +22188,76 @@ func UnmarshalSubmitReportInput(ctx context.Context, raw any) (model.SubmitRepor
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransferEvidenceCustodyInput(ctx context.Context, obj any) (model.TransferEvidenceCustodyInput, error) {
+	var it model.TransferEvidenceCustodyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commandId", "minSequence", "evidenceId", "to", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commandId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commandId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "evidenceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidenceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EvidenceID = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransferEvidenceCustodyInput unmarshals raw into the TransferEvidenceCustodyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransferEvidenceCustodyInput(ctx context.Context, raw any) (model.TransferEvidenceCustodyInput, error) {
+	var out model.TransferEvidenceCustodyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransferEvidenceCustodyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Context, obj any) (model.WithdrawHandoffInput, error) {
 	var it model.WithdrawHandoffInput
 	if obj == nil {
@@ -17485,6 +22328,176 @@ func UnmarshalWithdrawHandoffInput(ctx context.Context, raw any) (model.Withdraw
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var accessChangeImplementors = []string{"AccessChange"}
+
+func (ec *executionContext) _AccessChange(ctx context.Context, sel ast.SelectionSet, obj *projections.AccessChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessChange")
+		case "sequence":
+			out.Values[i] = ec._AccessChange_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._AccessChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "atLocal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessChange_atLocal(ctx, field, obj)
+				})
+		case "gained":
+			out.Values[i] = ec._AccessChange_gained(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "via":
+			out.Values[i] = ec._AccessChange_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._AccessChange_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "textVi":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessChange_textVi(ctx, field, obj)
+				})
+		case "textEn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccessChange_textEn(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actionRequestImplementors = []string{"ActionRequest"}
+
+func (ec *executionContext) _ActionRequest(ctx context.Context, sel ast.SelectionSet, obj *projections.ActionRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionRequest")
+		case "kind":
+			out.Values[i] = ec._ActionRequest_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.Values[i] = ec._ActionRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._ActionRequest_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sequence":
+			out.Values[i] = ec._ActionRequest_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ActionRequest_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadline":
+			out.Values[i] = ec._ActionRequest_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_acknowledgedAt(ctx, field, obj)
+				})
+		case "answeredAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_answeredAt(ctx, field, obj)
+				})
+		case "outcome":
+			out.Values[i] = ec._ActionRequest_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lateSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_lateSeconds(ctx, field, obj)
+				})
+		case "overdueSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_overdueSeconds(ctx, field, obj)
+				})
+		case "textVi":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_textVi(ctx, field, obj)
+				})
+		case "textEn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionRequest_textEn(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var actorImplementors = []string{"Actor"}
 
@@ -18187,6 +23200,59 @@ func (ec *executionContext) _ConsistencyProof(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var custodyTransferImplementors = []string{"CustodyTransfer"}
+
+func (ec *executionContext) _CustodyTransfer(ctx context.Context, sel ast.SelectionSet, obj *domain.CustodyTransfer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, custodyTransferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustodyTransfer")
+		case "from":
+			out.Values[i] = ec._CustodyTransfer_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CustodyTransfer_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._CustodyTransfer_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "by":
+			out.Values[i] = ec._CustodyTransfer_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._CustodyTransfer_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deadLetterImplementors = []string{"DeadLetter"}
 
 func (ec *executionContext) _DeadLetter(ctx context.Context, sel ast.SelectionSet, obj *projections.DeadLetter) graphql.Marshaler {
@@ -18391,6 +23457,187 @@ func (ec *executionContext) _EscalationPayload(ctx context.Context, sel ast.Sele
 			}
 		case "sequence":
 			out.Values[i] = ec._EscalationPayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceImplementors = []string{"Evidence"}
+
+func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *domain.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Evidence")
+		case "id":
+			out.Values[i] = ec._Evidence_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Evidence_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mediaType":
+			out.Values[i] = ec._Evidence_mediaType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.Values[i] = ec._Evidence_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Evidence_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tlp":
+			out.Values[i] = ec._Evidence_tlp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sourceSystem":
+			out.Values[i] = ec._Evidence_sourceSystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_description(ctx, field, obj)
+				})
+		case "collectedBy":
+			out.Values[i] = ec._Evidence_collectedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collectedAt":
+			out.Values[i] = ec._Evidence_collectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "addedAt":
+			out.Values[i] = ec._Evidence_addedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "custodian":
+			out.Values[i] = ec._Evidence_custodian(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "custody":
+			out.Values[i] = ec._Evidence_custody(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downloads":
+			out.Values[i] = ec._Evidence_downloads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downloadPath":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_downloadPath(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceDownloadImplementors = []string{"EvidenceDownload"}
+
+func (ec *executionContext) _EvidenceDownload(ctx context.Context, sel ast.SelectionSet, obj *domain.EvidenceDownload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceDownloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceDownload")
+		case "by":
+			out.Values[i] = ec._EvidenceDownload_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._EvidenceDownload_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidencePayloadImplementors = []string{"EvidencePayload"}
+
+func (ec *executionContext) _EvidencePayload(ctx context.Context, sel ast.SelectionSet, obj *model.EvidencePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidencePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidencePayload")
+		case "evidence":
+			out.Values[i] = ec._EvidencePayload_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._EvidencePayload_sequence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18742,6 +23989,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "alertIds":
 			out.Values[i] = ec._Incident_alertIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.Values[i] = ec._Incident_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19315,6 +24567,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "transferEvidenceCustody":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferEvidenceCustody(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOffReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOffReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectToReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_objectToReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordReviewFinding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordReviewFinding(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "registerWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerWebhook(ctx, field)
@@ -19419,6 +24706,71 @@ func (ec *executionContext) _OpenIncidentPayload(ctx context.Context, sel ast.Se
 			out.Values[i] = ec._OpenIncidentPayload_sequence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orgKnowledgeImplementors = []string{"OrgKnowledge"}
+
+func (ec *executionContext) _OrgKnowledge(ctx context.Context, sel ast.SelectionSet, obj *projections.OrgKnowledge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orgKnowledgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrgKnowledge")
+		case "org":
+			out.Values[i] = ec._OrgKnowledge_org(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nameVi":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrgKnowledge_nameVi(ctx, field, obj)
+				})
+		case "nameEn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrgKnowledge_nameEn(ctx, field, obj)
+				})
+		case "firstAccess":
+			out.Values[i] = ec._OrgKnowledge_firstAccess(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "access":
+			out.Values[i] = ec._OrgKnowledge_access(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requests":
+			out.Values[i] = ec._OrgKnowledge_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recorded":
+			out.Values[i] = ec._OrgKnowledge_recorded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19766,6 +25118,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_suppressions(ctx, field)
 				})
+		case "evidence":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evidence(ctx, field)
+				})
+		case "whoKnewWhat":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_whoKnewWhat(ctx, field)
+				})
+		case "review":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_review(ctx, field)
+				})
+		case "reviews":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reviews(ctx, field)
+				})
 		case "checkpoint":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -19976,6 +25352,422 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var reviewImplementors = []string{"Review"}
+
+func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, obj *projections.ReviewView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Review")
+		case "id":
+			out.Values[i] = ec._Review_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Review_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incidentId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_incidentId(ctx, field, obj)
+				})
+		case "periodFrom":
+			out.Values[i] = ec._Review_periodFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodTo":
+			out.Values[i] = ec._Review_periodTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pin":
+			out.Values[i] = ec._Review_pin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signers":
+			out.Values[i] = ec._Review_signers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Review_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedBy":
+			out.Values[i] = ec._Review_openedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedAt":
+			out.Values[i] = ec._Review_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedAt":
+			out.Values[i] = ec._Review_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signatures":
+			out.Values[i] = ec._Review_signatures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decisions":
+			out.Values[i] = ec._Review_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "findings":
+			out.Values[i] = ec._Review_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outdatedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_outdatedBy(ctx, field, obj)
+				})
+		case "outdatedAt":
+			out.Values[i] = ec._Review_outdatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.Values[i] = ec._Review_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incidents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_incidents(ctx, field, obj)
+				})
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_evidence(ctx, field, obj)
+				})
+		case "whoKnewWhat":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_whoKnewWhat(ctx, field, obj)
+				})
+		case "sequence":
+			out.Values[i] = ec._Review_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewChangeImplementors = []string{"ReviewChange"}
+
+func (ec *executionContext) _ReviewChange(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewChange")
+		case "sequence":
+			out.Values[i] = ec._ReviewChange_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewId":
+			out.Values[i] = ec._ReviewChange_reviewId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "types":
+			out.Values[i] = ec._ReviewChange_types(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outdated":
+			out.Values[i] = ec._ReviewChange_outdated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "review":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewChange_review(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewDecisionImplementors = []string{"ReviewDecision"}
+
+func (ec *executionContext) _ReviewDecision(ctx context.Context, sel ast.SelectionSet, obj *domain.ReviewDecision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewDecisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewDecision")
+		case "org":
+			out.Values[i] = ec._ReviewDecision_org(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._ReviewDecision_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewDecision_comment(ctx, field, obj)
+				})
+		case "by":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewDecision_by(ctx, field, obj)
+				})
+		case "at":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewDecision_at(ctx, field, obj)
+				})
+		case "treeSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewDecision_treeSize(ctx, field, obj)
+				})
+		case "rootHash":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewDecision_rootHash(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewFindingImplementors = []string{"ReviewFinding"}
+
+func (ec *executionContext) _ReviewFinding(ctx context.Context, sel ast.SelectionSet, obj *domain.ReviewFinding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewFinding")
+		case "id":
+			out.Values[i] = ec._ReviewFinding_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewFinding_kind(ctx, field, obj)
+				})
+		case "text":
+			out.Values[i] = ec._ReviewFinding_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tlp":
+			out.Values[i] = ec._ReviewFinding_tlp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._ReviewFinding_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ReviewFinding_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewPayloadImplementors = []string{"ReviewPayload"}
+
+func (ec *executionContext) _ReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewPayload")
+		case "review":
+			out.Values[i] = ec._ReviewPayload_review(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._ReviewPayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewPinImplementors = []string{"ReviewPin"}
+
+func (ec *executionContext) _ReviewPin(ctx context.Context, sel ast.SelectionSet, obj *domain.ReviewPin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewPinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewPin")
+		case "origin":
+			out.Values[i] = ec._ReviewPin_origin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "treeSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewPin_treeSize(ctx, field, obj)
+				})
+		case "rootHash":
+			out.Values[i] = ec._ReviewPin_rootHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "checkpoint":
+			out.Values[i] = ec._ReviewPin_checkpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incidentSequence":
+			out.Values[i] = ec._ReviewPin_incidentSequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incidentVersion":
+			out.Values[i] = ec._ReviewPin_incidentVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revokeTokenPayloadImplementors = []string{"RevokeTokenPayload"}
 
 func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeTokenPayload) graphql.Marshaler {
@@ -20075,6 +25867,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_alertTriage(ctx, fields[0])
 	case "partnerFeed":
 		return ec._Subscription_partnerFeed(ctx, fields[0])
+	case "reviewChanged":
+		return ec._Subscription_reviewChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -20467,6 +26261,54 @@ func (ec *executionContext) _WebhookPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var whoKnewWhatImplementors = []string{"WhoKnewWhat"}
+
+func (ec *executionContext) _WhoKnewWhat(ctx context.Context, sel ast.SelectionSet, obj *projections.Knowledge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, whoKnewWhatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WhoKnewWhat")
+		case "incidentId":
+			out.Values[i] = ec._WhoKnewWhat_incidentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._WhoKnewWhat_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sequence":
+			out.Values[i] = ec._WhoKnewWhat_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organisations":
+			out.Values[i] = ec._WhoKnewWhat_organisations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -20834,6 +26676,26 @@ func (ec *executionContext) unmarshalNAcceptHandoffInput2githubᚗcomᚋdieuphoi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAccessChange2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChange(ctx context.Context, sel ast.SelectionSet, v projections.AccessChange) graphql.Marshaler {
+	return ec._AccessChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAccessChange2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []projections.AccessChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessChange2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNAcknowledgeEscalationInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeEscalationInput(ctx context.Context, v any) (model.AcknowledgeEscalationInput, error) {
 	res, err := ec.unmarshalInputAcknowledgeEscalationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20842,6 +26704,26 @@ func (ec *executionContext) unmarshalNAcknowledgeEscalationInput2githubᚗcomᚋ
 func (ec *executionContext) unmarshalNAcknowledgeHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐAcknowledgeHandoffInput(ctx context.Context, v any) (model.AcknowledgeHandoffInput, error) {
 	res, err := ec.unmarshalInputAcknowledgeHandoffInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActionRequest2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐActionRequest(ctx context.Context, sel ast.SelectionSet, v projections.ActionRequest) graphql.Marshaler {
+	return ec._ActionRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActionRequest2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐActionRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []projections.ActionRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActionRequest2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐActionRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNActor2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx context.Context, sel ast.SelectionSet, v domain.Actor) graphql.Marshaler {
@@ -21048,6 +26930,26 @@ func (ec *executionContext) marshalNConsistencyProof2ᚖgithubᚗcomᚋdieuphoi�
 	return ec._ConsistencyProof(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustodyTransfer2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐCustodyTransfer(ctx context.Context, sel ast.SelectionSet, v domain.CustodyTransfer) graphql.Marshaler {
+	return ec._CustodyTransfer(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCustodyTransfer2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐCustodyTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.CustodyTransfer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustodyTransfer2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐCustodyTransfer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNDeadLetter2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐDeadLetterᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.DeadLetter) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21131,6 +27033,88 @@ func (ec *executionContext) marshalNEscalationPayload2ᚖgithubᚗcomᚋdieuphoi
 		return graphql.Null
 	}
 	return ec._EscalationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvidence2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v domain.Evidence) graphql.Marshaler {
+	return ec._Evidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidence2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidence2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidence2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Evidence!")
+		return graphql.Null
+	}
+	return ec._Evidence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvidenceDownload2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceDownload(ctx context.Context, sel ast.SelectionSet, v domain.EvidenceDownload) graphql.Marshaler {
+	return ec._EvidenceDownload(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidenceDownload2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceDownloadᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.EvidenceDownload) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidenceDownload2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐEvidenceDownload(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvidencePayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐEvidencePayload(ctx context.Context, sel ast.SelectionSet, v *model.EvidencePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvidencePayload!")
+		return graphql.Null
+	}
+	return ec._EvidencePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐFindingKind(ctx context.Context, v any) (model.FindingKind, error) {
+	var res model.FindingKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐFindingKind(ctx context.Context, sel ast.SelectionSet, v model.FindingKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNHandoff2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐHandoff(ctx context.Context, sel ast.SelectionSet, v domain.Handoff) graphql.Marshaler {
@@ -21347,6 +27331,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Me!")
@@ -21409,6 +27407,31 @@ func (ec *executionContext) marshalNOpenIncidentPayload2ᚖgithubᚗcomᚋdieuph
 		return graphql.Null
 	}
 	return ec._OpenIncidentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOpenReviewInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOpenReviewInput(ctx context.Context, v any) (model.OpenReviewInput, error) {
+	res, err := ec.unmarshalInputOpenReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrgKnowledge2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐOrgKnowledge(ctx context.Context, sel ast.SelectionSet, v projections.OrgKnowledge) graphql.Marshaler {
+	return ec._OrgKnowledge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOrgKnowledge2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐOrgKnowledgeᚄ(ctx context.Context, sel ast.SelectionSet, v []projections.OrgKnowledge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrgKnowledge2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐOrgKnowledge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOrganisation2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐOrganisationᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Organisation) graphql.Marshaler {
@@ -21570,6 +27593,11 @@ func (ec *executionContext) unmarshalNRecordNotificationInput2githubᚗcomᚋdie
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordReviewFindingInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRecordReviewFindingInput(ctx context.Context, v any) (model.RecordReviewFindingInput, error) {
+	res, err := ec.unmarshalInputRecordReviewFindingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRegisterWebhookInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRegisterWebhookInput(ctx context.Context, v any) (model.RegisterWebhookInput, error) {
 	res, err := ec.unmarshalInputRegisterWebhookInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21618,6 +27646,110 @@ func (ec *executionContext) unmarshalNResolveEscalationInput2githubᚗcomᚋdieu
 func (ec *executionContext) unmarshalNReturnHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReturnHandoffInput(ctx context.Context, v any) (model.ReturnHandoffInput, error) {
 	res, err := ec.unmarshalInputReturnHandoffInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReview2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewViewᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.ReviewView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx context.Context, sel ast.SelectionSet, v *projections.ReviewView) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Review!")
+		return graphql.Null
+	}
+	return ec._Review(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewChange(ctx context.Context, sel ast.SelectionSet, v *model.ReviewChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewChange!")
+		return graphql.Null
+	}
+	return ec._ReviewChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewDecision2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v domain.ReviewDecision) graphql.Marshaler {
+	return ec._ReviewDecision(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewDecision2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ReviewDecision) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewDecision2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReviewDecisionInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewDecisionInput(ctx context.Context, v any) (model.ReviewDecisionInput, error) {
+	res, err := ec.unmarshalInputReviewDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewFinding2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewFinding(ctx context.Context, sel ast.SelectionSet, v domain.ReviewFinding) graphql.Marshaler {
+	return ec._ReviewFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewFinding2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []domain.ReviewFinding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewFinding2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReviewPayload2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReviewPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReviewPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewPayload!")
+		return graphql.Null
+	}
+	return ec._ReviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewPin2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewPin(ctx context.Context, sel ast.SelectionSet, v domain.ReviewPin) graphql.Marshaler {
+	return ec._ReviewPin(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNReviewStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewStatus(ctx context.Context, v any) (domain.ReviewStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := domain.ReviewStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐReviewStatus(ctx context.Context, sel ast.SelectionSet, v domain.ReviewStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReviewStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNRevokeTokenInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐRevokeTokenInput(ctx context.Context, v any) (model.RevokeTokenInput, error) {
@@ -21859,6 +27991,26 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTimelineEntry2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntry(ctx context.Context, sel ast.SelectionSet, v projections.TimelineEntry) graphql.Marshaler {
+	return ec._TimelineEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTimelineEntry2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []projections.TimelineEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelineEntry2githubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTimelineEntry2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐTimelineEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*projections.TimelineEntry) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21881,6 +28033,11 @@ func (ec *executionContext) marshalNTimelineEntry2ᚖgithubᚗcomᚋdieuphoiᚋd
 		return graphql.Null
 	}
 	return ec._TimelineEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTransferEvidenceCustodyInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTransferEvidenceCustodyInput(ctx context.Context, v any) (model.TransferEvidenceCustodyInput, error) {
+	res, err := ec.unmarshalInputTransferEvidenceCustodyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTransparencyLog2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐTransparencyLog(ctx context.Context, v any) (model.TransparencyLog, error) {
@@ -22078,6 +28235,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalOAccessChange2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐAccessChange(ctx context.Context, sel ast.SelectionSet, v *projections.AccessChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessChange(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐActor(ctx context.Context, sel ast.SelectionSet, v *domain.Actor) graphql.Marshaler {
@@ -22514,6 +28678,13 @@ func (ec *executionContext) marshalOResolution2ᚖgithubᚗcomᚋdieuphoiᚋdieu
 	return res
 }
 
+func (ec *executionContext) marshalOReview2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐReviewView(ctx context.Context, sel ast.SelectionSet, v *projections.ReviewView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Review(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOSequence2ᚖuint64(ctx context.Context, v any) (*uint64, error) {
 	if v == nil {
 		return nil, nil
@@ -22746,6 +28917,13 @@ func (ec *executionContext) marshalOTransparencyLog2ᚖgithubᚗcomᚋdieuphoi�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOWhoKnewWhat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋprojectionsᚐKnowledge(ctx context.Context, sel ast.SelectionSet, v *projections.Knowledge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WhoKnewWhat(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

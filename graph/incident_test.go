@@ -166,7 +166,21 @@ func TestIncidentFlow(t *testing.T) {
 			is.Equal(accept.AcceptHandoff.Handoff.Status, "ACCEPTED") // accepted
 			is.Equal(accept.AcceptHandoff.Incident.Owner, "vncert")   // VNCERT owns it now
 
-			// The originating police closes it.
+			// The originating police may not close it over VNCERT's head, nor while the
+			// escalation to the DIC is open; once VNCERT returns it and the DIC resolves the
+			// escalation, it closes it. Refusals write nothing.
+			closeIn := map[string]any{"in": map[string]any{"incidentId": id, "resolution": "RESOLVED", "summary": "Đã khắc phục"}}
+			before := e.MustLast(t)
+			is.Equal(e.Post(t, police, `mutation($in: CloseIncidentInput!) { closeIncident(input: $in) { sequence } }`, closeIn).Code(), "FORBIDDEN") // VNCERT owns it
+			e.MustPost(t, vncert, `mutation($in: ReturnHandoffInput!) { returnHandoff(input: $in) { handoff { status } } }`,
+				map[string]any{"in": map[string]any{"handoffId": offer.OfferHandoff.Handoff.ID, "reason": "đã điều phối xong"}}, nil)
+			mid := e.MustLast(t)
+			is.Equal(mid, before+1)                                                                                                                  // only the return was written
+			is.Equal(e.Post(t, police, `mutation($in: CloseIncidentInput!) { closeIncident(input: $in) { sequence } }`, closeIn).Code(), "CONFLICT") // the escalation is open
+			is.Equal(e.MustLast(t), mid)
+			e.MustPost(t, dic, `mutation($in: ResolveEscalationInput!) { resolveEscalation(input: $in) { escalation { status } } }`,
+				map[string]any{"in": map[string]any{"escalationId": esc.EscalateIncident.Escalation.ID, "resolution": "đã hỗ trợ"}}, nil)
+
 			var closed struct {
 				CloseIncident struct {
 					Sequence uint64 `json:"sequence"`
@@ -179,7 +193,7 @@ func TestIncidentFlow(t *testing.T) {
 				} `json:"closeIncident"`
 			}
 			e.MustPost(t, police, `mutation($in: CloseIncidentInput!) { closeIncident(input: $in) { sequence incident { status resolution closeSummary closedAt } } }`,
-				map[string]any{"in": map[string]any{"incidentId": id, "resolution": "RESOLVED", "summary": "Đã khắc phục"}}, &closed)
+				closeIn, &closed)
 			is.Equal(closed.CloseIncident.Incident.Status, "CLOSED")       // closed
 			is.Equal(closed.CloseIncident.Incident.Resolution, "RESOLVED") // with its resolution
 			is.True(closed.CloseIncident.Incident.ClosedAt != nil)         // and a time
@@ -199,7 +213,8 @@ func TestIncidentFlow(t *testing.T) {
 				{"IncidentOpened", "an", "police"}, {"IncidentEscalated", "an", "police"},
 				{"EscalationAcknowledged", "binh", "dic"}, {"NoteAdded", "binh", "dic"},
 				{"IncidentShared", "an", "police"}, {"HandoffOffered", "an", "police"},
-				{"HandoffAccepted", "chi", "vncert"}, {"IncidentClosed", "an", "police"},
+				{"HandoffAccepted", "chi", "vncert"}, {"HandoffReturned", "chi", "vncert"}, {"EscalationResolved", "binh", "dic"},
+				{"IncidentClosed", "an", "police"},
 			}
 			is.Equal(len(tl.Timeline), len(want)) // one entry per event
 			for i, w := range want {

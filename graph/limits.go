@@ -64,6 +64,7 @@ func setComplexity(c *ComplexityRoot) {
 	c.Query.Timeline = func(child int, _ string, _ *time.Time, _ *uint64) int { return 1 + child*perLongList }
 	c.Query.EscalationQueue = func(child int, _ *bool, _ *uint64) int { return 1 + child*perLongList }
 	c.Query.HandoffInbox = func(child int, _ *uint64) int { return 1 + child*perLongList }
+	setReviewComplexity(c)
 }
 
 // Time travel (asOf) rebuilds read models from the log: board(asOf:) reads the whole log

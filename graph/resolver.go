@@ -43,6 +43,8 @@ type Deps struct {
 	// them the alert queries and mutations answer INTERNAL.
 	AlertStore *eventstore.Store
 	Alerts     *projections.Alerts
+	// Reviews opens reviews pinned to signed checkpoints; nil: made from App and Store.
+	Reviews *app.Reviews
 }
 
 // DefaultMaxBodyBytes caps a request body (and a websocket message) when Deps gives no limit.
@@ -67,6 +69,7 @@ type Server struct {
 	// Alert triage (alert.go): the alerts stream's store and its read model.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
+	reviews    *app.Reviews
 	gql        *handler.Server
 	metrics    metrics
 	// timeTravel counts the queries with asOf each token runs (limits.go).
@@ -96,6 +99,9 @@ func New(d Deps) *Server {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.alertStore, s.alerts = d.AlertStore, d.Alerts
+	if s.reviews = d.Reviews; s.reviews == nil && d.App != nil {
+		s.reviews = app.NewReviews(d.App, d.Store)
+	}
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

@@ -153,7 +153,7 @@ func (f *BoardFilter) matchesAudience(c *Change) bool {
 	if f.Org != "" {
 		a := c.aud
 		return f.Org == a.Origin || f.Org == a.Lead || f.Org == a.Owner || slices.Contains(a.Shared, f.Org) ||
-			slices.Contains(a.EscalatedTo, f.Org) || slices.Contains(a.HandoffTo, f.Org)
+			slices.Contains(a.EscalatedTo, f.Org) || slices.Contains(a.HandoffTo, f.Org) || slices.Contains(a.FormerOwners, f.Org)
 	}
 	return true
 }

@@ -20,7 +20,7 @@ type TimelineEntry struct {
 }
 
 // Timeline returns every event of an incident in order, each as a sentence in Vietnamese and
-// English. Notes and indicators the viewer may not read (stricter TLP) are left out.
+// English. Notes, indicators and evidence the viewer may not read (stricter TLP) are left out.
 func (x *Incidents) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -29,20 +29,24 @@ func (x *Incidents) Timeline(viewer domain.Actor, id string) ([]TimelineEntry, e
 		return nil, err
 	}
 	out := make([]TimelineEntry, 0, len(m.timeline))
-	for _, e := range m.timeline {
-		if e.item && !domain.CanReadItem(viewer, m.aud, e.itemTLP, e.actor, x.cfg) {
-			continue
+	for k := range m.timeline {
+		if e := &m.timeline[k]; e.visibleTo(viewer, m.aud, x.cfg) {
+			out = append(out, x.timelineEntry(viewer, m, e))
 		}
-		ev := e.event
-		if off, ok := ev.(domain.HandoffOffered); ok && off.RequestedAction != "" {
-			if h := m.inc.Handoff(off.HandoffID); h != nil && !x.handoffReadable(viewer, m, h) {
-				off.RequestedAction = "" // the sentence quotes it; its TLP is stricter than the viewer's
-				ev = off
-			}
-		}
-		text := timeline.Sentence(ev, e.actor, x.cfg)
-		out = append(out, TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
-			Type: e.event.EventType(), Actor: e.actor, TextVi: text.Vi, TextEn: text.En})
 	}
 	return out, nil
+}
+
+// timelineEntry writes one entry the viewer may see as its sentences.
+func (x *Incidents) timelineEntry(viewer domain.Actor, m *incidentModel, e *entry) TimelineEntry {
+	ev := e.event
+	if off, ok := ev.(domain.HandoffOffered); ok && off.RequestedAction != "" {
+		if h := m.inc.Handoff(off.HandoffID); h != nil && !x.handoffReadable(viewer, m, h) {
+			off.RequestedAction = "" // the sentence quotes it; its TLP is stricter than the viewer's
+			ev = off
+		}
+	}
+	text := timeline.Sentence(ev, e.actor, x.cfg)
+	return TimelineEntry{Sequence: e.seq, Index: e.index, At: e.recordedAt, OccurredAt: e.occurredAt,
+		Type: e.event.EventType(), Actor: e.actor, TextVi: text.Vi, TextEn: text.En}
 }

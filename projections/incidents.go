@@ -23,6 +23,7 @@ type Incidents struct {
 	rows        []boardRow         // every incident's hot fields, by value: the board scans them in order
 	escalations map[string]string  // escalation id -> incident id
 	handoffs    map[string]string  // handoff id -> incident id
+	evidence    map[string]string  // evidence id -> incident id
 	words       map[string][]int32 // title word -> rows, ascending
 
 	// changes feeds subscriptions; nil for snapshot read models (time travel), which nobody
@@ -32,7 +33,7 @@ type Incidents struct {
 
 func newIncidents(cfg *domain.Config, pr *progress, retained int) *Incidents {
 	x := &Incidents{access: newAccess(cfg), progress: pr, incidents: map[string]*incidentModel{},
-		escalations: map[string]string{}, handoffs: map[string]string{}, words: map[string][]int32{}}
+		escalations: map[string]string{}, handoffs: map[string]string{}, evidence: map[string]string{}, words: map[string][]int32{}}
 	if retained > 0 {
 		x.changes = newFeed(retained, func(c *Change) uint64 { return c.Sequence })
 	}
@@ -73,7 +74,7 @@ type incidentModel struct {
 func sameAudience(a, b domain.Audience) bool {
 	return a.TLP == b.TLP && a.InfoClass == b.InfoClass && a.Origin == b.Origin && a.Lead == b.Lead && a.Owner == b.Owner &&
 		a.Drill == b.Drill && a.OriginReleased == b.OriginReleased && slices.Equal(a.Shared, b.Shared) && slices.Equal(a.Recipients, b.Recipients) &&
-		slices.Equal(a.EscalatedTo, b.EscalatedTo) && slices.Equal(a.HandoffTo, b.HandoffTo)
+		slices.Equal(a.EscalatedTo, b.EscalatedTo) && slices.Equal(a.HandoffTo, b.HandoffTo) && slices.Equal(a.FormerOwners, b.FormerOwners)
 }
 
 // entry is one event of a timeline; sentences are made when read.
@@ -84,14 +85,22 @@ type entry struct {
 	occurredAt time.Time
 	actor      domain.Actor
 	event      domain.Event
-	item       bool // a note or indicator with its own TLP, which its author may always read
+	item       bool // a note, indicator or evidence event with its own TLP, which its author may always read
 	itemTLP    domain.TLP
+	author     *domain.Actor // the item's author when not the event's (an evidence file's collector)
 }
 
 // visibleTo reports whether a viewer who may read the incident (audience aud) may see this
 // entry: every entry but a note or indicator labelled stricter than the viewer may read.
 func (en *entry) visibleTo(a domain.Actor, aud domain.Audience, cfg *domain.Config) bool {
-	return !en.item || domain.CanReadItem(a, aud, en.itemTLP, en.event.EventStamp().By, cfg)
+	if !en.item {
+		return true
+	}
+	author := en.event.EventStamp().By
+	if en.author != nil {
+		author = *en.author
+	}
+	return domain.CanReadItem(a, aud, en.itemTLP, author, cfg)
 }
 
 // public reports whether every reader of the incident may see the entry: the board's order by
@@ -124,6 +133,8 @@ func (x *Incidents) apply(c *eventstore.Commit, envs []eventstore.Envelope) (*Ch
 			x.escalations[ev.EscalationID] = c.AggregateID
 		case domain.HandoffOffered:
 			x.handoffs[ev.HandoffID] = c.AggregateID
+		default:
+			x.evidenceEntry(&en, m.inc, c.AggregateID)
 		}
 		m.timeline = append(m.timeline, en)
 	}
@@ -269,7 +280,8 @@ type IncidentDetail struct {
 	CloseSummary   string
 	ClosedAt       *time.Time
 	Reopened       int
-	Version        int // number of events the viewer may see
+	Version        int               // number of events the viewer may see
+	Evidence       []domain.Evidence // evidence files the viewer may see, with their custody
 }
 
 func (x *Incidents) lookup(viewer domain.Actor, id string) (*incidentModel, error) {
@@ -340,6 +352,7 @@ func (x *Incidents) detail(viewer domain.Actor, m *incidentModel, now time.Time)
 			d.Indicators = append(d.Indicators, ind)
 		}
 	}
+	d.Evidence = i.VisibleEvidence(viewer, m.aud, x.cfg)
 	for _, e := range i.Escalations {
 		d.Escalations = append(d.Escalations, *e)
 	}

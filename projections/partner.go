@@ -13,7 +13,7 @@ type PartnerReason string
 // Partner reasons.
 const (
 	ReasonOwn       PartnerReason = "OWN"       // the organisation originated or leads it (or owns it after a handoff)
-	ReasonHandoff   PartnerReason = "HANDOFF"   // a handoff to it is offered or was accepted
+	ReasonHandoff   PartnerReason = "HANDOFF"   // a handoff to it is offered or was accepted (or it gave the incident back after working on it)
 	ReasonEscalated PartnerReason = "ESCALATED" // it was escalated to the organisation
 	ReasonShared    PartnerReason = "SHARED"    // it was shared with the organisation, or a person of it is named (TLP:RED)
 	ReasonCommunity PartnerReason = "COMMUNITY" // TLP:CLEAR or GREEN: every organisation may see it
@@ -38,6 +38,8 @@ func ReasonFor(a domain.Actor, aud domain.Audience) PartnerReason {
 		return ReasonEscalated
 	case slices.Contains(aud.Shared, org) || slices.Contains(aud.Recipients, domain.UserKey(a.Org, a.User)):
 		return ReasonShared
+	case slices.Contains(aud.FormerOwners, org):
+		return ReasonHandoff
 	}
 	return ReasonCommunity
 }

@@ -36,6 +36,7 @@ type Projector struct {
 	Tokens      *Tokens
 	Webhooks    *Webhooks
 	Reports     *Reports
+	Reviews     *Reviews // the subcommittee's reviews
 
 	progress    progress
 	undecodable atomic.Int64
@@ -54,6 +55,7 @@ func newProjector(cfg *domain.Config, log *slog.Logger, retained int) *Projector
 	}
 	p := &Projector{cfg: cfg, log: log, Correlation: newCorrelation(), Tokens: &Tokens{}, Webhooks: &Webhooks{}, Reports: &Reports{}}
 	p.Incidents = newIncidents(cfg, &p.progress, retained)
+	p.Reviews = newReviews(cfg, p.Incidents, retained)
 	return p
 }
 
@@ -93,12 +95,15 @@ func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err 
 			p.Deadlines.set(inc.ID, inc.PendingDeadlines(p.cfg))
 		}
 		p.Correlation.update(inc)
+		p.Reviews.incidentChanged(c, envs, inc)
 	case c.AggregateType == "token":
 		p.Tokens.apply(envs)
 	case c.AggregateType == "report":
 		p.Reports.apply(c.AggregateID) // submitted or overdue: settled either way
 	case c.AggregateType == "webhook":
 		p.Webhooks.apply(c, envs)
+	case c.AggregateType == "review":
+		p.Reviews.apply(c, envs)
 	}
 	p.progress.advance(c.Sequence)
 	if f := p.Incidents.changes; f != nil {

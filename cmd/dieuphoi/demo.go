@@ -51,6 +51,9 @@ type demoStep struct {
 	// done is an error code that means another actor already did this step (the running
 	// service's deadline scheduler escalates serious incidents by itself).
 	done string
+	// key names a step added after the first release of the scenario, so that the others keep
+	// their keys (step/<n>) and a log recorded by an earlier release is not recorded twice.
+	key string
 }
 
 // recordDemo runs the scenario and returns how many commands recorded something new.
@@ -73,46 +76,52 @@ func recordDemo(ctx context.Context, st *eventstore.Store, cfg *domain.Config, n
 			Type:        "RANSOMWARE", Sector: "HEALTH", Severity: domain.SeverityCritical, Tier: domain.TierSerious,
 			TLP: domain.TLPAmber, DetectedAt: now.Add(-2 * time.Hour), Drill: true,
 			AffectedSystem: &domain.AffectedSystem{Name: "Hệ thống thông tin bệnh viện (HIS)", OwnerOrg: "dept-health", SecurityLevel: 3, InfoClass: domain.InfoPersonal},
-		}, ""},
+		}, "", ""},
 		{vy, hospital, domain.AddIndicator{IndicatorID: demoID("ioc/hash"), Type: domain.IndicatorSHA256,
-			Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, ""},
-		{vy, hospital, domain.AddIndicator{IndicatorID: demoID("ioc/c2"), Type: domain.IndicatorDomain, Value: "update-his-secure.example"}, ""},
-		{lan, hospital, phase(domain.PhaseTriage), ""},
-		{vy, hospital, note("isolate", "Đã cô lập 14 máy trạm và máy chủ HIS khỏi mạng; sao lưu gần nhất lúc 02:00."), ""},
-		{domain.SystemActor, hospital, domain.AutoEscalate{}, domain.ECONFLICT},
+			Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, "", ""},
+		{vy, hospital, domain.AddIndicator{IndicatorID: demoID("ioc/c2"), Type: domain.IndicatorDomain, Value: "update-his-secure.example"}, "", ""},
+		{lan, hospital, phase(domain.PhaseTriage), "", ""},
+		{vy, hospital, note("isolate", "Đã cô lập 14 máy trạm và máy chủ HIS khỏi mạng; sao lưu gần nhất lúc 02:00."), "", ""},
+		{domain.SystemActor, hospital, domain.AutoEscalate{}, domain.ECONFLICT, ""},
 		{lan, hospital, domain.RecordNotification{Orgs: []string{"vncert", "dept-health"}, Channel: "công văn điện tử",
-			Reference: "Công văn số 112/SKHCN-CNTT (diễn tập)"}, ""},
-		{tuan, hospital, domain.AcknowledgeEscalation{EscalationID: esc}, ""},
-		{lan, hospital, domain.AssignLead{Org: "police"}, ""},
-		{lan, hospital, domain.Share{Orgs: []string{"subcommittee"}}, ""},
-		{tuan, hospital, phase(domain.PhaseContainment), ""},
-		{tuan, hospital, note("police", "Đã thu thập nhật ký tường lửa và ảnh bộ nhớ máy chủ HIS để điều tra."), ""},
+			Reference: "Công văn số 112/SKHCN-CNTT (diễn tập)"}, "", ""},
+		{tuan, hospital, domain.AcknowledgeEscalation{EscalationID: esc}, "", ""},
+		{lan, hospital, domain.AssignLead{Org: "police"}, "", ""},
+		{lan, hospital, domain.Share{Orgs: []string{"subcommittee"}}, "", ""},
+		{tuan, hospital, phase(domain.PhaseContainment), "", ""},
+		{tuan, hospital, note("police", "Đã thu thập nhật ký tường lửa và ảnh bộ nhớ máy chủ HIS để điều tra."), "", ""},
 		{lan, hospital, domain.OfferHandoff{HandoffID: ho, ToOrg: "cert-health", AnswerWithin: 4 * time.Hour,
-			Summary: "Ransomware trên HIS bệnh viện tỉnh; mẫu mã độc và IoC đã đính kèm.", RequestedAction: "Phân tích mẫu, hỗ trợ gỡ bỏ và khôi phục dữ liệu."}, ""},
-		{minh, hospital, domain.AcceptHandoff{HandoffID: ho}, ""},
-		{minh, hospital, phase(domain.PhaseEradication), ""},
-		{minh, hospital, note("cert", "Mẫu thuộc họ LockBit; đã gỡ bỏ khỏi máy chủ, khôi phục từ bản sao lưu 02:00."), ""},
-		{minh, hospital, phase(domain.PhaseRecovery), ""},
-		{minh, hospital, domain.ReturnHandoff{HandoffID: ho, Reason: "Hệ thống đã khôi phục, chuyển lại để đánh giá."}, ""},
-		{lan, hospital, phase(domain.PhaseReview), ""},
-		{hoa, hospital, note("review", "Tiểu ban: phối hợp đúng quy trình; cần rút ngắn thời gian xác nhận chuyển cấp xuống dưới 10 phút."), ""},
-		{lan, hospital, domain.CloseIncident{Resolution: domain.ResolutionResolved, Summary: "Đã khôi phục HIS; báo cáo kết thúc (Mẫu 04) gửi VNCERT/CC."}, ""},
+			Summary: "Ransomware trên HIS bệnh viện tỉnh; mẫu mã độc và IoC đã đính kèm.", RequestedAction: "Phân tích mẫu, hỗ trợ gỡ bỏ và khôi phục dữ liệu."}, "", ""},
+		{minh, hospital, domain.AcceptHandoff{HandoffID: ho}, "", ""},
+		{minh, hospital, phase(domain.PhaseEradication), "", ""},
+		{minh, hospital, note("cert", "Mẫu thuộc họ LockBit; đã gỡ bỏ khỏi máy chủ, khôi phục từ bản sao lưu 02:00."), "", ""},
+		{minh, hospital, phase(domain.PhaseRecovery), "", ""},
+		{minh, hospital, domain.ReturnHandoff{HandoffID: ho, Reason: "Hệ thống đã khôi phục, chuyển lại để đánh giá."}, "", ""},
+		{lan, hospital, phase(domain.PhaseReview), "", ""},
+		{tuan, hospital, domain.ResolveEscalation{EscalationID: esc, Resolution: "Công an đã hoàn tất điều tra ban đầu."}, "", "resolve-escalation"},
+		{hoa, hospital, note("review", "Tiểu ban: phối hợp đúng quy trình; cần rút ngắn thời gian xác nhận chuyển cấp xuống dưới 10 phút."), "", ""},
+		{lan, hospital, domain.CloseIncident{Resolution: domain.ResolutionResolved, Summary: "Đã khôi phục HIS; báo cáo kết thúc (Mẫu 04) gửi VNCERT/CC."}, "", ""},
 		{lan, hospital, domain.SubmitReport{Form: domain.ReportFormClosing, Reference: "Báo cáo 27/BC-SKHCN (diễn tập)",
-			Summary: "Sự cố mã hoá dữ liệu HIS, xử lý trong 9 giờ với sự hỗ trợ của CERT y tế."}, ""},
+			Summary: "Sự cố mã hoá dữ liệu HIS, xử lý trong 9 giờ với sự hỗ trợ của CERT y tế."}, "", ""},
 		{vy, phishing, domain.OpenIncident{Title: "Thư giả mạo gửi cán bộ Sở Tài chính (diễn tập)", Type: "PHISHING", Sector: "FINANCE",
-			Severity: domain.SeverityMedium, TLP: domain.TLPGreen, DetectedAt: now.Add(-30 * time.Minute), Drill: true}, ""},
+			Severity: domain.SeverityMedium, TLP: domain.TLPGreen, DetectedAt: now.Add(-30 * time.Minute), Drill: true}, "", ""},
 		{lan, phishing, domain.Escalate{EscalationID: esc2, ToOrg: "vncert", AckWithin: 30 * time.Minute,
-			Reason: "Chiến dịch lừa đảo nhắm vào nhiều tỉnh; đề nghị VNCERT/CC điều phối."}, ""},
+			Reason: "Chiến dịch lừa đảo nhắm vào nhiều tỉnh; đề nghị VNCERT/CC điều phối."}, "", ""},
 	}
-	recorded := 0
-	for n, s := range steps {
+	recorded, n := 0, -1
+	for k, s := range steps {
+		key := "step/" + s.key
+		if s.key == "" {
+			n++
+			key = fmt.Sprint("step/", n)
+		}
 		res, err := application.Execute(ctx, app.Request{Actor: s.who, AggregateID: s.incident, Command: s.cmd,
-			Key: demoID(fmt.Sprint("step/", n)), NoWait: true})
+			Key: demoID(key), NoWait: true})
 		if err != nil && s.done != "" && domain.ErrorCode(err) == s.done {
 			continue // done already, by the service itself
 		}
 		if err != nil {
-			return recorded, fmt.Errorf("demo step %d (%s/%s): %w", n+1, s.who.Org, s.who.User, err)
+			return recorded, fmt.Errorf("demo step %d (%s/%s): %w", k+1, s.who.Org, s.who.User, err)
 		}
 		if !res.Duplicate && res.Events > 0 {
 			recorded++

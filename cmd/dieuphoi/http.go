@@ -12,6 +12,7 @@ import (
 	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
+	"github.com/dieuphoi/dieuphoi/graph/evidence"
 	"github.com/dieuphoi/dieuphoi/graph"
 	"github.com/dieuphoi/dieuphoi/ingest"
 	"github.com/dieuphoi/dieuphoi/projections"
@@ -38,6 +39,8 @@ type service struct {
 	transparency  *app.Transparency
 	// web is the coordination board (GET /, /assets/) and the explorer a browser gets at /graphql.
 	web *web.Board
+	// evidence uploads and downloads evidence files (/api/v1/incidents/{id}/evidence, /api/v1/evidence/{id}).
+	evidence *evidence.Handler
 }
 
 // routes are the public API's: the coordination board, GraphQL (and its explorer for a browser),
@@ -48,6 +51,7 @@ func (s *service) routes() http.Handler {
 	mux.Handle("/graphql", s.web.Explorer(s.graph))
 	mux.Handle("/", s.web)
 	mux.Handle(ingest.Path, s.ingest)
+	s.evidence.Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /.well-known/dieuphoi/keys", app.WebhookKeysHandler(s.webhookKey))
 	transparencyRoutes(mux, s.transparency, s.graph.Authenticate)

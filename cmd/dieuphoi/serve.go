@@ -80,9 +80,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	sched := app.NewScheduler(application, el.store, proj, nil, log)
 	hooks := app.NewWebhooks(application, el.store, proj, tokenKey, log, nil)
 	board := web.New(web.Deps{App: application, TokenKey: tokenKey, Config: dcfg, Authenticate: gsrv.Authenticate, Log: log})
+	files, err := openEvidence(ctx, c, el, application, proj, gsrv, log)
+	if err != nil {
+		return err
+	}
 	svc := &service{web: board, transparency: transparency, log: log, store: el.store, nc: el.nc, config: dcfg, proj: proj, graph: gsrv, sched: sched,
 		webhookKey: tokenKey.Public().(ed25519.PublicKey), alertStore: el.alerts, alerts: alertModel, ingest: ingester,
-		alertsAtStart: alertsAtStart}
+		alertsAtStart: alertsAtStart, evidence: files}
 
 	// A broken log (ErrIntegrity) stops the service: nothing is served or signed on top of a
 	// history that is not this deployment's.

@@ -64,10 +64,15 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 			fmt.Fprintf(stdout, "%s:\n%s", l.name, r.Summary())
 			broken = broken || !r.OK()
 		}
+		ok, err := verifyEvidence(ctx, el, stdout)
+		if err != nil {
+			return err
+		}
+		broken = broken || !ok
 	}
 	fmt.Fprintf(stdout, "took %s\n", time.Since(start).Round(time.Millisecond))
 	if broken {
-		return fmt.Errorf("the log is broken")
+		return fmt.Errorf("the log or its evidence files are broken")
 	}
 	return nil
 }

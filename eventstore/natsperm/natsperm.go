@@ -25,11 +25,15 @@ import (
 // IngestPrefix is the subject prefix SOCs publish alerts to: IngestPrefix + "." + source id.
 const IngestPrefix = "dieuphoi.ingest"
 
+// EvidenceBucket is the JetStream object store of evidence files (app.EvidenceBucket).
+const EvidenceBucket = "DIEUPHOI_EVIDENCE"
+
 // Service is what the service and the tools may do: no stream or message deletion or purge.
 func Service() *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{
-			Allow: []string{"dieuphoi.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"},
+			// $O.DIEUPHOI_EVIDENCE.>: the evidence object store's chunks and metadata.
+			Allow: []string{"dieuphoi.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>", "$O." + EvidenceBucket + ".>"},
 			Deny:  []string{"$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"},
 		},
 		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", "dieuphoi.>", "$JS.>"}},

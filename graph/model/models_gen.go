@@ -296,6 +296,11 @@ type EscalationPayload struct {
 	Sequence   uint64                      `json:"sequence"`
 }
 
+type EvidencePayload struct {
+	Evidence *domain.Evidence `json:"evidence"`
+	Sequence uint64           `json:"sequence"`
+}
+
 type HandoffPayload struct {
 	Handoff  *domain.Handoff             `json:"handoff"`
 	Incident *projections.IncidentDetail `json:"incident,omitempty"`
@@ -409,6 +414,15 @@ type OpenIncidentPayload struct {
 	Sequence uint64                      `json:"sequence"`
 }
 
+type OpenReviewInput struct {
+	CommandID   *string    `json:"commandId,omitempty"`
+	MinSequence *uint64    `json:"minSequence,omitempty"`
+	Title       string     `json:"title"`
+	IncidentID  *string    `json:"incidentId,omitempty"`
+	PeriodFrom  *time.Time `json:"periodFrom,omitempty"`
+	PeriodTo    *time.Time `json:"periodTo,omitempty"`
+}
+
 type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 	HasNextPage bool    `json:"hasNextPage"`
@@ -475,6 +489,15 @@ type RecordNotificationInput struct {
 	Reference *string `json:"reference,omitempty"`
 }
 
+type RecordReviewFindingInput struct {
+	CommandID   *string     `json:"commandId,omitempty"`
+	MinSequence *uint64     `json:"minSequence,omitempty"`
+	ReviewID    string      `json:"reviewId"`
+	Kind        FindingKind `json:"kind"`
+	Text        string      `json:"text"`
+	Tlp         *domain.TLP `json:"tlp,omitempty"`
+}
+
 // url: https:// (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 bytes, no credentials.
 type RegisterWebhookInput struct {
 	CommandID   *string `json:"commandId,omitempty"`
@@ -511,6 +534,28 @@ type ReturnHandoffInput struct {
 	MinSequence *uint64 `json:"minSequence,omitempty"`
 	HandoffID   string  `json:"handoffId"`
 	Reason      string  `json:"reason"`
+}
+
+type ReviewChange struct {
+	Sequence uint64 `json:"sequence"`
+	ReviewID string `json:"reviewId"`
+	// Event types of the review's change; empty when the change is that the review became outdated.
+	Types    []string `json:"types"`
+	Outdated bool     `json:"outdated"`
+	// The review as it is now.
+	Review *projections.ReviewView `json:"review,omitempty"`
+}
+
+type ReviewDecisionInput struct {
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	ReviewID    string  `json:"reviewId"`
+	Comment     *string `json:"comment,omitempty"`
+}
+
+type ReviewPayload struct {
+	Review   *projections.ReviewView `json:"review"`
+	Sequence uint64                  `json:"sequence"`
 }
 
 type RevokeTokenInput struct {
@@ -599,6 +644,15 @@ type SuppressionPayload struct {
 	AlertSequence uint64       `json:"alertSequence"`
 }
 
+type TransferEvidenceCustodyInput struct {
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	EvidenceID  string  `json:"evidenceId"`
+	// org/user
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+}
+
 // Triage counters over the alerts you may see: new (grouped: new with a proposal), suppressed reports, dismissed, promoted, repeats counted.
 type TriageCounts struct {
 	New        int `json:"new"`
@@ -619,6 +673,61 @@ type WithdrawHandoffInput struct {
 	MinSequence *uint64 `json:"minSequence,omitempty"`
 	HandoffID   string  `json:"handoffId"`
 	Reason      string  `json:"reason"`
+}
+
+type FindingKind string
+
+const (
+	FindingKindFinding FindingKind = "FINDING"
+	FindingKindLesson  FindingKind = "LESSON"
+)
+
+var AllFindingKind = []FindingKind{
+	FindingKindFinding,
+	FindingKindLesson,
+}
+
+func (e FindingKind) IsValid() bool {
+	switch e {
+	case FindingKindFinding, FindingKindLesson:
+		return true
+	}
+	return false
+}
+
+func (e FindingKind) String() string {
+	return string(e)
+}
+
+func (e *FindingKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingKind", str)
+	}
+	return nil
+}
+
+func (e FindingKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type ReportForm string

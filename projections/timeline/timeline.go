@@ -51,7 +51,7 @@ type entry struct {
 
 // entries lists every sentence, by concern; table indexes them by event type.
 var entries = slices.Concat(incidentSentences, escalationSentences, handoffSentences,
-	reportingSentences, alertSentences, identitySentences, webhookSentences)
+	reportingSentences, alertSentences, identitySentences, webhookSentences, evidenceSentences, reviewSentences)
 
 // table holds the sentence of each event type, keyed by EventType().
 var table = index(entries)

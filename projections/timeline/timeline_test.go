@@ -55,7 +55,7 @@ func viEn(s Text) (vi, en string) { return s.Vi, s.En }
 // must not carry.
 func testCases() []testCase {
 	return slices.Concat(incidentTestCases(), escalationTestCases(), handoffTestCases(),
-		reportingTestCases(), alertTestCases(), identityTestCases(), webhookTestCases())
+		reportingTestCases(), alertTestCases(), identityTestCases(), webhookTestCases(), evidenceTestCases(), reviewTestCases())
 }
 
 func TestSentenceEveryEvent(t *testing.T) {
