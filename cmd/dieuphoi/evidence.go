@@ -10,8 +10,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dieuphoi/dieuphoi/app"
-	"github.com/dieuphoi/dieuphoi/graph/evidence"
 	"github.com/dieuphoi/dieuphoi/graph"
+	"github.com/dieuphoi/dieuphoi/graph/evidence"
 	"github.com/dieuphoi/dieuphoi/projections"
 )
 
