@@ -83,9 +83,9 @@ func TestObligations(t *testing.T) {
 	t.Run("next obligation right after opening", func(t *testing.T) {
 		is := is.New(t)
 		o, ok := replayed(opened()).NextObligation(cfg, incNow)
-		is.True(ok)                               // something is owed
-		is.Equal(o.Kind, DeadlineNotification)    // the TT20 Art. 9 notification
-		is.Equal(o.Due, notifyDue)                // five days after detection
+		is.True(ok)                            // something is owed
+		is.Equal(o.Kind, DeadlineNotification) // the TT20 Art. 9 notification
+		is.Equal(o.Due, notifyDue)             // five days after detection
 		_, ok = replayed(opened()).NextObligation(testConfig(t), incNow)
 		is.True(!ok) // without a policy nothing is owed
 	})
@@ -99,7 +99,9 @@ func TestAssistance(t *testing.T) {
 	ack := func(id string, a Actor) EscalationAcknowledged {
 		return EscalationAcknowledged{EscalationID: id, Stamp: Stamp{By: a, At: incNow}}
 	}
-	accepted := func(id string) HandoffAccepted { return HandoffAccepted{HandoffID: id, Stamp: Stamp{By: by.CertCoord, At: incNow}} }
+	accepted := func(id string) HandoffAccepted {
+		return HandoffAccepted{HandoffID: id, Stamp: Stamp{By: by.CertCoord, At: incNow}}
+	}
 	for _, tc := range []struct {
 		name   string
 		org    string
