@@ -60,3 +60,18 @@ func (c *Config) IsForeign(slug string) bool {
 	}
 	return false
 }
+
+// CanReadPeriodicReports reports whether a may see where org's periodic reports (Mẫu 05) stand:
+// a member of org, or of a subcommittee organisation, which receives them; never an admin or an
+// ingest machine, like every read of incidents.
+func CanReadPeriodicReports(a Actor, org string, cfg *Config) bool {
+	if cfg == nil || !a.Role.Valid() || a.Role == RoleAdmin || a.Role == RoleIngest {
+		return false
+	}
+	if a.Org == org {
+		_, ok := cfg.Org(org)
+		return ok
+	}
+	o, ok := cfg.Org(a.Org)
+	return ok && o.Kind == "SUBCOMMITTEE"
+}

@@ -64,6 +64,7 @@ type Server struct {
 
 	app          *app.App
 	transparency *app.Transparency
+	reports      *app.Reports // regulatory reports from the log (report.go)
 	// Alert triage (alert.go): the alerts stream's store and its read model.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
@@ -96,6 +97,7 @@ func New(d Deps) *Server {
 		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.alertStore, s.alerts = d.AlertStore, d.Alerts
+	s.reports = app.NewReports(d.Store, d.Projector, d.Config, s.now)
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

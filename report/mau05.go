@@ -22,12 +22,12 @@ type Line struct {
 // or whose system it owns, detected within [From, To). Drills are counted apart and never in a
 // line.
 type Tally struct {
-	cfg      *domain.Config
-	Org      string
-	From, To time.Time
-	Lines    map[string]*Line
-	Drills   map[string]int
-	Total    Line
+	cfg       *domain.Config
+	Org       string
+	From, To  time.Time
+	Lines     map[string]*Line
+	Drills    map[string]int
+	Total     Line
 	Incidents int // counted, drills excluded
 }
 
@@ -35,6 +35,9 @@ type Tally struct {
 func NewTally(cfg *domain.Config, org string, from, to time.Time) *Tally {
 	return &Tally{cfg: cfg, Org: org, From: from, To: to, Lines: map[string]*Line{}, Drills: map[string]int{}}
 }
+
+// Config returns the configuration the tally counts under.
+func (t *Tally) Config() *domain.Config { return t.cfg }
 
 // Add counts the incident if it belongs in the summary.
 func (t *Tally) Add(i *domain.Incident) {

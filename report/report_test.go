@@ -3,9 +3,6 @@ package report_test
 import (
 	"bytes"
 	"encoding/csv"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +11,7 @@ import (
 
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/report"
+	"github.com/dieuphoi/dieuphoi/report/reporttest"
 )
 
 var (
@@ -47,27 +45,7 @@ func incident(closed bool) *domain.Incident {
 	return i
 }
 
-// mustPDFText reads a PDF back, its white space collapsed, with pdftotext (Debian poppler-utils); CI installs it, so there
-// a missing tool fails the test instead of skipping it.
-func mustPDFText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("pdftotext is not installed (apt-get install poppler-utils)")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
-	}
-	path := filepath.Join(t.TempDir(), "r.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.Join(strings.Fields(string(out)), " ") // lines wrap where the page ends them
-}
+var mustPDFText = reporttest.MustPDFText
 
 func TestMau03(t *testing.T) {
 	is := is.New(t)
@@ -75,7 +53,7 @@ func TestMau03(t *testing.T) {
 	in := report.IncidentInput{Config: cfg, Reporter: "dic", Incident: incident(false), Basis: basis,
 		Fields: map[string]string{"contactName": "Nguyễn Thị Lan", "publicIPs": "203.0.113.7"}}
 	d := report.Mau03Document(in)
-	is.True(len(d.Missing) > 0)              // what the log does not know is asked for
+	is.True(len(d.Missing) > 0)                  // what the log does not know is asked for
 	is.True(!contains(d.Missing, "contactName")) // given
 	pdf, err := report.PDF(d)
 	is.NoErr(err) // PDF
@@ -149,15 +127,15 @@ func TestRenderFormats(t *testing.T) {
 	for _, r := range rows {
 		got[r[0]+"/"+r[1]] = r[3]
 	}
-	is.Equal(got["basis/treeSize"], "42")                          // the basis closes the file
-	is.Equal(got["basis/root"], basis.Root)                        // with the root
-	is.Equal(got["missing/contactName"], "")                       // an asked field nobody gave is listed
+	is.Equal(got["basis/treeSize"], "42")                                             // the basis closes the file
+	is.Equal(got["basis/root"], basis.Root)                                           // with the root
+	is.Equal(got["missing/contactName"], "")                                          // an asked field nobody gave is listed
 	is.True(strings.HasPrefix(got["4. Thông tin về sự cố/summary"], "Mã độc mã hóa")) // a field
 	h, typ, err := report.Render(d, "html")
 	is.NoErr(err)
 	is.Equal(typ, "text/html; charset=utf-8")
 	is.True(bytes.Contains(h, []byte("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"))) // the national heading
-	is.True(!bytes.Contains(h, []byte("http")))                           // nothing loaded from elsewhere
+	is.True(!bytes.Contains(h, []byte("http")))                              // nothing loaded from elsewhere
 	_, _, err = report.Render(d, "docx")
 	is.Equal(domain.ErrorCode(err), domain.EINVALID) // unknown format
 }
