@@ -266,4 +266,3 @@ func (r *Reports) periodic(ctx context.Context, viewer domain.Actor, req ReportR
 	}
 	return report.Mau05Document(report.Mau05Input{Config: r.cfg, Period: req.Period, Year: req.Year, Tally: tally, Fields: fields, Basis: b}), tally, nil
 }
-

@@ -73,7 +73,7 @@ func involves(i *domain.Incident, org string) bool {
 
 // KindCompliance counts one kind of obligation an organisation owed.
 type KindCompliance struct {
-	Kind                               string
+	Kind                                string
 	Met, Late, Missed, Pending, Overdue int
 }
 
