@@ -74,7 +74,7 @@ func TestReportCommand(t *testing.T) {
 		args[6] = strconv.Itoa(year + 1)
 	}
 	is.NoErr(run(ctx, args, noenv, &csv, io.Discard))
-	is.True(strings.Contains(csv.String(), "total.count,Tổng số,0"))                  // no drill in a statistic
+	is.True(strings.Contains(csv.String(), "total.count,Tổng số,0"))                      // no drill in a statistic
 	is.True(strings.Contains(csv.String(), "RANSOMWARE.drills,Số tình huống diễn tập,1")) // shown apart
 
 	// Bad invocations say what to fix.
