@@ -39,10 +39,8 @@ func CSV(d *Document) ([]byte, error) {
 			}
 			for k, r := range t.Rows {
 				id := strconv.Itoa(k + 1)
-				if len(r) > 1 && t.Keys[0] == "no" {
-					id = r[1]
-				} else if len(r) > 0 {
-					id = r[0]
+				if t.Code < len(r) && r[t.Code] != "" {
+					id = r[t.Code]
 				}
 				cells(id, r)
 			}

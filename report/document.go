@@ -60,9 +60,23 @@ type Field struct {
 type Table struct {
 	Keys    []string
 	Columns []string
-	Widths  []float64 // relative widths
+	Widths  []float64 // relative widths on paper
+	Align   string    // per column on paper: L, C or R
 	Rows    [][]string
 	Total   []string // a last row in bold, if any
+	// Code is the column that holds each row's code (its key in CSV): CSV only, not on paper.
+	Code int
+}
+
+// printed returns the indexes of the columns printed on paper.
+func (t *Table) printed() []int {
+	var out []int
+	for i := range t.Columns {
+		if i != t.Code {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Basis ties the report to the log: the tree of every commit recorded at or before AsOf and the

@@ -29,6 +29,13 @@ func orDefault(s, def string) string {
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"inc":    func(i int) int { return i + 1 },
 	"orDots": orDots,
+	"cells": func(t *Table, row []string) []string {
+		var out []string
+		for _, c := range t.printed() {
+			out = append(out, row[c])
+		}
+		return out
+	},
 }).Parse(`<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{{.D.Title}}</title>
 <style>
@@ -57,8 +64,8 @@ footer { margin-top: 2em; border-top: 1px solid #777; font-size: 8pt; font-style
 <p class="to">Kính gửi: {{orDots .D.To}}</p>
 {{range $i, $s := .D.Sections}}<section><h2>{{inc $i}}. {{$s.Heading}}</h2>
 {{if $s.Fields}}<ul>{{range $s.Fields}}<li data-key="{{.Key}}">{{.Label}}: {{orDots .Value}}</li>{{end}}</ul>{{end}}
-{{with $s.Table}}<table><thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}{{with .Total}}<tr class="total">{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}
+{{with $s.Table}}{{$t := .}}<table><thead><tr>{{range cells $t .Columns}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range cells $t .}}<td>{{.}}</td>{{end}}</tr>{{end}}{{with .Total}}<tr class="total">{{range cells $t .}}<td>{{.}}</td>{{end}}</tr>{{end}}
 </tbody></table>{{end}}{{with $s.Note}}<p class="note">{{.}}</p>{{end}}</section>
 {{end}}<div class="sign"><div><b><i>Nơi nhận:</i></b><br>- Như trên;<br>- Lưu: VT.</div><div><b>{{.Signer}}</b><br><i>(Ký, ghi rõ họ tên, đóng dấu)</i></div></div>
 {{if .D.Missing}}<p class="note">Các mục để dấu chấm là thông tin nhật ký điều phối không có; đơn vị báo cáo điền bổ sung trước khi ký.</p>{{end}}

@@ -105,7 +105,9 @@ func Mau05Document(in Mau05Input) *Document {
 	lines := &Table{
 		Keys:    []string{"no", "type", "typeName", "count", "handledAlone", "domesticHelp", "foreignHelp", "nationalHelp", "estimatedDamage"},
 		Columns: []string{"STT", "Mã", "Loại sự cố", "Tổng số", "Tự xử lý", "Có hỗ trợ trong nước", "Có hỗ trợ nước ngoài", "Đề nghị Cơ quan điều phối quốc gia hỗ trợ", "Ước tính thiệt hại"},
-		Widths:  []float64{5, 10, 27, 8, 8, 10, 10, 12, 14},
+		Widths:  []float64{7, 0, 30, 8, 8, 10, 10, 12, 15},
+		Align:   "CCLCCCCCL",
+		Code:    1,
 	}
 	for k, it := range cfg.IncidentTypes {
 		l := t.Lines[it.Code]
@@ -119,7 +121,8 @@ func Mau05Document(in Mau05Input) *Document {
 	tot := t.Total
 	lines.Total = []string{"", "", "Tổng cộng", strconv.Itoa(tot.Count), strconv.Itoa(tot.Alone), strconv.Itoa(tot.Domestic),
 		strconv.Itoa(tot.Foreign), strconv.Itoa(tot.National), ""}
-	drills := &Table{Keys: []string{"type", "typeName", "drills"}, Columns: []string{"Mã", "Loại sự cố", "Số tình huống diễn tập"}, Widths: []float64{15, 60, 25}}
+	drills := &Table{Keys: []string{"type", "typeName", "drills"}, Columns: []string{"Mã", "Loại sự cố", "Số tình huống diễn tập"}, Widths: []float64{0, 70, 30},
+		Align: "CLC", Code: 0}
 	nd := 0
 	for _, it := range cfg.IncidentTypes {
 		if n := t.Drills[it.Code]; n > 0 {

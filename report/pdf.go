@@ -150,21 +150,20 @@ func (w pdfWriter) section(n int, s Section) {
 
 func (w pdfWriter) table(t *Table) {
 	p := w.p
+	cols := t.printed()
 	sum := 0.0
-	for _, x := range t.Widths {
-		sum += x
-	}
-	widths := make([]float64, len(t.Widths))
-	for i, x := range t.Widths {
-		widths[i] = bodyW * x / sum
+	for _, c := range cols {
+		sum += t.Widths[c]
 	}
 	const lh = 4.2
-	row := func(cells []string, style string) {
+	row := func(all []string, style string, header bool) {
 		p.SetFont("serif", style, 8.5)
-		lines := make([][]string, len(cells))
+		lines := make([][]string, len(cols))
+		widths := make([]float64, len(cols))
 		h := 0.0
-		for i, c := range cells {
-			lines[i] = p.SplitText(c, widths[i]-2)
+		for i, c := range cols {
+			widths[i] = bodyW * t.Widths[c] / sum
+			lines[i] = p.SplitText(all[c], widths[i]-2)
 			if len(lines[i]) == 0 {
 				lines[i] = []string{""}
 			}
@@ -174,11 +173,11 @@ func (w pdfWriter) table(t *Table) {
 			p.AddPage()
 		}
 		x, y := marginL, p.GetY()
-		for i := range cells {
+		for i, c := range cols {
 			p.Rect(x, y, widths[i], h, "D")
 			align := "C"
-			if i > 0 && len(cells[i]) > 12 {
-				align = "L"
+			if !header && c < len(t.Align) {
+				align = t.Align[c : c+1]
 			}
 			for k, l := range lines[i] {
 				p.SetXY(x+1, y+1+float64(k)*lh)
@@ -188,12 +187,12 @@ func (w pdfWriter) table(t *Table) {
 		}
 		p.SetXY(marginL, y+h)
 	}
-	row(t.Columns, "B")
+	row(t.Columns, "B", true)
 	for _, r := range t.Rows {
-		row(r, "")
+		row(r, "", false)
 	}
 	if t.Total != nil {
-		row(t.Total, "B")
+		row(t.Total, "B", false)
 	}
 	p.Ln(2)
 }
