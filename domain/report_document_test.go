@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"testing"
+
+	"github.com/matryer/is"
 )
 
 func TestSubmitGeneratedReport(t *testing.T) {
@@ -21,4 +23,24 @@ func TestSubmitGeneratedReport(t *testing.T) {
 		{name: "no basis", cfg: cfg, given: []Event{opened()}, by: by.PoliceCoord,
 			when: SubmitReport{Form: ReportFormInitial, Document: bad(func(d *ReportDocument) { d.Root = "" })}, code: EINVALID},
 	})
+}
+
+func TestCanReadPeriodicReports(t *testing.T) {
+	is := is.New(t)
+	cfg := testConfig(t)
+	for _, tc := range []struct {
+		who  Actor
+		org  string
+		want bool
+	}{
+		{by.DICCoord, "dic", true},        // its own
+		{by.DICResp, "dic", true},         // any reader of the organisation
+		{by.SubReviewer, "dic", true},     // the subcommittee receives them
+		{by.PoliceCoord, "dic", false},    // another force
+		{by.PoliceAdmin, "police", false}, // admins read no incident data
+		{by.Stranger, "nowhere", false},   // not in the directory
+		{by.AgencyCoord, "dept-health", true},
+	} {
+		is.Equal(CanReadPeriodicReports(tc.who, tc.org, cfg), tc.want) // who sees where periodic reports stand
+	}
 }
