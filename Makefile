@@ -24,7 +24,7 @@ test:
 ##        (DIEUPHOI_BENCH_EVENTS=100000 make bench for a quicker, smaller log)
 bench:
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./graph/... ./cmd/dieuphoi/ | tee bin/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./app/ ./ingest/ ./graph/... ./cmd/dieuphoi/ | tee bin/bench.txt
 	@echo
 	@echo "== summary =="
 	@awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); line=name":"; \

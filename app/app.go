@@ -7,6 +7,9 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -119,7 +122,7 @@ func New(d Deps) *App {
 			w = d.AlertRead
 		}
 		register(a.repos, d.Alerts, w, domain.NewAlertSeries, func(r *eventstore.Repo[*domain.AlertSeries]) {
-			r.CreateOptimistically().Retries(100)
+			r.CreateOptimistically()
 		})
 		register(a.repos, d.Alerts, w, domain.NewSuppression)
 	}
@@ -178,6 +181,9 @@ func (a *App) Execute(ctx context.Context, r Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if meta.ExpectedVersion != nil {
+		meta.Expect = a.expectVisible(r, rp.waiter(), *meta.ExpectedVersion)
+	}
 	in := domain.Invocation{Actor: r.Actor, Now: meta.At, Config: a.cfg}
 	res, err := rp.update(ctx, r.AggregateID, meta, func(agg domain.Aggregate) error {
 		if err := domain.Execute(agg, in, r.Command); err != nil {
@@ -211,6 +217,9 @@ func (a *App) meta(r Request) (eventstore.CommandMeta, error) {
 		// A retry is the same actor sending the same id: scoped by actor, another actor's id
 		// can neither answer for this one nor be answered by it.
 		m.CommandID = ScopedCommandID(r.Actor, r.CommandID)
+		// And it must be the same command: the same id with other arguments is ECONFLICT. (The
+		// service's own keys are derived from what they act on and need no such check.)
+		m.CommandDigest = commandDigest(r.Command)
 	}
 	if r.ExpectedVersion != nil {
 		if *r.ExpectedVersion < 0 {
@@ -220,6 +229,46 @@ func (a *App) meta(r Request) (eventstore.CommandMeta, error) {
 		m.ExpectedVersion = &v
 	}
 	return m, nil
+}
+
+// commandDigest identifies what a command asks: its name and its arguments, as JSON (a
+// command that cannot be encoded is identified by its name alone).
+func commandDigest(c domain.Command) string {
+	h := sha256.New()
+	h.Write([]byte(c.CommandName()))
+	if b, err := json.Marshal(c); err == nil {
+		h.Write([]byte{0})
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// expectVisible checks expectedVersion against the version the actor can see, when the
+// aggregate's read model counts that way: so that neither a hidden change refuses the
+// client's write nor its count reveals that hidden changes exist. The read models are awaited
+// up to where the aggregate stands (bounded like any read-your-writes wait).
+func (a *App) expectVisible(r Request, w Waiter, expected uint64) func(context.Context, eventstore.State) error {
+	proj, ok := w.(*projections.Projector)
+	if !ok || domain.CommandAggregate(r.Command) != "incident" {
+		return nil // the log's version is what the client reads
+	}
+	return func(ctx context.Context, st eventstore.State) error {
+		visible := 0
+		if st.Sequence > 0 {
+			if err := a.wait(ctx, w, st.Sequence); err != nil {
+				return domain.Errorf(domain.ECONFLICT, "this replica has not caught up with incident %s yet; nothing was recorded: try again", r.AggregateID)
+			}
+			v, err := proj.Incidents.VisibleVersion(r.Actor, r.AggregateID, st.Sequence)
+			if err != nil {
+				return err
+			}
+			visible = v
+		}
+		if uint64(visible) != expected {
+			return domain.Errorf(domain.ECONFLICT, "incident %s is at version %d, not %d: someone changed it since you loaded it; reload and try again", r.AggregateID, visible, expected)
+		}
+		return nil
+	}
 }
 
 // ScopedCommandID is the command id stored in the log for an actor's retry key.

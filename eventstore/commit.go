@@ -25,10 +25,13 @@ const commitFormat = 2
 // body is hashed byte for byte (the aggregate's hash link and the Merkle tree's leaf), so there
 // is no canonicalisation to get wrong.
 type commitBody struct {
-	Format        int           `json:"format"`
-	ID            string        `json:"id"`
-	Command       string        `json:"command,omitempty"` // command id, for idempotency
-	CommandName   string        `json:"commandName,omitempty"`
+	Format      int    `json:"format"`
+	ID          string `json:"id"`
+	Command     string `json:"command,omitempty"` // command id, for idempotency
+	CommandName string `json:"commandName,omitempty"`
+	// CommandDigest identifies the command's content (CommandMeta.CommandDigest): a retry
+	// with the same id must be the same command.
+	CommandDigest string        `json:"commandDigest,omitempty"`
 	AggregateType string        `json:"aggregateType"`
 	AggregateID   string        `json:"aggregateId"`
 	Version       uint64        `json:"version"` // aggregate version after this commit
@@ -85,6 +88,7 @@ type Commit struct {
 	ID            string
 	CommandID     string
 	CommandName   string
+	CommandDigest string
 	AggregateType string
 	AggregateID   string
 	Version       uint64
@@ -227,7 +231,7 @@ func decodeCommit(seq uint64, subject string, recorded time.Time, data []byte) (
 	sum := sha256.Sum256(data)
 	return &Commit{
 		Sequence: seq, Subject: subject, RecordedAt: recorded.UTC(), Hash: hex.EncodeToString(sum[:]),
-		Prev: b.Prev, ID: b.ID, CommandID: b.Command, CommandName: b.CommandName,
+		Prev: b.Prev, ID: b.ID, CommandID: b.Command, CommandName: b.CommandName, CommandDigest: b.CommandDigest,
 		AggregateType: b.AggregateType, AggregateID: b.AggregateID, Version: b.Version, Actor: b.Actor,
 		Correlation: b.Correlation, Causation: b.Causation, OccurredAt: b.OccurredAt,
 		raw: data, events: b.Events,

@@ -358,8 +358,11 @@ func validID(s string, slashDot bool) bool {
 
 // CommandMeta describes the command whose events are appended.
 type CommandMeta struct {
-	CommandID     string // retry key; the same id records once
-	CommandName   string
+	CommandID   string // retry key; the same id records once
+	CommandName string
+	// CommandDigest identifies what the command asks (its name and arguments): the same
+	// command id with another digest is ECONFLICT, never the first command's result.
+	CommandDigest string
 	CorrelationID string
 	CausationID   string
 	Actor         domain.Actor
@@ -367,15 +370,19 @@ type CommandMeta struct {
 	// ExpectedVersion, when set, is the aggregate version the client last saw; any other current
 	// version is ECONFLICT.
 	ExpectedVersion *uint64
+	// Expect, when set, replaces the ExpectedVersion check: it is called with where the
+	// aggregate stands in the log before the command runs, and its ECONFLICT refuses the
+	// command (after a reload, in case this writer's cache was behind). It lets a version the
+	// client counted differently (only what it may see) be checked exactly.
+	Expect func(ctx context.Context, st State) error
 }
 
 // errWrongLast is returned by append when the aggregate moved on since it was loaded.
 var errWrongLast = errors.New("aggregate changed concurrently")
 
 type appendResult struct {
-	seq       uint64
-	hash      string
-	duplicate bool
+	seq  uint64
+	hash string
 }
 
 // append stores one commit: the events of one command, atomically, in one message.
@@ -384,7 +391,7 @@ func (s *Store) append(ctx context.Context, aggType, aggID string, lastSeq, prev
 		return appendResult{}, ErrClosed
 	}
 	body := commitBody{
-		ID: newID(), Command: meta.CommandID, CommandName: meta.CommandName,
+		ID: newID(), Command: meta.CommandID, CommandName: meta.CommandName, CommandDigest: meta.CommandDigest,
 		AggregateType: aggType, AggregateID: aggID, Version: prevVersion + uint64(len(events)),
 		Prev: prevHash, Actor: meta.Actor, Correlation: meta.CorrelationID, Causation: meta.CausationID,
 		OccurredAt: meta.At.UTC(),
@@ -420,13 +427,9 @@ func (s *Store) append(ctx context.Context, aggType, aggID string, lastSeq, prev
 		}
 		return appendResult{}, fmt.Errorf("publishing commit to %s: %w", subject, err)
 	}
-	if ack.Duplicate {
-		s.stats.duplicates.Add(1)
-	} else {
-		s.stats.commits.Add(1)
-		s.stats.events.Add(uint64(len(events)))
-	}
-	return appendResult{seq: ack.Sequence, hash: hex.EncodeToString(sum[:]), duplicate: ack.Duplicate}, nil
+	s.stats.commits.Add(1)
+	s.stats.events.Add(uint64(len(events)))
+	return appendResult{seq: ack.Sequence, hash: hex.EncodeToString(sum[:])}, nil
 }
 
 // newID returns a UUIDv7: time-ordered, so ids sort by creation.

@@ -474,3 +474,28 @@ func TestOnlyTheServiceChangesStreams(t *testing.T) {
 	is.True(err != nil)                                            // another deployment's streams are refused
 	is.True(strings.Contains(err.Error(), "another deployment's")) // with a sentence that says so
 }
+
+// TestRefusalIsCheckedAgainstTheLog: a command refused on a state this replica holds (its cache
+// missed a commit another replica wrote) runs again on the log's state before the refusal
+// stands; one refused on the log's own state is refused.
+func TestRefusalIsCheckedAgainstTheLog(t *testing.T) {
+	is := is.New(t)
+	env := MustStore(t, jetstream.FileStorage)
+	ctx := context.Background()
+	here, there := NewRepo(env.store, newCounter), NewRepo(env.MustReplica(t), newCounter) // no followers: caches only see their own writes
+	_, err := here.Update(ctx, "c", meta("one"), func(c *counter) error { return c.Add(1) })
+	is.NoErr(err)
+	_, err = there.Update(ctx, "c", meta("two"), func(c *counter) error { return c.Add(1) })
+	is.NoErr(err) // here's cache now says 1; the log says 2
+	needsTwo := func(c *counter) error {
+		if c.Total < 2 {
+			return domain.Errorf(domain.ENOTFOUND, "nothing to add to yet")
+		}
+		return c.Add(1)
+	}
+	res, err := here.Update(ctx, "c", meta("three"), needsTwo)
+	is.NoErr(err) // decided on the log's state, not the stale cache
+	is.Equal(res.Version, uint64(3))
+	_, err = here.Update(ctx, "d", meta("four"), needsTwo)
+	is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // refused on the log's own state
+}

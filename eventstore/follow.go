@@ -124,7 +124,7 @@ func (s *Store) feed(c *Commit, envs []Envelope, err error, log *slog.Logger) {
 	}
 	e.st = State{Sequence: c.Sequence, Version: c.Version, Hash: c.Hash}
 	if c.CommandID != "" {
-		e.cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len()})
+		e.cmds.add(c.CommandID, Result{Sequence: c.Sequence, Version: c.Version, Events: c.Len(), digest: c.CommandDigest})
 	}
 	e.release(false)
 }

@@ -283,3 +283,39 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 	}
 	return ctx.Err()
 }
+
+// lastFor returns the stream sequence of the last message on subject (0: none), asked of the
+// stream's leader: unlike direct gets, which any replica of the stream may answer from a state
+// that lags, this is the log as it stands.
+func (s *Store) lastFor(ctx context.Context, subject string) (uint64, error) {
+	req, _ := json.Marshal(struct {
+		LastFor string `json:"last_by_subj"`
+	}{subject})
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	m, err := s.nc.RequestWithContext(rctx, "$JS.API.STREAM.MSG.GET."+s.cfg.Stream, req)
+	if err != nil {
+		return 0, err
+	}
+	var resp struct {
+		Message *struct {
+			Seq uint64 `json:"seq"`
+		} `json:"message"`
+		Error *struct {
+			Code    int `json:"code"`
+			ErrCode int `json:"err_code"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
+		return 0, err
+	}
+	switch {
+	case resp.Error != nil && resp.Error.Code == 404:
+		return 0, nil
+	case resp.Error != nil:
+		return 0, fmt.Errorf("last message of %s: error %d", subject, resp.Error.ErrCode)
+	case resp.Message == nil:
+		return 0, fmt.Errorf("last message of %s: empty answer", subject)
+	}
+	return resp.Message.Seq, nil
+}

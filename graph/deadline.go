@@ -4,10 +4,9 @@ import (
 	"context"
 
 	"github.com/dieuphoi/dieuphoi/app"
-	"github.com/dieuphoi/dieuphoi/report"
-
 	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/graph/model"
+	"github.com/dieuphoi/dieuphoi/report"
 )
 
 func (s *Server) recordNotification(ctx context.Context, in model.RecordNotificationInput) (*model.IncidentPayload, error) {

@@ -17059,7 +17059,7 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17073,6 +17073,13 @@ func (ec *executionContext) unmarshalInputAcceptHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -17108,7 +17115,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17122,6 +17129,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeEscalationInput(ctx context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -17157,7 +17171,7 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17171,6 +17185,13 @@ func (ec *executionContext) unmarshalInputAcknowledgeHandoffInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -17206,7 +17227,7 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "value", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "value", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17220,6 +17241,13 @@ func (ec *executionContext) unmarshalInputAddIndicatorInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17283,7 +17311,7 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "text", "tlp"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "text", "tlp"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17297,6 +17325,13 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17553,7 +17588,7 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "org"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "org"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17567,6 +17602,13 @@ func (ec *executionContext) unmarshalInputAssignLeadInput(ctx context.Context, o
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17714,7 +17756,7 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "phase", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "phase", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17728,6 +17770,13 @@ func (ec *executionContext) unmarshalInputChangePhaseInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17784,7 +17833,7 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "tlp", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "tlp", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17798,6 +17847,13 @@ func (ec *executionContext) unmarshalInputChangeTLPInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17854,7 +17910,7 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "type", "severity", "tier", "sector", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17868,6 +17924,13 @@ func (ec *executionContext) unmarshalInputClassifyIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -17945,7 +18008,7 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "resolution", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "resolution", "summary"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17959,6 +18022,13 @@ func (ec *executionContext) unmarshalInputCloseIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18015,7 +18085,7 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18029,6 +18099,13 @@ func (ec *executionContext) unmarshalInputDeclineHandoffInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -18071,7 +18148,7 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18085,6 +18162,20 @@ func (ec *executionContext) unmarshalInputDetachAlertInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -18134,7 +18225,7 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "webhookId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "webhookId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18148,6 +18239,13 @@ func (ec *executionContext) unmarshalInputDisableWebhookInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "webhookId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -18190,7 +18288,7 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "alertIds", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "alertIds", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18204,6 +18302,20 @@ func (ec *executionContext) unmarshalInputDismissAlertsInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "alertIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIds"))
 			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
@@ -18246,7 +18358,7 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "reason", "ackWithin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18260,6 +18372,13 @@ func (ec *executionContext) unmarshalInputEscalateIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18383,7 +18502,7 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "incidentId", "alertIds"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "incidentId", "alertIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18397,6 +18516,20 @@ func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "incidentId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -18439,7 +18572,7 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "users"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "users"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18453,6 +18586,13 @@ func (ec *executionContext) unmarshalInputNameRecipientsInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18506,7 +18646,7 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 		asMap["releaseOnAccept"] = false
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "toOrg", "summary", "requestedAction", "tlp", "answerWithin", "releaseOnAccept"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18520,6 +18660,13 @@ func (ec *executionContext) unmarshalInputOfferHandoffInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18617,7 +18764,7 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 		asMap["source"] = "REPORT"
 	}
 
-	fieldsInOrder := [...]string{"commandId", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "title", "description", "type", "sector", "severity", "tier", "tlp", "pap", "detectedAt", "drill", "source", "alertIds", "affectedSystem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18631,6 +18778,13 @@ func (ec *executionContext) unmarshalInputOpenIncidentInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "title":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -18834,7 +18988,7 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs", "channel", "reference"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18848,6 +19002,13 @@ func (ec *executionContext) unmarshalInputRecordNotificationInput(ctx context.Co
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18911,7 +19072,7 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "url", "description"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "url", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18925,6 +19086,13 @@ func (ec *executionContext) unmarshalInputRegisterWebhookInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "url":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -18967,7 +19135,7 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "id", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "id", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18981,6 +19149,20 @@ func (ec *executionContext) unmarshalInputRemoveSuppressionInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19023,7 +19205,7 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19037,6 +19219,13 @@ func (ec *executionContext) unmarshalInputReopenIncidentInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19135,7 +19324,7 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "escalationId", "resolution"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "escalationId", "resolution"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19149,6 +19338,13 @@ func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Con
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "escalationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19191,7 +19387,7 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19205,6 +19401,13 @@ func (ec *executionContext) unmarshalInputReturnHandoffInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19247,7 +19450,7 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "tokenId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "tokenId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19261,6 +19464,13 @@ func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, 
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "tokenId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tokenId"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -19303,7 +19513,7 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "source", "asset", "indicator", "ruleId", "until", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "minAlertSequence", "source", "asset", "indicator", "ruleId", "until", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19317,6 +19527,20 @@ func (ec *executionContext) unmarshalInputSetSuppressionInput(ctx context.Contex
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
+		case "minAlertSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAlertSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAlertSequence = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -19387,7 +19611,7 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "orgs"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "orgs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19401,6 +19625,13 @@ func (ec *executionContext) unmarshalInputShareIncidentInput(ctx context.Context
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19450,7 +19681,7 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "period", "year", "reference", "summary", "lines", "generate"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "period", "year", "reference", "summary", "lines", "generate"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19464,6 +19695,13 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "period":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -19534,7 +19772,7 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "expectedVersion", "incidentId", "form", "reference", "summary", "generate"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "form", "reference", "summary", "generate"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19548,6 +19786,13 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "expectedVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -19618,7 +19863,7 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "handoffId", "reason"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "handoffId", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19632,6 +19877,13 @@ func (ec *executionContext) unmarshalInputWithdrawHandoffInput(ctx context.Conte
 				return it, err
 			}
 			it.CommandID = data
+		case "minSequence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSequence"))
+			data, err := ec.unmarshalOSequence2ᚖuint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSequence = data
 		case "handoffId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffId"))
 			data, err := ec.unmarshalNID2string(ctx, v)

@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"reflect"
+
+	"github.com/99designs/gqlgen/graphql"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -207,4 +210,43 @@ func orEmpty[T any](xs []T) []T {
 		return []T{}
 	}
 	return xs
+}
+
+// mutationMinSequence gives every mutation the minSequence (and, for alert mutations,
+// minAlertSequence) of its input: the replica waits until its read models contain that
+// sequence before the command is decided, so that a client acting on its own write through
+// another replica (acknowledging the escalation it was just sent, answering the handoff it was
+// just offered, triaging the alert it just saw) finds it there.
+func (s *Server) mutationMinSequence(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Object != "Mutation" || !fc.IsResolver {
+		return next(ctx)
+	}
+	if err := s.minSequence(ctx, inputSequence(fc.Args["input"], "MinSequence")); err != nil {
+		return nil, err
+	}
+	if err := s.alertMinSequence(ctx, inputSequence(fc.Args["input"], "MinAlertSequence")); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+// inputSequence is the named *uint64 field of a mutation's input struct, nil if it has none.
+func inputSequence(in any, field string) *uint64 {
+	v := reflect.ValueOf(in)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.FieldByName(field)
+	if !f.IsValid() {
+		return nil
+	}
+	seq, _ := f.Interface().(*uint64)
+	return seq
 }

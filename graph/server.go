@@ -66,6 +66,7 @@ func (s *Server) newHandler() *handler.Server {
 	h.Use(complexityLimit{extension.FixedComplexityLimit(maxComplexity)})
 	h.Use(timeTravelLimit{})
 	h.AroundOperations(s.limitTimeTravel)
+	h.AroundFields(s.mutationMinSequence)
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(s.recoverPanic)
 	h.AroundResponses(s.observe)

@@ -51,6 +51,31 @@ func TestReadYourWritesAcrossReplicas(t *testing.T) {
 
 	r := other.Post(t, police, `query($s: Sequence) { board(minSequence: $s) { totalCount } }`, map[string]any{"s": seq + 1000})
 	is.Equal(r.Code(), "INVALID") // a sequence beyond the log
+
+	// Mutations take minSequence too: the escalation written on one replica is acknowledged on
+	// the other, which waits for it; a sequence beyond the log is refused and writes nothing.
+	dic := e.MustToken(t, "dic", "binh", domain.RoleCoordinator)
+	var esc struct {
+		EscalateIncident struct {
+			Sequence   uint64              `json:"sequence"`
+			Escalation struct{ ID string } `json:"escalation"`
+		} `json:"escalateIncident"`
+	}
+	e.MustPost(t, police, `mutation($in: EscalateIncidentInput!) { escalateIncident(input: $in) { sequence escalation { id } } }`,
+		map[string]any{"in": map[string]any{"incidentId": id, "toOrg": "dic", "reason": "cần hỗ trợ"}}, &esc)
+	ack := `mutation($in: AcknowledgeEscalationInput!) { acknowledgeEscalation(input: $in) { sequence } }`
+	last := e.MustLast(t)
+	r = other.Post(t, dic, ack, map[string]any{"in": map[string]any{"escalationId": esc.EscalateIncident.Escalation.ID, "minSequence": last + 1000}})
+	is.Equal(r.Code(), "INVALID") // beyond the log
+	is.Equal(e.MustLast(t), last) // nothing written
+	r = other.Post(t, dic, `mutation($in: DismissAlertsInput!) { dismissAlerts(input: $in) { alertSequence } }`,
+		map[string]any{"in": map[string]any{"alertIds": []string{"x"}, "reason": "nhiễu", "minAlertSequence": 1 << 40}})
+	is.Equal(r.Code(), "INVALID") // the alerts stream's too
+	var acked struct {
+		AcknowledgeEscalation struct{ Sequence uint64 } `json:"acknowledgeEscalation"`
+	}
+	other.MustPost(t, dic, ack, map[string]any{"in": map[string]any{"escalationId": esc.EscalateIncident.Escalation.ID, "minSequence": esc.EscalateIncident.Sequence}}, &acked)
+	is.True(acked.AcknowledgeEscalation.Sequence > esc.EscalateIncident.Sequence) // acknowledged on the other replica
 }
 
 // TestStaleExpectedVersion refuses a write based on an old read and records nothing.

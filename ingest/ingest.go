@@ -9,15 +9,15 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/dieuphoi/dieuphoi/app"
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -152,19 +152,16 @@ func split(body []byte, ndjson bool) ([]item, error) {
 	// Fast path: a well-formed array decodes in one pass; any problem falls back to decoding
 	// each alert on its own, so that each gets its own error.
 	var all []domain.ReceiveAlert
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if dec.Decode(&all) == nil && !dec.More() && len(all) <= MaxAlertsPerRequest {
-		if _, err := dec.Token(); errors.Is(err, io.EOF) {
-			items = make([]item, len(all))
-			for i := range all {
-				items[i] = item{decoded: &all[i]}
-			}
-			return items, nil
+	if json.Unmarshal(body, &all, strict) == nil && len(all) <= MaxAlertsPerRequest {
+		items = make([]item, len(all))
+		for i := range all {
+			items[i] = item{decoded: &all[i]}
 		}
+		return items, nil
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
+	// Split only: each alert's own problems (a duplicate name, invalid UTF-8) are its own error.
+	var raws []jsontext.Value
+	if err := json.Unmarshal(body, &raws, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)); err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "the body is not a valid JSON array: %s; send NDJSON to have good lines accepted around a broken one", jsonProblem(err))
 	}
 	if len(raws) > MaxAlertsPerRequest {
@@ -175,41 +172,6 @@ func split(body []byte, ndjson bool) ([]item, error) {
 		items[i] = item{data: r}
 	}
 	return items, nil
-}
-
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("field %q must not be a JSON %s", typ.Field, typ.Value)
-		}
-		return fmt.Sprintf("a JSON %s where an object was expected", typ.Value)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON is cut short"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	case strings.Contains(err.Error(), "parsing time"):
-		return "observedAt must be an RFC 3339 time such as \"2026-11-21T14:30:00+07:00\""
-	}
-	return "it does not decode"
-}
-
-// decode reads one alert strictly: unknown fields and values of the wrong type are errors.
-func decode(data []byte) (domain.ReceiveAlert, error) {
-	var a domain.ReceiveAlert
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&a); err != nil {
-		return a, domain.Errorf(domain.EINVALID, "the alert does not decode: %s", jsonProblem(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return a, domain.Errorf(domain.EINVALID, "unexpected data after the alert's JSON object")
-	}
-	return a, nil
 }
 
 // ingest records the alerts of one request for actor; defaultSource fills in an empty source

@@ -97,7 +97,7 @@ func TestIngestHTTP(t *testing.T) {
 			line int
 			code string
 			says string
-		}{{1, "", ""}, {2, domain.EINVALID, "line 2"}, {3, domain.EINVALID, `unknown field "colour"`}, {5, domain.ETOOLARGE, "raw"},
+		}{{1, "", ""}, {2, domain.EINVALID, "line 2"}, {3, domain.EINVALID, `unknown member "colour"`}, {5, domain.ETOOLARGE, "raw"},
 			{6, domain.EINVALID, "unknown source"}, {7, domain.EINVALID, "future"}, {8, domain.EINVALID, "RFC 3339"}, {9, "", ""}}
 		for i, w := range want {
 			r := res.Results[i]
@@ -315,4 +315,38 @@ func TestIngestSuppressionAndCorrelation(t *testing.T) {
 		is.Equal(page.TotalCount, 1)     // grouped list
 		is.Equal(page.Counts.Grouped, 1) // grouped count
 	})
+}
+
+// TestIngestJSONIsExact: member names match exactly, a member given twice and invalid UTF-8
+// are refused with the reason, over HTTP (array and NDJSON) and NATS alike; nothing is written.
+func TestIngestJSONIsExact(t *testing.T) {
+	is := is.New(t)
+	e := MustEnv(t, jetstream.MemoryStorage)
+	tok := e.MustToken(t, "soc-dic", "wazuh", domain.RoleIngest)
+	good := mustJSON(e.newAlert("x-1"))
+	bad := []struct{ json, says string }{
+		{strings.Replace(good, `"title"`, `"Title"`, 1), `unknown member "Title"`},
+		{strings.Replace(good, `"title"`, `"title":"Khác","title"`, 1), `member "title" is given twice`},
+		{strings.Replace(good, `"severity":"MEDIUM"`, `"severity":3`, 1), `member "severity" must not be a JSON number`},
+		{strings.Replace(good, `"asset":"`, `"asset":"`+"\xff", 1), "invalid UTF-8"},
+	}
+	before := e.MustSettle(t)
+	for _, b := range bad {
+		for _, body := range [][]byte{[]byte("[" + b.json + "]"), ndjson(b.json)} {
+			ct := "application/json"
+			if body[0] != '[' {
+				ct = "application/x-ndjson"
+			}
+			status, r := e.Post(t, tok, ct, body)
+			is.Equal(status, http.StatusOK) // per-alert outcomes
+			is.Equal(len(r.Results), 1)
+			is.Equal(r.Results[0].Status, domain.IngestRejected) // refused
+			is.Equal(r.Results[0].Error.Code, domain.EINVALID)
+			is.True(strings.Contains(r.Results[0].Error.Message, b.says)) // with the reason
+		}
+	}
+	is.Equal(e.MustSettle(t), before) // nothing written
+	status, r := e.Post(t, tok, "application/json", []byte("["+good+"]"))
+	is.Equal(status, http.StatusOK)
+	is.Equal(r.Results[0].Status, domain.IngestAccepted) // the exact one is taken
 }

@@ -268,6 +268,25 @@ func (x *Incidents) lookup(viewer domain.Actor, id string) (*incidentModel, erro
 	return m, nil
 }
 
+// VisibleVersion is the incident's version as the viewer sees it (IncidentDetail.Version) once
+// the log up to stream sequence upTo is applied: what a client read and sends back as
+// expectedVersion. ENOTFOUND when the viewer may not read the incident.
+func (x *Incidents) VisibleVersion(viewer domain.Actor, id string, upTo uint64) (int, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	m, err := x.lookup(viewer, id)
+	if err != nil {
+		return 0, err
+	}
+	v := 0
+	for k := range m.timeline {
+		if m.timeline[k].seq <= upTo && m.timeline[k].visibleTo(viewer, m.aud, x.cfg) {
+			v++
+		}
+	}
+	return v, nil
+}
+
 // Incident returns the detail of an incident the viewer may read; ENOTFOUND otherwise.
 func (x *Incidents) Incident(viewer domain.Actor, id string, now time.Time) (IncidentDetail, error) {
 	x.mu.RLock()

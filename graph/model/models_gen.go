@@ -14,22 +14,26 @@ import (
 )
 
 type AcceptHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
 }
 
 type AcknowledgeEscalationInput struct {
 	CommandID    *string `json:"commandId,omitempty"`
+	MinSequence  *uint64 `json:"minSequence,omitempty"`
 	EscalationID string  `json:"escalationId"`
 }
 
 type AcknowledgeHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
 }
 
 type AddIndicatorInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
+	MinSequence     *uint64              `json:"minSequence,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
 	IncidentID      string               `json:"incidentId"`
 	Type            domain.IndicatorType `json:"type"`
@@ -45,6 +49,7 @@ type AddIndicatorPayload struct {
 
 type AddNoteInput struct {
 	CommandID       *string     `json:"commandId,omitempty"`
+	MinSequence     *uint64     `json:"minSequence,omitempty"`
 	ExpectedVersion *int        `json:"expectedVersion,omitempty"`
 	IncidentID      string      `json:"incidentId"`
 	Text            string      `json:"text"`
@@ -153,6 +158,7 @@ type AlertTriageChange struct {
 
 type AssignLeadInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	Org             string  `json:"org"`
@@ -183,6 +189,7 @@ type BulkAlertPayload struct {
 
 type ChangePhaseInput struct {
 	CommandID       *string      `json:"commandId,omitempty"`
+	MinSequence     *uint64      `json:"minSequence,omitempty"`
 	ExpectedVersion *int         `json:"expectedVersion,omitempty"`
 	IncidentID      string       `json:"incidentId"`
 	Phase           domain.Phase `json:"phase"`
@@ -191,6 +198,7 @@ type ChangePhaseInput struct {
 
 type ChangeTLPInput struct {
 	CommandID       *string    `json:"commandId,omitempty"`
+	MinSequence     *uint64    `json:"minSequence,omitempty"`
 	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
 	IncidentID      string     `json:"incidentId"`
 	Tlp             domain.TLP `json:"tlp"`
@@ -214,6 +222,7 @@ type Checkpoint struct {
 
 type ClassifyIncidentInput struct {
 	CommandID       *string              `json:"commandId,omitempty"`
+	MinSequence     *uint64              `json:"minSequence,omitempty"`
 	ExpectedVersion *int                 `json:"expectedVersion,omitempty"`
 	IncidentID      string               `json:"incidentId"`
 	Type            *string              `json:"type,omitempty"`
@@ -225,6 +234,7 @@ type ClassifyIncidentInput struct {
 
 type CloseIncidentInput struct {
 	CommandID       *string           `json:"commandId,omitempty"`
+	MinSequence     *uint64           `json:"minSequence,omitempty"`
 	ExpectedVersion *int              `json:"expectedVersion,omitempty"`
 	IncidentID      string            `json:"incidentId"`
 	Resolution      domain.Resolution `json:"resolution"`
@@ -256,28 +266,34 @@ type ConsistencyProof struct {
 }
 
 type DeclineHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type DetachAlertInput struct {
-	CommandID  *string `json:"commandId,omitempty"`
-	IncidentID string  `json:"incidentId"`
-	AlertID    string  `json:"alertId"`
-	Reason     string  `json:"reason"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
+	IncidentID       string  `json:"incidentId"`
+	AlertID          string  `json:"alertId"`
+	Reason           string  `json:"reason"`
 }
 
 type DisableWebhookInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	WebhookID string  `json:"webhookId"`
-	Reason    *string `json:"reason,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	WebhookID   string  `json:"webhookId"`
+	Reason      *string `json:"reason,omitempty"`
 }
 
 type DismissAlertsInput struct {
-	CommandID *string  `json:"commandId,omitempty"`
-	AlertIds  []string `json:"alertIds"`
-	Reason    string   `json:"reason"`
+	CommandID        *string  `json:"commandId,omitempty"`
+	MinSequence      *uint64  `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64  `json:"minAlertSequence,omitempty"`
+	AlertIds         []string `json:"alertIds"`
+	Reason           string   `json:"reason"`
 }
 
 type DurationSummary struct {
@@ -288,6 +304,7 @@ type DurationSummary struct {
 
 type EscalateIncidentInput struct {
 	CommandID       *string        `json:"commandId,omitempty"`
+	MinSequence     *uint64        `json:"minSequence,omitempty"`
 	ExpectedVersion *int           `json:"expectedVersion,omitempty"`
 	IncidentID      string         `json:"incidentId"`
 	ToOrg           string         `json:"toOrg"`
@@ -398,9 +415,11 @@ type Me struct {
 }
 
 type MergeAlertsInput struct {
-	CommandID  *string  `json:"commandId,omitempty"`
-	IncidentID string   `json:"incidentId"`
-	AlertIds   []string `json:"alertIds"`
+	CommandID        *string  `json:"commandId,omitempty"`
+	MinSequence      *uint64  `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64  `json:"minAlertSequence,omitempty"`
+	IncidentID       string   `json:"incidentId"`
+	AlertIds         []string `json:"alertIds"`
 }
 
 type Mutation struct {
@@ -408,6 +427,7 @@ type Mutation struct {
 
 type NameRecipientsInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	// org/user
@@ -434,6 +454,7 @@ type Obligation struct {
 
 type OfferHandoffInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	ToOrg           string  `json:"toOrg"`
@@ -448,6 +469,7 @@ type OfferHandoffInput struct {
 
 type OpenIncidentInput struct {
 	CommandID      *string                `json:"commandId,omitempty"`
+	MinSequence    *uint64                `json:"minSequence,omitempty"`
 	Title          string                 `json:"title"`
 	Description    *string                `json:"description,omitempty"`
 	Type           string                 `json:"type"`
@@ -536,6 +558,7 @@ type QueueChange struct {
 
 type RecordNotificationInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	// Organisations notified outside dieuphoi, e.g. ["vncert", "dept-health"].
@@ -548,18 +571,22 @@ type RecordNotificationInput struct {
 // url: https:// (http:// only to 127.0.0.1, ::1 or localhost), at most 2048 bytes, no credentials.
 type RegisterWebhookInput struct {
 	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
 	URL         string  `json:"url"`
 	Description *string `json:"description,omitempty"`
 }
 
 type RemoveSuppressionInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	ID        string  `json:"id"`
-	Reason    string  `json:"reason"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
+	ID               string  `json:"id"`
+	Reason           string  `json:"reason"`
 }
 
 type ReopenIncidentInput struct {
 	CommandID       *string `json:"commandId,omitempty"`
+	MinSequence     *uint64 `json:"minSequence,omitempty"`
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	Reason          string  `json:"reason"`
@@ -583,20 +610,23 @@ type ReportFieldInput struct {
 
 type ResolveEscalationInput struct {
 	CommandID    *string `json:"commandId,omitempty"`
+	MinSequence  *uint64 `json:"minSequence,omitempty"`
 	EscalationID string  `json:"escalationId"`
 	Resolution   string  `json:"resolution"`
 }
 
 type ReturnHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type RevokeTokenInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	TokenID   string  `json:"tokenId"`
-	Reason    *string `json:"reason,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	TokenID     string  `json:"tokenId"`
+	Reason      *string `json:"reason,omitempty"`
 }
 
 type RevokeTokenPayload struct {
@@ -605,7 +635,9 @@ type RevokeTokenPayload struct {
 }
 
 type SetSuppressionInput struct {
-	CommandID *string `json:"commandId,omitempty"`
+	CommandID        *string `json:"commandId,omitempty"`
+	MinSequence      *uint64 `json:"minSequence,omitempty"`
+	MinAlertSequence *uint64 `json:"minAlertSequence,omitempty"`
 	// The source whose reports it suppresses (required).
 	Source    string               `json:"source"`
 	Asset     *string              `json:"asset,omitempty"`
@@ -618,6 +650,7 @@ type SetSuppressionInput struct {
 
 type ShareIncidentInput struct {
 	CommandID       *string  `json:"commandId,omitempty"`
+	MinSequence     *uint64  `json:"minSequence,omitempty"`
 	ExpectedVersion *int     `json:"expectedVersion,omitempty"`
 	IncidentID      string   `json:"incidentId"`
 	Orgs            []string `json:"orgs"`
@@ -629,7 +662,8 @@ type StatusCount struct {
 }
 
 type SubmitPeriodicReportInput struct {
-	CommandID *string `json:"commandId,omitempty"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
 	// H1 (first half, due 20/6) or YEAR (due 15/12), as the configuration names them.
 	Period    string                     `json:"period"`
 	Year      int                        `json:"year"`
@@ -642,6 +676,7 @@ type SubmitPeriodicReportInput struct {
 
 type SubmitReportInput struct {
 	CommandID       *string    `json:"commandId,omitempty"`
+	MinSequence     *uint64    `json:"minSequence,omitempty"`
 	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
 	IncidentID      string     `json:"incidentId"`
 	Form            ReportForm `json:"form"`
@@ -693,9 +728,10 @@ type WebhookPayload struct {
 }
 
 type WithdrawHandoffInput struct {
-	CommandID *string `json:"commandId,omitempty"`
-	HandoffID string  `json:"handoffId"`
-	Reason    string  `json:"reason"`
+	CommandID   *string `json:"commandId,omitempty"`
+	MinSequence *uint64 `json:"minSequence,omitempty"`
+	HandoffID   string  `json:"handoffId"`
+	Reason      string  `json:"reason"`
 }
 
 type ObligationStatus string
