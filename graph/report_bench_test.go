@@ -94,6 +94,18 @@ func BenchmarkPeriodicReport(b *testing.B) {
 		b.Fatal("the rebuilt report differs from the live one")
 	}
 
+	// What a coordinator asks of the same log: what the DIC owes, and its compliance this year.
+	t = time.Now()
+	owed := e.proj.Incidents.OwedBy(lan, "dic", time.Now(), 50)
+	owedTook := time.Since(t)
+	from, to, _, _ := domain.PeriodWindow(e.cfg, "YEAR", year)
+	t = time.Now()
+	c := e.proj.Compliance(lan, "dic", from, to, time.Now())
+	complianceTook := time.Since(t)
+	if len(owed) == 0 || c.Incidents == 0 {
+		b.Fatalf("nothing owed (%d) or counted (%d)", len(owed), c.Incidents)
+	}
+
 	// Raw: an ordered consumer reading every message of the stream, nothing decoded.
 	st, err := e.store.JetStream().Stream(ctx, eventstore.DefaultStream)
 	if err != nil {
@@ -117,6 +129,8 @@ func BenchmarkPeriodicReport(b *testing.B) {
 	b.ReportMetric(ms(rebuildTook), "mau05-rebuilt-ms")
 	b.ReportMetric(ms(rawTook), "raw-read-ms")
 	b.ReportMetric(ms(rebuildTook)/ms(rawTook), "rebuilt/raw")
+	b.ReportMetric(ms(owedTook), "deadlines-ms")
+	b.ReportMetric(ms(complianceTook), "compliance-ms")
 	b.ReportMetric(float64(len(live.Body))/1024, "pdf-KiB")
 }
 
