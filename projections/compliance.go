@@ -2,6 +2,7 @@ package projections
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dieuphoi/dieuphoi/domain"
@@ -32,33 +33,40 @@ func (x *Incidents) Obligations(viewer domain.Actor, id string, now time.Time) (
 }
 
 // OwedBy lists the open obligations org owes on the incidents the viewer may read, soonest due
-// first, at most limit of them.
+// first, at most limit of them (0: all). Only the first limit are kept while scanning.
 func (x *Incidents) OwedBy(viewer domain.Actor, org string, now time.Time, limit int) []IncidentObligation {
 	var out []IncidentObligation
+	less := func(a, b IncidentObligation) int {
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.IncidentID+"/"+a.RefID, b.IncidentID+"/"+b.RefID)
+	}
 	x.ReportScan(viewer, func(i *domain.Incident) {
 		if !involves(i, org) {
 			return
 		}
 		for _, o := range i.Obligations(x.cfg, now) {
-			if o.OwedBy == org && o.Status.Open() {
-				out = append(out, IncidentObligation{Obligation: o, IncidentID: i.ID, Title: i.Title, Drill: i.Drill})
+			if o.OwedBy != org || !o.Status.Open() {
+				continue
+			}
+			io := IncidentObligation{Obligation: o, IncidentID: i.ID, Title: i.Title, Drill: i.Drill}
+			if limit <= 0 {
+				out = append(out, io)
+				continue
+			}
+			if len(out) == limit && less(io, out[limit-1]) >= 0 {
+				continue // later than all kept
+			}
+			k, _ := slices.BinarySearchFunc(out, io, less)
+			out = slices.Insert(out, k, io)
+			if len(out) > limit {
+				out = out[:limit]
 			}
 		}
 	})
-	slices.SortStableFunc(out, func(a, b IncidentObligation) int {
-		if c := a.Due.Compare(b.Due); c != 0 {
-			return c
-		}
-		if a.IncidentID != b.IncidentID {
-			if a.IncidentID < b.IncidentID {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	if limit <= 0 {
+		slices.SortFunc(out, less)
 	}
 	return out
 }
