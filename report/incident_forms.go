@@ -106,7 +106,7 @@ func Mau03Document(in IncidentInput) *Document {
 	d := in.heading(f, Mau03, "BÁO CÁO BAN ĐẦU SỰ CỐ AN TOÀN THÔNG TIN MẠNG")
 	status := "Chưa xử lý xong"
 	if i.Status == domain.IncidentStatusClosed {
-		status = "Đã xử lý xong (" + resolutionVi[i.Resolution] + ")"
+		status = "Đã kết thúc: " + resolutionVi[i.Resolution]
 	}
 	method := f.ask("detectionMethod")
 	if method.Value == "" && i.Source == domain.SourceAlerts {
