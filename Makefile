@@ -4,7 +4,7 @@ PKGS    := ./...
 BIN     := bin/dieuphoi
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test bench build generate lint clean demo
+.PHONY: run test bench build generate lint clean demo cluster
 
 ## run: start the service with working defaults (embedded NATS + JetStream in ./data, HTTP on :8080)
 run:
@@ -24,11 +24,16 @@ test:
 ##        (DIEUPHOI_BENCH_EVENTS=100000 make bench for a quicker, smaller log)
 bench:
 	@mkdir -p bin
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./app/ ./ingest/ ./graph/... ./cmd/dieuphoi/ | tee bin/bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./eventstore/ ./projections/ ./app/ ./ingest/ ./graph/... ./cmd/dieuphoi/ ./deploy/ | tee bin/bench.txt
 	@echo
 	@echo "== summary =="
 	@awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); line=name":"; \
 		for (i=5; i<NF; i+=2) line=line"  "$$(i+1)"="$$i; print line }' bin/bench.txt
+
+## cluster: the real topology on this machine from the pinned modules (no Docker): 3 NATS nodes
+##          (TLS, JetStream, R3) and 2 replicas on :8081 and :8082; prints a token; Ctrl-C stops
+cluster:
+	$(GO) run ./deploy/cluster
 
 ## build: the dieuphoi binary in bin/
 build:

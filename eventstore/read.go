@@ -43,54 +43,120 @@ func (s *Store) loadSubject(ctx context.Context, subject string, from, upTo uint
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 	}
-	inbox := s.nc.NewRespInbox()
-	ch := make(chan *nats.Msg, directBatch+1)
-	sub, err := s.nc.ChanSubscribe(inbox, ch)
-	if err != nil {
-		return nil, fmt.Errorf("direct get subscription: %w", err)
-	}
-	defer sub.Unsubscribe()
-	apiSubj := "$JS.API.DIRECT.GET." + s.cfg.Stream
 	var out []*Commit
 	for {
-		req, _ := json.Marshal(directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
-		if err := s.nc.PublishRequest(apiSubj, inbox, req); err != nil {
-			return nil, fmt.Errorf("direct get: %w", err)
+		batch, more, err := s.directBatch(ctx, subject, from, upTo)
+		if err != nil {
+			return nil, err
 		}
-		more := false
-	batch:
-		for {
-			select {
-			case <-ctx.Done():
-				return nil, fmt.Errorf("loading %s: %w", subject, ctx.Err())
-			case m := <-ch:
-				if len(m.Data) == 0 && m.Header.Get("Status") != "" {
-					switch m.Header.Get("Status") {
-					case "404":
-						return out, nil // nothing (more) for this subject
-					case "204": // end of batch
-						np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
-						more = np > 0
-						break batch
-					case "408":
-						return nil, fmt.Errorf("direct get of %s timed out on the server", subject)
-					default:
-						return nil, fmt.Errorf("direct get of %s: %s %s", subject, m.Header.Get("Status"), m.Header.Get("Description"))
-					}
-				}
-				c, err := commitFromDirect(m)
-				if err != nil {
-					return nil, err
-				}
-				if upTo > 0 && c.Sequence > upTo {
-					return out, nil
-				}
-				out = append(out, c)
-				from = c.Sequence + 1
+		for _, c := range batch {
+			if upTo > 0 && c.Sequence > upTo {
+				return out, nil
 			}
+			out = append(out, c)
+			from = c.Sequence + 1
 		}
 		if !more || (upTo > 0 && from > upTo) {
 			return out, nil
+		}
+	}
+}
+
+// errSilent is a direct-get batch that stopped answering: the node serving it died, or the
+// request or its answers were lost in a reconnect.
+var errSilent = errors.New("no answer")
+
+// directBatch asks for one batch of a subject's messages from stream sequence from. A batch that
+// falls silent for apiAttempt is asked again (on its own inbox, so that late answers to the
+// first request cannot mix in), from after the last message received, until ctx ends: a read in
+// flight to a node that dies is answered by another one.
+func (s *Store) directBatch(ctx context.Context, subject string, from, upTo uint64) (out []*Commit, more bool, err error) {
+	for {
+		var got []*Commit
+		got, more, err = s.directAttempt(ctx, subject, from, upTo)
+		out = append(out, got...)
+		if len(got) > 0 {
+			from = got[len(got)-1].Sequence + 1
+		}
+		if !errors.Is(err, errSilent) {
+			return out, more, err
+		}
+		if !sleepCtx(ctx, apiRetryPause) {
+			return nil, false, fmt.Errorf("loading %s: %w", subject, ctx.Err())
+		}
+	}
+}
+
+func (s *Store) directAttempt(ctx context.Context, subject string, from, upTo uint64) (out []*Commit, more bool, err error) {
+	msgs, more, err := s.directFetch(ctx, directReq{Seq: from, NextFor: subject, Batch: directBatch, UpToSeq: upTo})
+	for _, m := range msgs {
+		c, cerr := commitFromDirect(m)
+		if cerr != nil {
+			return nil, false, cerr
+		}
+		if c.Sequence < from {
+			continue
+		}
+		out = append(out, c)
+		if upTo > 0 && c.Sequence >= upTo {
+			return out, false, nil
+		}
+	}
+	if errors.Is(err, errSilent) {
+		return out, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("direct get of %s: %w", subject, err)
+	}
+	return out, more, nil
+}
+
+// directFetch sends one direct-get request and gathers its answers, on an inbox of its own:
+// the messages, whether more follow the batch, and errSilent when the answers stop coming for
+// apiAttempt (what came is returned with it) or nobody serves the stream (an election).
+func (s *Store) directFetch(ctx context.Context, r directReq) (out []*nats.Msg, more bool, err error) {
+	inbox := s.nc.NewRespInbox()
+	ch := make(chan *nats.Msg, r.Batch+1)
+	sub, err := s.nc.ChanSubscribe(inbox, ch)
+	if err != nil {
+		return nil, false, fmt.Errorf("direct get subscription: %w", err)
+	}
+	defer sub.Unsubscribe()
+	req, _ := json.Marshal(r)
+	if err := s.nc.PublishRequest("$JS.API.DIRECT.GET."+s.cfg.Stream, inbox, req); err != nil {
+		return nil, false, fmt.Errorf("direct get: %w", err)
+	}
+	silence := time.NewTimer(apiAttempt)
+	defer silence.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		case <-silence.C:
+			return out, false, errSilent
+		case m := <-ch:
+			silence.Reset(apiAttempt)
+			if len(m.Data) == 0 && m.Header.Get("Status") != "" {
+				switch m.Header.Get("Status") {
+				case "404":
+					return out, false, nil // nothing (more)
+				case "204": // end of batch
+					np, _ := strconv.ParseUint(m.Header.Get("Nats-Num-Pending"), 10, 64)
+					return out, np > 0, nil
+				case "408":
+					return nil, false, errors.New("timed out on the server")
+				case "503": // no responders: the stream's nodes are electing a leader
+					return out, false, errSilent
+				default:
+					return nil, false, fmt.Errorf("%s %s", m.Header.Get("Status"), m.Header.Get("Description"))
+				}
+			}
+			out = append(out, m)
+			if r.UpToSeq > 0 && len(out) > 0 {
+				if seq, _ := strconv.ParseUint(m.Header.Get(jetstream.SequenceHeader), 10, 64); seq >= r.UpToSeq {
+					return out, false, nil
+				}
+			}
 		}
 	}
 }
@@ -129,8 +195,8 @@ type ReadOptions struct {
 	Follow bool
 }
 
-// Read calls fn for every commit from opts.From in stream order, through an ordered consumer
-// (ephemeral, flow-controlled, recreated by the client on a gap). Commits and their events are
+// Read calls fn for every commit from opts.From in stream order, through an ordered reader
+// (ephemeral consumers, replaced on a gap or when one dies with its server: ordered.go). Commits and their events are
 // decoded on all cores ahead of fn, which still sees them strictly in order; Envelopes() on a
 // commit handed to fn returns the already decoded events. A message that is not a commit ends
 // the read with an error naming its sequence. A handler error ends the read and is returned,
@@ -156,31 +222,19 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 			return nil
 		}
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   from,
-	})
-	if err != nil {
-		return fmt.Errorf("ordered consumer from %d: %w", from, err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2000))
-	if err != nil {
-		return fmt.Errorf("reading from %d: %w", from, err)
-	}
 	rctx, cancel := context.WithCancel(ctx)
+	it := newOrderedReader(rctx, s, from)
 	stopIt := context.AfterFunc(rctx, it.Stop)
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
-		it.Stop()
 		stopIt()
 		wg.Wait() // no goroutine outlives the read
-		s.deleteConsumer(cons)
+		it.close()
 	}()
 
 	type slot struct {
-		msg  jetstream.Msg
-		md   *jetstream.MsgMetadata
+		m    logMsg
 		c    *Commit
 		err  error
 		last bool // the read ends after this one
@@ -193,9 +247,9 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 		go func() {
 			defer wg.Done()
 			for sl := range work { // decoded and hashed here, cached on the commit
-				sl.c, sl.err = decodeCommit(sl.md.Sequence.Stream, sl.msg.Subject(), sl.md.Timestamp, sl.msg.Data())
+				sl.c, sl.err = decodeCommit(sl.m.Seq, sl.m.Subject, sl.m.Time, sl.m.Data)
 				if sl.err != nil && tolerant {
-					sl.c = &Commit{Sequence: sl.md.Sequence.Stream, Subject: sl.msg.Subject(), RecordedAt: sl.md.Timestamp.UTC(), raw: sl.msg.Data(), bad: sl.err}
+					sl.c = &Commit{Sequence: sl.m.Seq, Subject: sl.m.Subject, RecordedAt: sl.m.Time.UTC(), raw: sl.m.Data, bad: sl.err}
 					sl.err = nil
 				}
 				if sl.c != nil {
@@ -214,11 +268,8 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 		defer close(ordered)
 		defer close(work)
 		for {
-			msg, err := it.Next()
-			sl := &slot{msg: msg, done: make(chan struct{})}
-			if err == nil {
-				sl.md, err = msg.Metadata()
-			}
+			m, err := it.Next()
+			sl := &slot{m: m, done: make(chan struct{})}
 			if err != nil {
 				if rctx.Err() == nil {
 					sl.err = fmt.Errorf("reading the log: %w", err)
@@ -232,8 +283,8 @@ func (s *Store) read(ctx context.Context, opts ReadOptions, tolerant bool, fn fu
 				}
 				return
 			}
-			seq := sl.md.Sequence.Stream
-			if !opts.Follow && (seq >= upTo || sl.md.NumPending == 0) {
+			seq := sl.m.Seq
+			if !opts.Follow && (seq >= upTo || sl.m.Pending == 0) {
 				sl.last = true
 			}
 			skip := !opts.Follow && seq > upTo

@@ -25,6 +25,7 @@ type Config struct {
 	NATSURL    string // --nats-url: external NATS server or cluster; empty starts an embedded one
 	NATSListen string // --nats-listen: client address of the embedded server
 	NATSCreds  string // --nats-creds: credentials or nkey seed file for --nats-url
+	NATSCA     string // --nats-ca: CA certificate of the NATS servers' TLS certificates
 	Replicas   int    // --replicas: stream replicas on a cluster
 	// ReplicasGiven: --replicas (or DIEUPHOI_REPLICAS) was given, so serve may rescale the streams.
 	ReplicasGiven bool
@@ -110,6 +111,7 @@ func storeFlags(f *flagSet, c *Config) {
 	f.str(&c.NATSURL, "nats-url", "", "comma-separated URLs of an external NATS server or cluster; empty starts an embedded server")
 	f.str(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "client address of the embedded NATS server, for the nats CLI")
 	f.str(&c.NATSCreds, "nats-creds", "", "NATS user for --nats-url: a credentials file (JWT and seed) or an nkey seed file")
+	f.str(&c.NATSCA, "nats-ca", "", "CA certificate (PEM) that signed the NATS servers' TLS certificates, for --nats-url; default: the system's")
 	f.int(&c.Replicas, "replicas", 1, "stream replicas (3 on a 3-node cluster)")
 	f.str(&c.Storage, "storage", "file", "JetStream storage: file or memory (memory loses everything at exit)")
 	f.str(&c.SigningKey, "signing-key", "", "Ed25519 key file (hex seed) that signs the log's checkpoints, shared by all replicas; default DATA/keys/signing.key, created if missing")

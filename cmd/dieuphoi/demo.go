@@ -23,17 +23,10 @@ func demoID(name string) string { return uuid.NewSHA1(demoNamespace, []byte(name
 // CERT, reviewed by the subcommittee; and a phishing campaign still waiting on VNCERT/CC.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c Config
-	f := newFlagSet("demo", getenv, stderr)
-	storeFlags(f, &c)
-	f.str(&c.Config, "config", "", "regulatory configuration")
-	if err := f.parse(args); err != nil {
+	if err := toolFlags("demo", args, getenv, stderr, &c, "regulatory configuration", nil); err != nil {
 		return err
 	}
-	dcfg, err := loadDomainConfig(c.Config, time.Now())
-	if err != nil {
-		return err
-	}
-	el, err := openToolLog(ctx, c, stderr)
+	dcfg, el, err := openTool(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

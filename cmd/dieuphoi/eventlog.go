@@ -127,6 +127,9 @@ func openLog(ctx context.Context, c Config, log *slog.Logger, mode openMode, dcf
 		}
 		opts = append(opts, o)
 	}
+	if !embedded && c.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(c.NATSCA))
+	}
 	l.nc, err = nats.Connect(url, opts...)
 	if err != nil {
 		l.shutdown()

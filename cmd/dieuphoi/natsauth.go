@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/natsperm"
 )
 
 // The embedded NATS server accepts only its users, each an nkey whose seed is kept in
@@ -98,70 +98,16 @@ func natsUsers(c Config, cfg *domain.Config) ([]*server.NkeyUser, error) {
 	return users, nil
 }
 
-// socOrgs are the organisations that have an alert source, sorted; none without a configuration.
-func socOrgs(cfg *domain.Config) []string {
-	if cfg == nil {
-		return nil
-	}
-	seen := map[string]bool{}
-	var orgs []string
-	for _, s := range cfg.AlertSources {
-		if !seen[s.Org] {
-			seen[s.Org] = true
-			orgs = append(orgs, s.Org)
-		}
-	}
-	sort.Strings(orgs)
-	return orgs
-}
+func socOrgs(cfg *domain.Config) []string { return natsperm.SOCOrgs(cfg) }
 
-// servicePermissions: everything the service and the tools do; no stream or message deletion.
-func servicePermissions() *server.Permissions {
-	return &server.Permissions{
-		Publish: &server.SubjectPermission{
-			Allow: []string{"dieuphoi.>", "$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>"},
-			Deny:  []string{"$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"},
-		},
-		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", "dieuphoi.>", "$JS.>"}},
-		// Replies to the SOCs' requests go to their own inboxes.
-		Response: &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
-	}
-}
-
-// operatorPermissions: the `nats` CLI, read-only.
-func operatorPermissions() *server.Permissions {
-	return &server.Permissions{
-		Publish: &server.SubjectPermission{Allow: []string{
-			"$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST",
-			"$JS.API.STREAM.MSG.GET.>", "$JS.API.DIRECT.GET.>",
-			"$JS.API.CONSUMER.INFO.>", "$JS.API.CONSUMER.NAMES.>", "$JS.API.CONSUMER.LIST.>",
-			"$JS.API.CONSUMER.CREATE.>", "$JS.API.CONSUMER.DELETE.>", "$JS.API.CONSUMER.MSG.NEXT.>",
-			"$JS.ACK.>", "$JS.FC.>", "_INBOX.>",
-		}},
-		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}},
-	}
-}
-
-// socPermissions: publish to the ingest subjects of the SOC's own sources; receive the replies.
+func servicePermissions() *server.Permissions  { return natsperm.Service() }
+func operatorPermissions() *server.Permissions { return natsperm.Operator() }
 func socPermissions(org string, cfg *domain.Config) *server.Permissions {
-	var subjects []string
-	for _, s := range cfg.AlertSources {
-		if s.Org == org {
-			subjects = append(subjects, "dieuphoi.ingest."+s.ID)
-		}
-	}
-	if len(subjects) == 0 {
-		subjects = []string{"dieuphoi.ingest.$none"} // nothing: the SOC has no declared source
-	}
-	return &server.Permissions{
-		Publish:   &server.SubjectPermission{Allow: subjects},
-		Subscribe: &server.SubjectPermission{Allow: []string{SOCInbox(org) + ".>"}},
-	}
+	return natsperm.SOC(org, cfg)
 }
 
-// SOCInbox is the inbox prefix a SOC's NATS client uses for replies (nats.CustomInboxPrefix, or
-// the CLI's --inbox-prefix).
-func SOCInbox(org string) string { return "_INBOX_" + org }
+// SOCInbox is the inbox prefix a SOC's NATS client uses for replies.
+func SOCInbox(org string) string { return natsperm.SOCInbox(org) }
 
 // serviceNATSOption connects as the embedded server's service user.
 func serviceNATSOption(c Config) (nats.Option, error) {

@@ -15,17 +15,10 @@ import (
 // without touching it, and tells how long a start will take.
 func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c Config
-	f := newFlagSet("rebuild", getenv, stderr)
-	storeFlags(f, &c)
-	f.str(&c.Config, "config", "", "regulatory configuration")
-	if err := f.parse(args); err != nil {
+	if err := toolFlags("rebuild", args, getenv, stderr, &c, "regulatory configuration", nil); err != nil {
 		return err
 	}
-	dcfg, err := loadDomainConfig(c.Config, time.Now())
-	if err != nil {
-		return err
-	}
-	el, err := openToolLog(ctx, c, stderr)
+	dcfg, el, err := openTool(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

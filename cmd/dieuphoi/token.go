@@ -32,32 +32,27 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	var ttl, linkTTL time.Duration
 	var link bool
 	var boardURL string
-	f := newFlagSet("token", getenv, stderr)
-	storeFlags(f, &c)
-	f.str(&c.TokenKey, "token-key", "", "Ed25519 key that signs bearer tokens (hex seed); default DATA/keys/token.key, created if missing; shared by all replicas")
-	f.str(&c.Config, "config", "", "regulatory configuration (the organisation directory)")
-	f.StringVar(&org, "org", "", "organisation slug, for example dic")
-	f.StringVar(&user, "user", "", "user login, for example lan.nguyen")
-	f.StringVar(&role, "role", "", "coordinator, responder, reviewer, partner, admin or ingest")
-	f.DurationVar(&ttl, "ttl", domain.DefaultTokenTTL, "lifetime of the token (at most 8784h)")
-	f.BoolVar(&link, "link", false, "print a one-time sign-in link for the board instead of the token")
-	f.DurationVar(&linkTTL, "link-ttl", domain.DefaultSignInLinkTTL, "how long the sign-in link works (with --link)")
-	f.str(&boardURL, "url", "http://localhost:8080", "the board's address, for --link")
-	if err := f.parse(args); err != nil {
+	err := toolFlags("token", args, getenv, stderr, &c, "regulatory configuration (the organisation directory)", func(f *flagSet) {
+		f.str(&c.TokenKey, "token-key", "", "Ed25519 key that signs bearer tokens (hex seed); default DATA/keys/token.key, created if missing; shared by all replicas")
+		f.StringVar(&org, "org", "", "organisation slug, for example dic")
+		f.StringVar(&user, "user", "", "user login, for example lan.nguyen")
+		f.StringVar(&role, "role", "", "coordinator, responder, reviewer, partner, admin or ingest")
+		f.DurationVar(&ttl, "ttl", domain.DefaultTokenTTL, "lifetime of the token (at most 8784h)")
+		f.BoolVar(&link, "link", false, "print a one-time sign-in link for the board instead of the token")
+		f.DurationVar(&linkTTL, "link-ttl", domain.DefaultSignInLinkTTL, "how long the sign-in link works (with --link)")
+		f.str(&boardURL, "url", "http://localhost:8080", "the board's address, for --link")
+	})
+	if err != nil {
 		return err
 	}
 	if org == "" || user == "" || role == "" {
 		return fmt.Errorf("--org, --user and --role are required")
 	}
-	dcfg, err := loadDomainConfig(c.Config, time.Now())
-	if err != nil {
-		return err
-	}
 	key, err := eventstore.LoadOrCreateKey(c.tokenKeyPath())
 	if err != nil {
 		return err
 	}
-	el, err := openToolLog(ctx, c, stderr)
+	dcfg, el, err := openTool(ctx, c, stderr)
 	if err != nil {
 		return err
 	}

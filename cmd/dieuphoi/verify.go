@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dieuphoi/dieuphoi/domain"
 	"github.com/dieuphoi/dieuphoi/eventstore"
 )
 
@@ -16,11 +17,10 @@ import (
 func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c Config
 	var aggregate, reportRoot string
-	f := newFlagSet("verify", getenv, stderr)
-	storeFlags(f, &c)
-	f.StringVar(&aggregate, "aggregate", "", "verify only this aggregate, written TYPE/ID (for example incident/0190…)")
-	f.StringVar(&reportRoot, "report-root", "", "also check a printed report's basis, SIZE:ROOT as its footer names them")
-	if err := f.parse(args); err != nil {
+	if err := toolFlags("verify", args, getenv, stderr, &c, "", func(f *flagSet) {
+		f.StringVar(&aggregate, "aggregate", "", "verify only this aggregate, written TYPE/ID (for example incident/0190…)")
+		f.StringVar(&reportRoot, "report-root", "", "also check a printed report's basis, SIZE:ROOT as its footer names them")
+	}); err != nil {
 		return err
 	}
 	el, err := openToolLog(ctx, c, stderr)
@@ -76,6 +76,30 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("the log is broken")
 	}
 	return nil
+}
+
+// toolFlags parses a command-line tool's flags: the store's, --config when configHelp is not
+// empty, and the tool's own (extra, which may be nil).
+func toolFlags(name string, args []string, getenv func(string) string, stderr io.Writer, c *Config, configHelp string, extra func(*flagSet)) error {
+	f := newFlagSet(name, getenv, stderr)
+	storeFlags(f, c)
+	if configHelp != "" {
+		f.str(&c.Config, "config", "", configHelp)
+	}
+	if extra != nil {
+		extra(f)
+	}
+	return f.parse(args)
+}
+
+// openTool loads the regulatory configuration in effect and opens the log for a tool.
+func openTool(ctx context.Context, c Config, stderr io.Writer) (*domain.Config, *eventLog, error) {
+	dcfg, err := loadDomainConfig(c.Config, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	el, err := openToolLog(ctx, c, stderr)
+	return dcfg, el, err
 }
 
 // openToolLog opens the log for a command-line tool (see openLog): through the owner of --data
