@@ -190,6 +190,7 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, paths *leakReviewPaths
 
 	hooks := &Webhooks{proj: e.proj, Now: time.Now}
 	proofs := NewTransparency(e.store, nil, e.proj, nil)
+	reports := NewReports(e.store, e.proj, e.cfg, nil)
 	for deadline := time.Now().Add(10 * time.Second); ; { // the checkpointer covers the probe within a second
 		if cp, err := e.store.LatestCheckpoint(ctx); err == nil && uint64(cp.Size) >= markerSeq {
 			break
@@ -286,6 +287,25 @@ func leakProbe(t *testing.T, e *env, ctx context.Context, paths *leakReviewPaths
 			in, err = proofs.InclusionProof(ctx, r, redSeq, 0)
 			is.Equal(err == nil, want && named(r)) // the RED note's commit only for whom received it
 			is.True(err != nil || in.Commit != "")
+
+			// Reports and deadlines: Mẫu 03 and the incident's obligations iff readable (as if absent
+			// otherwise); the probe counted in Mẫu 05 and owed deadlines only for its readers.
+			_, err = reports.Generate(ctx, r, ReportRequest{Form: "MAU_03", IncidentID: id, Format: "csv"})
+			is.Equal(err == nil, want) // a report of what it may read
+			if err != nil {
+				is.Equal(domain.ErrorCode(err), domain.ENOTFOUND) // and nothing else
+			}
+			_, err = e.proj.Incidents.Obligations(r, id, time.Now())
+			is.Equal(err == nil, want) // deadlines iff readable
+			counted := false
+			e.proj.Incidents.ReportScan(r, func(i *domain.Incident) { counted = counted || i.ID == id })
+			is.Equal(counted, want) // Mẫu 05 and compliance count it iff readable
+			owed := e.proj.Incidents.OwedBy(r, "police", time.Now(), 0)
+			listed := slices.ContainsFunc(owed, func(o projections.IncidentObligation) bool { return o.IncidentID == id })
+			is.True(!listed || want) // owed deadlines only for its readers
+			if !secret {
+				is.Equal(listed, want) // (a state secret owes no TT20 notification, so nothing is listed)
+			}
 
 			// Webhooks of the reader's organisation (a partner of it that no RED list names).
 			h := projections.WebhookInfo{ID: "w-" + r.Org, Org: r.Org}

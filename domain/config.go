@@ -47,6 +47,8 @@ type OrgKind struct {
 	NameEn string `json:"nameEn"`
 	Force  bool   `json:"force"`
 	CERT   bool   `json:"cert"`
+	// Foreign marks organisations abroad: their help counts as foreign in Mẫu 05.
+	Foreign bool `json:"foreign,omitempty"`
 }
 
 // Sector is one of the priority sectors (Quyết định 632/QĐ-TTg).

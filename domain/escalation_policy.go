@@ -60,10 +60,13 @@ type PeriodicReports struct {
 }
 
 // ReportPeriod is one periodic report: an id ("H1", "YEAR") and the day of the year, "MM-DD" in
-// Vietnam's time zone, before which it is due.
+// Vietnam's time zone, before which it is due. From and To ("MM-DD", both or neither) are the
+// first and last days whose incidents it counts; From after To starts in the previous year.
 type ReportPeriod struct {
-	ID  string `json:"id"`
-	Due string `json:"due"`
+	ID   string `json:"id"`
+	Due  string `json:"due"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // CatchAll reports whether m matches every incident.
@@ -235,6 +238,7 @@ func (c *Config) policyProblems(add func(path, format string, args ...any)) {
 		if _, _, err := parseMonthDay(per.Due); err != nil {
 			add(at+".due", "%v", err)
 		}
+		periodWindowProblems(at, per, add)
 	}
 }
 

@@ -40,7 +40,7 @@ func TestDefaultEscalationPolicy(t *testing.T) {
 
 	r := c.PeriodicReports
 	is.Equal(r.OrgKinds, []string{"DIC", "AGENCY", "PROVINCIAL_CERT"})
-	is.Equal(r.Periods, []ReportPeriod{{"H1", "06-20"}, {"YEAR", "12-15"}}) // Mẫu 05: before 20/6 and 15/12
+	is.Equal(r.Periods, []ReportPeriod{{"H1", "06-20", "12-15", "06-14"}, {"YEAR", "12-15", "12-15", "12-14"}}) // Mẫu 05: before 20/6 and 15/12, data from 15/12 of the year before
 }
 
 func TestPolicyFor(t *testing.T) {
@@ -189,8 +189,12 @@ func TestParseConfigPolicyErrors(t *testing.T) {
 			`config.json: line LINE: escalationPolicy.rules[2].chain[1].ackWithin: (1080h0m0s) must lie between`},
 		{"bad duration text", `{"org": "vncert", "ackWithin": "1h"}`, `{"org": "vncert", "ackWithin": "an hour"}`,
 			`config.json: line LINE, column 42: escalationPolicy.rules[2].chain[1].ackWithin: invalid duration "an hour"`},
-		{"bad due, with its line", `{"id": "YEAR", "due": "12-15"}`, `{"id": "YEAR", "due": "15/12"}`,
+		{"bad due, with its line", `{"id": "YEAR", "due": "12-15",`, `{"id": "YEAR", "due": "15/12",`,
 			`config.json: line LINE: periodicReports.periods[1].due: due date "15/12" must be written "MM-DD"`},
+		{"period window half given", `{"id": "YEAR", "due": "12-15", "from": "12-15",`, `{"id": "YEAR", "due": "12-15",`,
+			`config.json: line LINE: periodicReports.periods[1]: give both from and to`},
+		{"bad period window", `"from": "12-15", "to": "12-14"`, `"from": "12-15", "to": "14/12"`,
+			`config.json: line LINE: periodicReports.periods[1].to: due date "14/12" must be written "MM-DD"`},
 		{"catch-all missing, with its line", `"match": {},`, `"match": {"tiers": ["ORDINARY"]},`,
 			`config.json: line LINE: escalationPolicy.rules[2].match: the last rule must match every incident`},
 		{"misspelt field", `"autoEscalate": false,`, `"autoescalate": false,`,

@@ -111,6 +111,8 @@ type SubmitPeriodicReport struct {
 	Reference string
 	Summary   string
 	Lines     []PeriodicReportLine
+	// Document, when the report was generated from the log, identifies the file submitted.
+	Document *ReportDocument
 }
 
 // CommandName implements Command.
@@ -126,6 +128,7 @@ type PeriodicReportSubmitted struct {
 	Reference string               `json:"reference,omitempty"`
 	Summary   string               `json:"summary,omitempty"`
 	Lines     []PeriodicReportLine `json:"lines,omitempty"`
+	Document  *ReportDocument      `json:"document,omitempty"`
 	Stamp
 }
 
@@ -200,6 +203,9 @@ func (r *PeriodicReport) SubmitPeriodicReport(in Invocation, c SubmitPeriodicRep
 		return err
 	}
 	if e.Summary, err = textField("summary", c.Summary, 20000, false); err != nil {
+		return err
+	}
+	if e.Document, err = c.Document.check(); err != nil {
 		return err
 	}
 	if len(c.Lines) > len(in.Config.IncidentTypes) {

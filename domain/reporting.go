@@ -53,6 +53,9 @@ type SubmitReport struct {
 	Form      ReportForm
 	Reference string
 	Summary   string
+	// Document, when the report was generated from the log, identifies the file submitted;
+	// the summary may then be empty.
+	Document *ReportDocument
 }
 
 // CommandName implements Command.
@@ -87,6 +90,8 @@ type ReportSubmitted struct {
 	Summary   string     `json:"summary"`
 	Late      bool       `json:"late,omitempty"`
 	Drill     bool       `json:"drill,omitempty"`
+	// Document identifies the generated file that was submitted, when it was generated.
+	Document *ReportDocument `json:"document,omitempty"`
 	Stamp
 }
 
@@ -229,13 +234,17 @@ func (i *Incident) SubmitReport(in Invocation, c SubmitReport) error {
 	if err != nil {
 		return err
 	}
-	summary, err := textField("summary", c.Summary, 20000, true)
+	doc, err := c.Document.check()
+	if err != nil {
+		return err
+	}
+	summary, err := textField("summary", c.Summary, 20000, doc == nil)
 	if err != nil {
 		return err
 	}
 	now := in.Now.UTC()
 	late := c.Form == ReportFormClosing && !i.ReportDue.IsZero() && now.After(i.ReportDue)
-	i.record(ReportSubmitted{Form: c.Form, Reference: ref, Summary: summary, Late: late, Drill: i.Drill, Stamp: Stamp{By: in.Actor, At: now}})
+	i.record(ReportSubmitted{Form: c.Form, Reference: ref, Summary: summary, Late: late, Drill: i.Drill, Document: doc, Stamp: Stamp{By: in.Actor, At: now}})
 	return nil
 }
 

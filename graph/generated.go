@@ -185,6 +185,18 @@ type ComplexityRoot struct {
 		Text     func(childComplexity int) int
 	}
 
+	Compliance struct {
+		Acknowledge func(childComplexity int) int
+		Close       func(childComplexity int) int
+		Drills      func(childComplexity int) int
+		From        func(childComplexity int) int
+		HandOff     func(childComplexity int) int
+		Incidents   func(childComplexity int) int
+		Kinds       func(childComplexity int) int
+		Org         func(childComplexity int) int
+		To          func(childComplexity int) int
+	}
+
 	ConsistencyProof struct {
 		Hashes  func(childComplexity int) int
 		Log     func(childComplexity int) int
@@ -214,6 +226,12 @@ type ComplexityRoot struct {
 		Overdue func(childComplexity int) int
 		OwedBy  func(childComplexity int) int
 		RefID   func(childComplexity int) int
+	}
+
+	DurationSummary struct {
+		Count         func(childComplexity int) int
+		MaxSeconds    func(childComplexity int) int
+		MedianSeconds func(childComplexity int) int
 	}
 
 	Escalation struct {
@@ -260,6 +278,23 @@ type ComplexityRoot struct {
 	EvidencePayload struct {
 		Evidence func(childComplexity int) int
 		Sequence func(childComplexity int) int
+	}
+
+	GeneratedReport struct {
+		AsOf           func(childComplexity int) int
+		Content        func(childComplexity int) int
+		ContentType    func(childComplexity int) int
+		Drills         func(childComplexity int) int
+		Filename       func(childComplexity int) int
+		Form           func(childComplexity int) int
+		Format         func(childComplexity int) int
+		Lines          func(childComplexity int) int
+		Missing        func(childComplexity int) int
+		Root           func(childComplexity int) int
+		Sha256         func(childComplexity int) int
+		SignedRoot     func(childComplexity int) int
+		SignedTreeSize func(childComplexity int) int
+		TreeSize       func(childComplexity int) int
 	}
 
 	Handoff struct {
@@ -342,8 +377,9 @@ type ComplexityRoot struct {
 	}
 
 	IncidentPayload struct {
-		Incident func(childComplexity int) int
-		Sequence func(childComplexity int) int
+		Incident     func(childComplexity int) int
+		ReportSha256 func(childComplexity int) int
+		Sequence     func(childComplexity int) int
 	}
 
 	InclusionProof struct {
@@ -363,6 +399,15 @@ type ComplexityRoot struct {
 		TLP    func(childComplexity int) int
 		Type   func(childComplexity int) int
 		Value  func(childComplexity int) int
+	}
+
+	KindCompliance struct {
+		Kind    func(childComplexity int) int
+		Late    func(childComplexity int) int
+		Met     func(childComplexity int) int
+		Missed  func(childComplexity int) int
+		Overdue func(childComplexity int) int
+		Pending func(childComplexity int) int
 	}
 
 	Me struct {
@@ -421,6 +466,19 @@ type ComplexityRoot struct {
 		Text   func(childComplexity int) int
 	}
 
+	Obligation struct {
+		Drill         func(childComplexity int) int
+		Due           func(childComplexity int) int
+		IncidentID    func(childComplexity int) int
+		IncidentTitle func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		OwedBy        func(childComplexity int) int
+		RefID         func(childComplexity int) int
+		SecondsLeft   func(childComplexity int) int
+		SettledAt     func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
 	OpenIncidentPayload struct {
 		Incident func(childComplexity int) int
 		Sequence func(childComplexity int) int
@@ -462,9 +520,20 @@ type ComplexityRoot struct {
 		Types      func(childComplexity int) int
 	}
 
+	PeriodicReportLine struct {
+		Count           func(childComplexity int) int
+		DomesticHelp    func(childComplexity int) int
+		EstimatedDamage func(childComplexity int) int
+		ForeignHelp     func(childComplexity int) int
+		HandledAlone    func(childComplexity int) int
+		NationalHelp    func(childComplexity int) int
+		Type            func(childComplexity int) int
+	}
+
 	PeriodicReportPayload struct {
-		ReportID func(childComplexity int) int
-		Sequence func(childComplexity int) int
+		ReportID     func(childComplexity int) int
+		ReportSha256 func(childComplexity int) int
+		Sequence     func(childComplexity int) int
 	}
 
 	PhaseCount struct {
@@ -477,14 +546,19 @@ type ComplexityRoot struct {
 		Alerts             func(childComplexity int, filter *model.AlertFilter, first *int, after *string, minSequence *uint64) int
 		Board              func(childComplexity int, filter *model.BoardFilter, sort *projections.BoardSort, first *int, after *string, asOf *time.Time, minSequence *uint64) int
 		Checkpoint         func(childComplexity int, log *model.TransparencyLog) int
+		Compliance         func(childComplexity int, org *string, period *string, year *int, from *time.Time, to *time.Time, minSequence *uint64) int
 		ConsistencyProof   func(childComplexity int, oldSize uint64, newSize *uint64, log *model.TransparencyLog) int
+		Deadlines          func(childComplexity int, org *string, first *int, minSequence *uint64) int
 		EscalationQueue    func(childComplexity int, includeAcknowledged *bool, minSequence *uint64) int
 		Evidence           func(childComplexity int, incidentID string, minSequence *uint64) int
 		HandoffInbox       func(childComplexity int, minSequence *uint64) int
 		Incident           func(childComplexity int, id string, asOf *time.Time, minSequence *uint64) int
+		IncidentDeadlines  func(childComplexity int, incidentID string, minSequence *uint64) int
+		IncidentReport     func(childComplexity int, incidentID string, form model.ReportForm, format *model.ReportFormat, asOf *time.Time, fields []*model.ReportFieldInput) int
 		InclusionProof     func(childComplexity int, sequence uint64, treeSize *uint64) int
 		Me                 func(childComplexity int) int
 		Organisations      func(childComplexity int) int
+		PeriodicReport     func(childComplexity int, org *string, period string, year int, format *model.ReportFormat, asOf *time.Time, fields []*model.ReportFieldInput) int
 		Review             func(childComplexity int, id string, minSequence *uint64) int
 		Reviews            func(childComplexity int, incidentID *string, minSequence *uint64) int
 		Suppressions       func(childComplexity int, includeInactive *bool, minSequence *uint64) int
@@ -516,6 +590,11 @@ type ComplexityRoot struct {
 		Status         func(childComplexity int) int
 		TLP            func(childComplexity int) int
 		To             func(childComplexity int) int
+	}
+
+	ReportField struct {
+		Key   func(childComplexity int) int
+		Label func(childComplexity int) int
 	}
 
 	Review struct {
@@ -787,6 +866,11 @@ type QueryResolver interface {
 	Suppressions(ctx context.Context, includeInactive *bool, minSequence *uint64) ([]*model.Suppression, error)
 	Evidence(ctx context.Context, incidentID string, minSequence *uint64) ([]*domain.Evidence, error)
 	WhoKnewWhat(ctx context.Context, incidentID string, asOf *time.Time, minSequence *uint64) (*projections.Knowledge, error)
+	IncidentReport(ctx context.Context, incidentID string, form model.ReportForm, format *model.ReportFormat, asOf *time.Time, fields []*model.ReportFieldInput) (*model.GeneratedReport, error)
+	PeriodicReport(ctx context.Context, org *string, period string, year int, format *model.ReportFormat, asOf *time.Time, fields []*model.ReportFieldInput) (*model.GeneratedReport, error)
+	IncidentDeadlines(ctx context.Context, incidentID string, minSequence *uint64) ([]*model.Obligation, error)
+	Deadlines(ctx context.Context, org *string, first *int, minSequence *uint64) ([]*model.Obligation, error)
+	Compliance(ctx context.Context, org *string, period *string, year *int, from *time.Time, to *time.Time, minSequence *uint64) (*model.Compliance, error)
 	Review(ctx context.Context, id string, minSequence *uint64) (*projections.ReviewView, error)
 	Reviews(ctx context.Context, incidentID *string, minSequence *uint64) ([]*projections.ReviewView, error)
 	Checkpoint(ctx context.Context, log *model.TransparencyLog) (*model.Checkpoint, error)
@@ -1380,6 +1464,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Checkpoint.Text(childComplexity), true
 
+	case "Compliance.acknowledge":
+		if e.ComplexityRoot.Compliance.Acknowledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Acknowledge(childComplexity), true
+	case "Compliance.close":
+		if e.ComplexityRoot.Compliance.Close == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Close(childComplexity), true
+	case "Compliance.drills":
+		if e.ComplexityRoot.Compliance.Drills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Drills(childComplexity), true
+	case "Compliance.from":
+		if e.ComplexityRoot.Compliance.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.From(childComplexity), true
+	case "Compliance.handOff":
+		if e.ComplexityRoot.Compliance.HandOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.HandOff(childComplexity), true
+	case "Compliance.incidents":
+		if e.ComplexityRoot.Compliance.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Incidents(childComplexity), true
+	case "Compliance.kinds":
+		if e.ComplexityRoot.Compliance.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Kinds(childComplexity), true
+	case "Compliance.org":
+		if e.ComplexityRoot.Compliance.Org == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.Org(childComplexity), true
+	case "Compliance.to":
+		if e.ComplexityRoot.Compliance.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.To(childComplexity), true
+
 	case "ConsistencyProof.hashes":
 		if e.ComplexityRoot.ConsistencyProof.Hashes == nil {
 			break
@@ -1497,6 +1636,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deadline.RefID(childComplexity), true
+
+	case "DurationSummary.count":
+		if e.ComplexityRoot.DurationSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationSummary.Count(childComplexity), true
+	case "DurationSummary.maxSeconds":
+		if e.ComplexityRoot.DurationSummary.MaxSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationSummary.MaxSeconds(childComplexity), true
+	case "DurationSummary.medianSeconds":
+		if e.ComplexityRoot.DurationSummary.MedianSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DurationSummary.MedianSeconds(childComplexity), true
 
 	case "Escalation.acknowledgedBy":
 		if e.ComplexityRoot.Escalation.AckBy == nil {
@@ -1688,6 +1846,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EvidencePayload.Sequence(childComplexity), true
+
+	case "GeneratedReport.asOf":
+		if e.ComplexityRoot.GeneratedReport.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.AsOf(childComplexity), true
+	case "GeneratedReport.content":
+		if e.ComplexityRoot.GeneratedReport.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Content(childComplexity), true
+	case "GeneratedReport.contentType":
+		if e.ComplexityRoot.GeneratedReport.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.ContentType(childComplexity), true
+	case "GeneratedReport.drills":
+		if e.ComplexityRoot.GeneratedReport.Drills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Drills(childComplexity), true
+	case "GeneratedReport.filename":
+		if e.ComplexityRoot.GeneratedReport.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Filename(childComplexity), true
+	case "GeneratedReport.form":
+		if e.ComplexityRoot.GeneratedReport.Form == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Form(childComplexity), true
+	case "GeneratedReport.format":
+		if e.ComplexityRoot.GeneratedReport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Format(childComplexity), true
+	case "GeneratedReport.lines":
+		if e.ComplexityRoot.GeneratedReport.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Lines(childComplexity), true
+	case "GeneratedReport.missing":
+		if e.ComplexityRoot.GeneratedReport.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Missing(childComplexity), true
+	case "GeneratedReport.root":
+		if e.ComplexityRoot.GeneratedReport.Root == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Root(childComplexity), true
+	case "GeneratedReport.sha256":
+		if e.ComplexityRoot.GeneratedReport.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.Sha256(childComplexity), true
+	case "GeneratedReport.signedRoot":
+		if e.ComplexityRoot.GeneratedReport.SignedRoot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.SignedRoot(childComplexity), true
+	case "GeneratedReport.signedTreeSize":
+		if e.ComplexityRoot.GeneratedReport.SignedTreeSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.SignedTreeSize(childComplexity), true
+	case "GeneratedReport.treeSize":
+		if e.ComplexityRoot.GeneratedReport.TreeSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedReport.TreeSize(childComplexity), true
 
 	case "Handoff.acknowledgedAt":
 		if e.ComplexityRoot.Handoff.AcknowledgedAt == nil {
@@ -2084,6 +2327,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentPayload.Incident(childComplexity), true
+	case "IncidentPayload.reportSha256":
+		if e.ComplexityRoot.IncidentPayload.ReportSha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPayload.ReportSha256(childComplexity), true
 	case "IncidentPayload.sequence":
 		if e.ComplexityRoot.IncidentPayload.Sequence == nil {
 			break
@@ -2170,6 +2419,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Value(childComplexity), true
+
+	case "KindCompliance.kind":
+		if e.ComplexityRoot.KindCompliance.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Kind(childComplexity), true
+	case "KindCompliance.late":
+		if e.ComplexityRoot.KindCompliance.Late == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Late(childComplexity), true
+	case "KindCompliance.met":
+		if e.ComplexityRoot.KindCompliance.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Met(childComplexity), true
+	case "KindCompliance.missed":
+		if e.ComplexityRoot.KindCompliance.Missed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Missed(childComplexity), true
+	case "KindCompliance.overdue":
+		if e.ComplexityRoot.KindCompliance.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Overdue(childComplexity), true
+	case "KindCompliance.pending":
+		if e.ComplexityRoot.KindCompliance.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KindCompliance.Pending(childComplexity), true
 
 	case "Me.expiresAt":
 		if e.ComplexityRoot.Me.ExpiresAt == nil {
@@ -2641,6 +2927,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Note.Text(childComplexity), true
 
+	case "Obligation.drill":
+		if e.ComplexityRoot.Obligation.Drill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.Drill(childComplexity), true
+	case "Obligation.due":
+		if e.ComplexityRoot.Obligation.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.Due(childComplexity), true
+	case "Obligation.incidentId":
+		if e.ComplexityRoot.Obligation.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.IncidentID(childComplexity), true
+	case "Obligation.incidentTitle":
+		if e.ComplexityRoot.Obligation.IncidentTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.IncidentTitle(childComplexity), true
+	case "Obligation.kind":
+		if e.ComplexityRoot.Obligation.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.Kind(childComplexity), true
+	case "Obligation.owedBy":
+		if e.ComplexityRoot.Obligation.OwedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.OwedBy(childComplexity), true
+	case "Obligation.refId":
+		if e.ComplexityRoot.Obligation.RefID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.RefID(childComplexity), true
+	case "Obligation.secondsLeft":
+		if e.ComplexityRoot.Obligation.SecondsLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.SecondsLeft(childComplexity), true
+	case "Obligation.settledAt":
+		if e.ComplexityRoot.Obligation.SettledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.SettledAt(childComplexity), true
+	case "Obligation.status":
+		if e.ComplexityRoot.Obligation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Obligation.Status(childComplexity), true
+
 	case "OpenIncidentPayload.incident":
 		if e.ComplexityRoot.OpenIncidentPayload.Incident == nil {
 			break
@@ -2802,12 +3149,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartnerChange.Types(childComplexity), true
 
+	case "PeriodicReportLine.count":
+		if e.ComplexityRoot.PeriodicReportLine.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.Count(childComplexity), true
+	case "PeriodicReportLine.domesticHelp":
+		if e.ComplexityRoot.PeriodicReportLine.DomesticHelp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.DomesticHelp(childComplexity), true
+	case "PeriodicReportLine.estimatedDamage":
+		if e.ComplexityRoot.PeriodicReportLine.EstimatedDamage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.EstimatedDamage(childComplexity), true
+	case "PeriodicReportLine.foreignHelp":
+		if e.ComplexityRoot.PeriodicReportLine.ForeignHelp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.ForeignHelp(childComplexity), true
+	case "PeriodicReportLine.handledAlone":
+		if e.ComplexityRoot.PeriodicReportLine.HandledAlone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.HandledAlone(childComplexity), true
+	case "PeriodicReportLine.nationalHelp":
+		if e.ComplexityRoot.PeriodicReportLine.NationalHelp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.NationalHelp(childComplexity), true
+	case "PeriodicReportLine.type":
+		if e.ComplexityRoot.PeriodicReportLine.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportLine.Type(childComplexity), true
+
 	case "PeriodicReportPayload.reportId":
 		if e.ComplexityRoot.PeriodicReportPayload.ReportID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PeriodicReportPayload.ReportID(childComplexity), true
+	case "PeriodicReportPayload.reportSha256":
+		if e.ComplexityRoot.PeriodicReportPayload.ReportSha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PeriodicReportPayload.ReportSha256(childComplexity), true
 	case "PeriodicReportPayload.sequence":
 		if e.ComplexityRoot.PeriodicReportPayload.Sequence == nil {
 			break
@@ -2872,6 +3268,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Checkpoint(childComplexity, args["log"].(*model.TransparencyLog)), true
+	case "Query.compliance":
+		if e.ComplexityRoot.Query.Compliance == nil {
+			break
+		}
+
+		args, err := ec.field_Query_compliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Compliance(childComplexity, args["org"].(*string), args["period"].(*string), args["year"].(*int), args["from"].(*time.Time), args["to"].(*time.Time), args["minSequence"].(*uint64)), true
 	case "Query.consistencyProof":
 		if e.ComplexityRoot.Query.ConsistencyProof == nil {
 			break
@@ -2883,6 +3290,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConsistencyProof(childComplexity, args["oldSize"].(uint64), args["newSize"].(*uint64), args["log"].(*model.TransparencyLog)), true
+	case "Query.deadlines":
+		if e.ComplexityRoot.Query.Deadlines == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deadlines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deadlines(childComplexity, args["org"].(*string), args["first"].(*int), args["minSequence"].(*uint64)), true
 	case "Query.escalationQueue":
 		if e.ComplexityRoot.Query.EscalationQueue == nil {
 			break
@@ -2927,6 +3345,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Incident(childComplexity, args["id"].(string), args["asOf"].(*time.Time), args["minSequence"].(*uint64)), true
+	case "Query.incidentDeadlines":
+		if e.ComplexityRoot.Query.IncidentDeadlines == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidentDeadlines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncidentDeadlines(childComplexity, args["incidentId"].(string), args["minSequence"].(*uint64)), true
+	case "Query.incidentReport":
+		if e.ComplexityRoot.Query.IncidentReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidentReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncidentReport(childComplexity, args["incidentId"].(string), args["form"].(model.ReportForm), args["format"].(*model.ReportFormat), args["asOf"].(*time.Time), args["fields"].([]*model.ReportFieldInput)), true
 	case "Query.inclusionProof":
 		if e.ComplexityRoot.Query.InclusionProof == nil {
 			break
@@ -2951,6 +3391,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organisations(childComplexity), true
+	case "Query.periodicReport":
+		if e.ComplexityRoot.Query.PeriodicReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_periodicReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PeriodicReport(childComplexity, args["org"].(*string), args["period"].(string), args["year"].(int), args["format"].(*model.ReportFormat), args["asOf"].(*time.Time), args["fields"].([]*model.ReportFieldInput)), true
 	case "Query.review":
 		if e.ComplexityRoot.Query.Review == nil {
 			break
@@ -3133,6 +3584,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.QueueItem.To(childComplexity), true
+
+	case "ReportField.key":
+		if e.ComplexityRoot.ReportField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportField.Key(childComplexity), true
+	case "ReportField.label":
+		if e.ComplexityRoot.ReportField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportField.Label(childComplexity), true
 
 	case "Review.completedAt":
 		if e.ComplexityRoot.Review.CompletedAt == nil {
@@ -3837,6 +4301,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DisableWebhookInput", ec.unmarshalInputDisableWebhookInput),
 			graphql.NewInputUnmarshaler("DismissAlertsInput", ec.unmarshalInputDismissAlertsInput),
 			graphql.NewInputUnmarshaler("EscalateIncidentInput", ec.unmarshalInputEscalateIncidentInput),
+			graphql.NewInputUnmarshaler("GenerateReportInput", ec.unmarshalInputGenerateReportInput),
 			graphql.NewInputUnmarshaler("MergeAlertsInput", ec.unmarshalInputMergeAlertsInput),
 			graphql.NewInputUnmarshaler("NameRecipientsInput", ec.unmarshalInputNameRecipientsInput),
 			graphql.NewInputUnmarshaler("OfferHandoffInput", ec.unmarshalInputOfferHandoffInput),
@@ -3848,6 +4313,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterWebhookInput", ec.unmarshalInputRegisterWebhookInput),
 			graphql.NewInputUnmarshaler("RemoveSuppressionInput", ec.unmarshalInputRemoveSuppressionInput),
 			graphql.NewInputUnmarshaler("ReopenIncidentInput", ec.unmarshalInputReopenIncidentInput),
+			graphql.NewInputUnmarshaler("ReportFieldInput", ec.unmarshalInputReportFieldInput),
 			graphql.NewInputUnmarshaler("ResolveEscalationInput", ec.unmarshalInputResolveEscalationInput),
 			graphql.NewInputUnmarshaler("ReturnHandoffInput", ec.unmarshalInputReturnHandoffInput),
 			graphql.NewInputUnmarshaler("ReviewDecisionInput", ec.unmarshalInputReviewDecisionInput),
@@ -3950,7 +4416,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "alert.graphqls" "deadline.graphqls" "evidence.graphqls" "knowledge.graphqls" "partner.graphqls" "review.graphqls" "schema.graphqls" "transparency.graphqls" "webhook.graphqls"
+//go:embed "alert.graphqls" "deadline.graphqls" "evidence.graphqls" "knowledge.graphqls" "partner.graphqls" "report.graphqls" "review.graphqls" "schema.graphqls" "transparency.graphqls" "webhook.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3967,6 +4433,7 @@ var sources = []*ast.Source{
 	{Name: "evidence.graphqls", Input: sourceData("evidence.graphqls"), BuiltIn: false},
 	{Name: "knowledge.graphqls", Input: sourceData("knowledge.graphqls"), BuiltIn: false},
 	{Name: "partner.graphqls", Input: sourceData("partner.graphqls"), BuiltIn: false},
+	{Name: "report.graphqls", Input: sourceData("report.graphqls"), BuiltIn: false},
 	{Name: "review.graphqls", Input: sourceData("review.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "transparency.graphqls", Input: sourceData("transparency.graphqls"), BuiltIn: false},
@@ -4230,6 +4697,30 @@ func (ec *executionContext) childFields_Checkpoint(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Checkpoint", field.Name)
 }
 
+func (ec *executionContext) childFields_Compliance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "org":
+		return ec.fieldContext_Compliance_org(ctx, field)
+	case "from":
+		return ec.fieldContext_Compliance_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Compliance_to(ctx, field)
+	case "incidents":
+		return ec.fieldContext_Compliance_incidents(ctx, field)
+	case "drills":
+		return ec.fieldContext_Compliance_drills(ctx, field)
+	case "kinds":
+		return ec.fieldContext_Compliance_kinds(ctx, field)
+	case "acknowledge":
+		return ec.fieldContext_Compliance_acknowledge(ctx, field)
+	case "handOff":
+		return ec.fieldContext_Compliance_handOff(ctx, field)
+	case "close":
+		return ec.fieldContext_Compliance_close(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Compliance", field.Name)
+}
+
 func (ec *executionContext) childFields_ConsistencyProof(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "log":
@@ -4290,6 +4781,18 @@ func (ec *executionContext) childFields_Deadline(ctx context.Context, field grap
 		return ec.fieldContext_Deadline_overdue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deadline", field.Name)
+}
+
+func (ec *executionContext) childFields_DurationSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DurationSummary_count(ctx, field)
+	case "medianSeconds":
+		return ec.fieldContext_DurationSummary_medianSeconds(ctx, field)
+	case "maxSeconds":
+		return ec.fieldContext_DurationSummary_maxSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DurationSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Escalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4382,6 +4885,40 @@ func (ec *executionContext) childFields_EvidencePayload(ctx context.Context, fie
 		return ec.fieldContext_EvidencePayload_sequence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EvidencePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GeneratedReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "form":
+		return ec.fieldContext_GeneratedReport_form(ctx, field)
+	case "format":
+		return ec.fieldContext_GeneratedReport_format(ctx, field)
+	case "filename":
+		return ec.fieldContext_GeneratedReport_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_GeneratedReport_contentType(ctx, field)
+	case "content":
+		return ec.fieldContext_GeneratedReport_content(ctx, field)
+	case "sha256":
+		return ec.fieldContext_GeneratedReport_sha256(ctx, field)
+	case "asOf":
+		return ec.fieldContext_GeneratedReport_asOf(ctx, field)
+	case "treeSize":
+		return ec.fieldContext_GeneratedReport_treeSize(ctx, field)
+	case "root":
+		return ec.fieldContext_GeneratedReport_root(ctx, field)
+	case "signedTreeSize":
+		return ec.fieldContext_GeneratedReport_signedTreeSize(ctx, field)
+	case "signedRoot":
+		return ec.fieldContext_GeneratedReport_signedRoot(ctx, field)
+	case "missing":
+		return ec.fieldContext_GeneratedReport_missing(ctx, field)
+	case "lines":
+		return ec.fieldContext_GeneratedReport_lines(ctx, field)
+	case "drills":
+		return ec.fieldContext_GeneratedReport_drills(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeneratedReport", field.Name)
 }
 
 func (ec *executionContext) childFields_Handoff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4548,6 +5085,8 @@ func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, fie
 		return ec.fieldContext_IncidentPayload_incident(ctx, field)
 	case "sequence":
 		return ec.fieldContext_IncidentPayload_sequence(ctx, field)
+	case "reportSha256":
+		return ec.fieldContext_IncidentPayload_reportSha256(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
 }
@@ -4590,6 +5129,24 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
 }
 
+func (ec *executionContext) childFields_KindCompliance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_KindCompliance_kind(ctx, field)
+	case "met":
+		return ec.fieldContext_KindCompliance_met(ctx, field)
+	case "late":
+		return ec.fieldContext_KindCompliance_late(ctx, field)
+	case "missed":
+		return ec.fieldContext_KindCompliance_missed(ctx, field)
+	case "pending":
+		return ec.fieldContext_KindCompliance_pending(ctx, field)
+	case "overdue":
+		return ec.fieldContext_KindCompliance_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KindCompliance", field.Name)
+}
+
 func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -4620,6 +5177,32 @@ func (ec *executionContext) childFields_Note(ctx context.Context, field graphql.
 		return ec.fieldContext_Note_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Note", field.Name)
+}
+
+func (ec *executionContext) childFields_Obligation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Obligation_kind(ctx, field)
+	case "refId":
+		return ec.fieldContext_Obligation_refId(ctx, field)
+	case "incidentId":
+		return ec.fieldContext_Obligation_incidentId(ctx, field)
+	case "incidentTitle":
+		return ec.fieldContext_Obligation_incidentTitle(ctx, field)
+	case "drill":
+		return ec.fieldContext_Obligation_drill(ctx, field)
+	case "owedBy":
+		return ec.fieldContext_Obligation_owedBy(ctx, field)
+	case "due":
+		return ec.fieldContext_Obligation_due(ctx, field)
+	case "status":
+		return ec.fieldContext_Obligation_status(ctx, field)
+	case "settledAt":
+		return ec.fieldContext_Obligation_settledAt(ctx, field)
+	case "secondsLeft":
+		return ec.fieldContext_Obligation_secondsLeft(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Obligation", field.Name)
 }
 
 func (ec *executionContext) childFields_OpenIncidentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4704,12 +5287,34 @@ func (ec *executionContext) childFields_PartnerChange(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PartnerChange", field.Name)
 }
 
+func (ec *executionContext) childFields_PeriodicReportLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_PeriodicReportLine_type(ctx, field)
+	case "count":
+		return ec.fieldContext_PeriodicReportLine_count(ctx, field)
+	case "handledAlone":
+		return ec.fieldContext_PeriodicReportLine_handledAlone(ctx, field)
+	case "domesticHelp":
+		return ec.fieldContext_PeriodicReportLine_domesticHelp(ctx, field)
+	case "foreignHelp":
+		return ec.fieldContext_PeriodicReportLine_foreignHelp(ctx, field)
+	case "nationalHelp":
+		return ec.fieldContext_PeriodicReportLine_nationalHelp(ctx, field)
+	case "estimatedDamage":
+		return ec.fieldContext_PeriodicReportLine_estimatedDamage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PeriodicReportLine", field.Name)
+}
+
 func (ec *executionContext) childFields_PeriodicReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "reportId":
 		return ec.fieldContext_PeriodicReportPayload_reportId(ctx, field)
 	case "sequence":
 		return ec.fieldContext_PeriodicReportPayload_sequence(ctx, field)
+	case "reportSha256":
+		return ec.fieldContext_PeriodicReportPayload_reportSha256(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PeriodicReportPayload", field.Name)
 }
@@ -4770,6 +5375,16 @@ func (ec *executionContext) childFields_QueueItem(ctx context.Context, field gra
 		return ec.fieldContext_QueueItem_acknowledgedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueueItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportField_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ReportField_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportField", field.Name)
 }
 
 func (ec *executionContext) childFields_Review(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5834,6 +6449,60 @@ func (ec *executionContext) field_Query_checkpoint_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_compliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "org",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["org"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_consistencyProof_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5861,6 +6530,36 @@ func (ec *executionContext) field_Query_consistencyProof_args(ctx context.Contex
 		return nil, err
 	}
 	args["log"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deadlines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "org",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["org"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg2
 	return args, nil
 }
 
@@ -5922,6 +6621,74 @@ func (ec *executionContext) field_Query_handoffInbox_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_incidentDeadlines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minSequence",
+		func(ctx context.Context, v any) (*uint64, error) {
+			return ec.unmarshalOSequence2ᚖuint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSequence"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_incidentReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "incidentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "form",
+		func(ctx context.Context, v any) (model.ReportForm, error) {
+			return ec.unmarshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["form"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*model.ReportFormat, error) {
+			return ec.unmarshalOReportFormat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "fields",
+		func(ctx context.Context, v any) ([]*model.ReportFieldInput, error) {
+			return ec.unmarshalOReportFieldInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fields"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_incident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5971,6 +6738,60 @@ func (ec *executionContext) field_Query_inclusionProof_args(ctx context.Context,
 		return nil, err
 	}
 	args["treeSize"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_periodicReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "org",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["org"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*model.ReportFormat, error) {
+			return ec.unmarshalOReportFormat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "fields",
+		func(ctx context.Context, v any) ([]*model.ReportFieldInput, error) {
+			return ec.unmarshalOReportFieldInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fields"] = arg5
 	return args, nil
 }
 
@@ -8369,6 +9190,249 @@ func (ec *executionContext) fieldContext_Checkpoint_text(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Checkpoint", field, false, false, "String")
 }
 
+func (ec *executionContext) _Compliance_org(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_org(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Org, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_org(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "String")
+}
+
+func (ec *executionContext) _Compliance_from(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Compliance_to(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Compliance_incidents(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Compliance_drills(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_drills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drills, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_drills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Compliance_kinds(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KindCompliance) graphql.Marshaler {
+			return ec.marshalNKindCompliance2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐKindComplianceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Compliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KindCompliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Compliance_acknowledge(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_acknowledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acknowledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DurationSummary) graphql.Marshaler {
+			return ec.marshalNDurationSummary2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDurationSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_acknowledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Compliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Compliance_handOff(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_handOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DurationSummary) graphql.Marshaler {
+			return ec.marshalNDurationSummary2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDurationSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_handOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Compliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Compliance_close(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_close(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Close, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DurationSummary) graphql.Marshaler {
+			return ec.marshalNDurationSummary2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDurationSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_close(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Compliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DurationSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConsistencyProof_log(ctx context.Context, field graphql.CollectedField, obj *model.ConsistencyProof) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8813,6 +9877,75 @@ func (ec *executionContext) _Deadline_overdue(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Deadline_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deadline", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DurationSummary_count(ctx context.Context, field graphql.CollectedField, obj *model.DurationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationSummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DurationSummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DurationSummary_medianSeconds(ctx context.Context, field graphql.CollectedField, obj *model.DurationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationSummary_medianSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationSummary_medianSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DurationSummary_maxSeconds(ctx context.Context, field graphql.CollectedField, obj *model.DurationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DurationSummary_maxSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DurationSummary_maxSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DurationSummary", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Escalation_id(ctx context.Context, field graphql.CollectedField, obj *domain.Escalation) (ret graphql.Marshaler) {
@@ -9598,6 +10731,346 @@ func (ec *executionContext) _EvidencePayload_sequence(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_EvidencePayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EvidencePayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _GeneratedReport_form(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_form(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Form, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_form(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_format(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportFormat) graphql.Marshaler {
+			return ec.marshalNReportFormat2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "ReportFormat")
+}
+
+func (ec *executionContext) _GeneratedReport_filename(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_contentType(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_content(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_sha256(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_asOf(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _GeneratedReport_treeSize(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_treeSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TreeSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_treeSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _GeneratedReport_root(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_root(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Root, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_root(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_signedTreeSize(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_signedTreeSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedTreeSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uint64) graphql.Marshaler {
+			return ec.marshalNSequence2uint64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_signedTreeSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _GeneratedReport_signedRoot(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_signedRoot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedRoot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_signedRoot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeneratedReport_missing(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReportField) graphql.Marshaler {
+			return ec.marshalNReportField2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GeneratedReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GeneratedReport_lines(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PeriodicReportLine) graphql.Marshaler {
+			return ec.marshalNPeriodicReportLine2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GeneratedReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PeriodicReportLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GeneratedReport_drills(ctx context.Context, field graphql.CollectedField, obj *model.GeneratedReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeneratedReport_drills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drills, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeneratedReport_drills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeneratedReport", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Handoff_id(ctx context.Context, field graphql.CollectedField, obj *domain.Handoff) (ret graphql.Marshaler) {
@@ -11262,6 +12735,29 @@ func (ec *executionContext) fieldContext_IncidentPayload_sequence(_ context.Cont
 	return graphql.NewScalarFieldContext("IncidentPayload", field, false, false, "Sequence")
 }
 
+func (ec *executionContext) _IncidentPayload_reportSha256(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPayload_reportSha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportSha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPayload_reportSha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _InclusionProof_sequence(ctx context.Context, field graphql.CollectedField, obj *model.InclusionProof) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11577,6 +13073,144 @@ func (ec *executionContext) _Indicator_at(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Indicator_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KindCompliance_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "String")
+}
+
+func (ec *executionContext) _KindCompliance_met(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCompliance_late(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_late(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Late, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_late(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCompliance_missed(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_missed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_missed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCompliance_pending(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KindCompliance_overdue(ctx context.Context, field graphql.CollectedField, obj *model.KindCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KindCompliance_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KindCompliance_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KindCompliance", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Me_user(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
@@ -13455,6 +15089,236 @@ func (ec *executionContext) fieldContext_Note_at(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Note", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Obligation_kind(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Obligation_refId(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_refId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_refId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Obligation_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Obligation_incidentTitle(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_incidentTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_incidentTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Obligation_drill(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_drill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drill, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_drill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Obligation_owedBy(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_owedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_owedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Obligation_due(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Obligation_status(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ObligationStatus) graphql.Marshaler {
+			return ec.marshalNObligationStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "ObligationStatus")
+}
+
+func (ec *executionContext) _Obligation_settledAt(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_settledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SettledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_settledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Obligation_secondsLeft(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Obligation_secondsLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecondsLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Obligation_secondsLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Int")
+}
+
 func (ec *executionContext) _OpenIncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.OpenIncidentPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14116,6 +15980,167 @@ func (ec *executionContext) fieldContext_PartnerChange_checkpoint(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _PeriodicReportLine_type(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _PeriodicReportLine_count(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicReportLine_handledAlone(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_handledAlone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandledAlone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_handledAlone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicReportLine_domesticHelp(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_domesticHelp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DomesticHelp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_domesticHelp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicReportLine_foreignHelp(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_foreignHelp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ForeignHelp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_foreignHelp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicReportLine_nationalHelp(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_nationalHelp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NationalHelp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_nationalHelp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PeriodicReportLine_estimatedDamage(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportLine_estimatedDamage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedDamage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportLine_estimatedDamage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportLine", field, false, false, "String")
+}
+
 func (ec *executionContext) _PeriodicReportPayload_reportId(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14160,6 +16185,29 @@ func (ec *executionContext) _PeriodicReportPayload_sequence(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_PeriodicReportPayload_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, "Sequence")
+}
+
+func (ec *executionContext) _PeriodicReportPayload_reportSha256(ctx context.Context, field graphql.CollectedField, obj *model.PeriodicReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PeriodicReportPayload_reportSha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReportSha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PeriodicReportPayload_reportSha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PeriodicReportPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PhaseCount_phase(ctx context.Context, field graphql.CollectedField, obj *model.PhaseCount) (ret graphql.Marshaler) {
@@ -14706,6 +16754,226 @@ func (ec *executionContext) fieldContext_Query_whoKnewWhat(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_whoKnewWhat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incidentReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidentReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IncidentReport(ctx, fc.Args["incidentId"].(string), fc.Args["form"].(model.ReportForm), fc.Args["format"].(*model.ReportFormat), fc.Args["asOf"].(*time.Time), fc.Args["fields"].([]*model.ReportFieldInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GeneratedReport) graphql.Marshaler {
+			return ec.marshalOGeneratedReport2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGeneratedReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidentReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeneratedReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incidentReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_periodicReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_periodicReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PeriodicReport(ctx, fc.Args["org"].(*string), fc.Args["period"].(string), fc.Args["year"].(int), fc.Args["format"].(*model.ReportFormat), fc.Args["asOf"].(*time.Time), fc.Args["fields"].([]*model.ReportFieldInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GeneratedReport) graphql.Marshaler {
+			return ec.marshalNGeneratedReport2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGeneratedReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_periodicReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeneratedReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_periodicReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incidentDeadlines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidentDeadlines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IncidentDeadlines(ctx, fc.Args["incidentId"].(string), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Obligation) graphql.Marshaler {
+			return ec.marshalNObligation2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidentDeadlines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Obligation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incidentDeadlines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_deadlines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deadlines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Deadlines(ctx, fc.Args["org"].(*string), fc.Args["first"].(*int), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Obligation) graphql.Marshaler {
+			return ec.marshalNObligation2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deadlines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Obligation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deadlines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_compliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Compliance(ctx, fc.Args["org"].(*string), fc.Args["period"].(*string), fc.Args["year"].(*int), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["minSequence"].(*uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Compliance) graphql.Marshaler {
+			return ec.marshalNCompliance2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐCompliance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_compliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Compliance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_compliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15505,6 +17773,52 @@ func (ec *executionContext) _QueueItem_acknowledgedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_QueueItem_acknowledgedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QueueItem", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ReportField_key(ctx context.Context, field graphql.CollectedField, obj *model.ReportField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportField", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportField_label(ctx context.Context, field graphql.CollectedField, obj *model.ReportField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportField", field, false, false, "String")
 }
 
 func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *projections.ReviewView) (ret graphql.Marshaler) {
@@ -20673,6 +22987,66 @@ func UnmarshalEscalateIncidentInput(ctx context.Context, raw any) (model.Escalat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGenerateReportInput(ctx context.Context, obj any) (model.GenerateReportInput, error) {
+	var it model.GenerateReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["format"]; !present {
+		asMap["format"] = "PDF"
+	}
+
+	fieldsInOrder := [...]string{"format", "asOf", "fields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalOReportFormat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "asOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asOf"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsOf = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalOReportFieldInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGenerateReportInput unmarshals raw into the GenerateReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGenerateReportInput(ctx context.Context, raw any) (model.GenerateReportInput, error) {
+	var out model.GenerateReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GenerateReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMergeAlertsInput(ctx context.Context, obj any) (model.MergeAlertsInput, error) {
 	var it model.MergeAlertsInput
 	if obj == nil {
@@ -21600,6 +23974,55 @@ func UnmarshalReopenIncidentInput(ctx context.Context, raw any) (model.ReopenInc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportFieldInput(ctx context.Context, obj any) (model.ReportFieldInput, error) {
+	var it model.ReportFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportFieldInput unmarshals raw into the ReportFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportFieldInput(ctx context.Context, raw any) (model.ReportFieldInput, error) {
+	var out model.ReportFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFieldInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResolveEscalationInput(ctx context.Context, obj any) (model.ResolveEscalationInput, error) {
 	var it model.ResolveEscalationInput
 	if obj == nil {
@@ -22031,7 +24454,7 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "minSequence", "period", "year", "reference", "summary", "lines"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "period", "year", "reference", "summary", "lines", "generate"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22087,6 +24510,13 @@ func (ec *executionContext) unmarshalInputSubmitPeriodicReportInput(ctx context.
 				return it, err
 			}
 			it.Lines = data
+		case "generate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generate"))
+			data, err := ec.unmarshalOGenerateReportInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGenerateReportInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Generate = data
 		}
 	}
 	return it, nil
@@ -22115,7 +24545,7 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "form", "reference", "summary"}
+	fieldsInOrder := [...]string{"commandId", "minSequence", "expectedVersion", "incidentId", "form", "reference", "summary", "generate"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22171,6 +24601,13 @@ func (ec *executionContext) unmarshalInputSubmitReportInput(ctx context.Context,
 				return it, err
 			}
 			it.Summary = data
+		case "generate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("generate"))
+			data, err := ec.unmarshalOGenerateReportInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGenerateReportInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Generate = data
 		}
 	}
 	return it, nil
@@ -23152,6 +25589,79 @@ func (ec *executionContext) _Checkpoint(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var complianceImplementors = []string{"Compliance"}
+
+func (ec *executionContext) _Compliance(ctx context.Context, sel ast.SelectionSet, obj *model.Compliance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, complianceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Compliance")
+		case "org":
+			out.Values[i] = ec._Compliance_org(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Compliance_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Compliance_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidents":
+			out.Values[i] = ec._Compliance_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drills":
+			out.Values[i] = ec._Compliance_drills(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kinds":
+			out.Values[i] = ec._Compliance_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledge":
+			out.Values[i] = ec._Compliance_acknowledge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handOff":
+			out.Values[i] = ec._Compliance_handOff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "close":
+			out.Values[i] = ec._Compliance_close(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var consistencyProofImplementors = []string{"ConsistencyProof"}
 
 func (ec *executionContext) _ConsistencyProof(ctx context.Context, sel ast.SelectionSet, obj *model.ConsistencyProof) graphql.Marshaler {
@@ -23340,6 +25850,49 @@ func (ec *executionContext) _Deadline(ctx context.Context, sel ast.SelectionSet,
 		case "overdue":
 			out.Values[i] = ec._Deadline_overdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var durationSummaryImplementors = []string{"DurationSummary"}
+
+func (ec *executionContext) _DurationSummary(ctx context.Context, sel ast.SelectionSet, obj *model.DurationSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, durationSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DurationSummary")
+		case "count":
+			out.Values[i] = ec._DurationSummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianSeconds":
+			out.Values[i] = ec._DurationSummary_medianSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxSeconds":
+			out.Values[i] = ec._DurationSummary_maxSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -23638,6 +26191,104 @@ func (ec *executionContext) _EvidencePayload(ctx context.Context, sel ast.Select
 			}
 		case "sequence":
 			out.Values[i] = ec._EvidencePayload_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var generatedReportImplementors = []string{"GeneratedReport"}
+
+func (ec *executionContext) _GeneratedReport(ctx context.Context, sel ast.SelectionSet, obj *model.GeneratedReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, generatedReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GeneratedReport")
+		case "form":
+			out.Values[i] = ec._GeneratedReport_form(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._GeneratedReport_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._GeneratedReport_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._GeneratedReport_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._GeneratedReport_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._GeneratedReport_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._GeneratedReport_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "treeSize":
+			out.Values[i] = ec._GeneratedReport_treeSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "root":
+			out.Values[i] = ec._GeneratedReport_root(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signedTreeSize":
+			out.Values[i] = ec._GeneratedReport_signedTreeSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signedRoot":
+			out.Values[i] = ec._GeneratedReport_signedRoot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._GeneratedReport_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lines":
+			out.Values[i] = ec._GeneratedReport_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drills":
+			out.Values[i] = ec._GeneratedReport_drills(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24147,6 +26798,11 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reportSha256":
+			out.Values[i] = ec._IncidentPayload_reportSha256(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24265,6 +26921,64 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			}
 		case "at":
 			out.Values[i] = ec._Indicator_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kindComplianceImplementors = []string{"KindCompliance"}
+
+func (ec *executionContext) _KindCompliance(ctx context.Context, sel ast.SelectionSet, obj *model.KindCompliance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kindComplianceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KindCompliance")
+		case "kind":
+			out.Values[i] = ec._KindCompliance_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._KindCompliance_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "late":
+			out.Values[i] = ec._KindCompliance_late(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missed":
+			out.Values[i] = ec._KindCompliance_missed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._KindCompliance_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._KindCompliance_overdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24686,6 +27400,84 @@ func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var obligationImplementors = []string{"Obligation"}
+
+func (ec *executionContext) _Obligation(ctx context.Context, sel ast.SelectionSet, obj *model.Obligation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, obligationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Obligation")
+		case "kind":
+			out.Values[i] = ec._Obligation_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refId":
+			out.Values[i] = ec._Obligation_refId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidentId":
+			out.Values[i] = ec._Obligation_incidentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "incidentTitle":
+			out.Values[i] = ec._Obligation_incidentTitle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "drill":
+			out.Values[i] = ec._Obligation_drill(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owedBy":
+			out.Values[i] = ec._Obligation_owedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._Obligation_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Obligation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "settledAt":
+			out.Values[i] = ec._Obligation_settledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secondsLeft":
+			out.Values[i] = ec._Obligation_secondsLeft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var openIncidentPayloadImplementors = []string{"OpenIncidentPayload"}
 
 func (ec *executionContext) _OpenIncidentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OpenIncidentPayload) graphql.Marshaler {
@@ -24963,6 +27755,69 @@ func (ec *executionContext) _PartnerChange(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var periodicReportLineImplementors = []string{"PeriodicReportLine"}
+
+func (ec *executionContext) _PeriodicReportLine(ctx context.Context, sel ast.SelectionSet, obj *model.PeriodicReportLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodicReportLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PeriodicReportLine")
+		case "type":
+			out.Values[i] = ec._PeriodicReportLine_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PeriodicReportLine_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handledAlone":
+			out.Values[i] = ec._PeriodicReportLine_handledAlone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domesticHelp":
+			out.Values[i] = ec._PeriodicReportLine_domesticHelp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "foreignHelp":
+			out.Values[i] = ec._PeriodicReportLine_foreignHelp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nationalHelp":
+			out.Values[i] = ec._PeriodicReportLine_nationalHelp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "estimatedDamage":
+			out.Values[i] = ec._PeriodicReportLine_estimatedDamage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var periodicReportPayloadImplementors = []string{"PeriodicReportPayload"}
 
 func (ec *executionContext) _PeriodicReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PeriodicReportPayload) graphql.Marshaler {
@@ -24982,6 +27837,11 @@ func (ec *executionContext) _PeriodicReportPayload(ctx context.Context, sel ast.
 		case "sequence":
 			out.Values[i] = ec._PeriodicReportPayload_sequence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportSha256":
+			out.Values[i] = ec._PeriodicReportPayload_reportSha256(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25129,6 +27989,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_whoKnewWhat(ctx, field)
+				})
+		case "incidentReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incidentReport(ctx, field)
+				})
+		case "periodicReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_periodicReport(ctx, field)
+				})
+		case "incidentDeadlines":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incidentDeadlines(ctx, field)
+				})
+		case "deadlines":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deadlines(ctx, field)
+				})
+		case "compliance":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_compliance(ctx, field)
 				})
 		case "review":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -25335,6 +28225,44 @@ func (ec *executionContext) _QueueItem(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._QueueItem_acknowledgedAt(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportFieldImplementors = []string{"ReportField"}
+
+func (ec *executionContext) _ReportField(ctx context.Context, sel ast.SelectionSet, obj *model.ReportField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportField")
+		case "key":
+			out.Values[i] = ec._ReportField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ReportField_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26922,6 +29850,14 @@ func (ec *executionContext) unmarshalNCloseIncidentInput2githubᚗcomᚋdieuphoi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCompliance2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐCompliance(ctx context.Context, sel ast.SelectionSet, v *model.Compliance) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Compliance!")
+		return graphql.Null
+	}
+	return ec._Compliance(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConsistencyProof2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐConsistencyProof(ctx context.Context, sel ast.SelectionSet, v *model.ConsistencyProof) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConsistencyProof!")
@@ -26992,6 +29928,14 @@ func (ec *executionContext) unmarshalNDisableWebhookInput2githubᚗcomᚋdieupho
 func (ec *executionContext) unmarshalNDismissAlertsInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDismissAlertsInput(ctx context.Context, v any) (model.DismissAlertsInput, error) {
 	res, err := ec.unmarshalInputDismissAlertsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDurationSummary2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐDurationSummary(ctx context.Context, sel ast.SelectionSet, v *model.DurationSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DurationSummary!")
+		return graphql.Null
+	}
+	return ec._DurationSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEscalateIncidentInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐEscalateIncidentInput(ctx context.Context, v any) (model.EscalateIncidentInput, error) {
@@ -27115,6 +30059,14 @@ func (ec *executionContext) unmarshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieu
 
 func (ec *executionContext) marshalNFindingKind2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐFindingKind(ctx context.Context, sel ast.SelectionSet, v model.FindingKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNGeneratedReport2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGeneratedReport(ctx context.Context, sel ast.SelectionSet, v *model.GeneratedReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GeneratedReport!")
+		return graphql.Null
+	}
+	return ec._GeneratedReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHandoff2githubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐHandoff(ctx context.Context, sel ast.SelectionSet, v domain.Handoff) graphql.Marshaler {
@@ -27345,6 +30297,30 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNKindCompliance2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐKindComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCompliance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKindCompliance2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐKindCompliance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKindCompliance2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐKindCompliance(ctx context.Context, sel ast.SelectionSet, v *model.KindCompliance) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KindCompliance!")
+		return graphql.Null
+	}
+	return ec._KindCompliance(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMe2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Me!")
@@ -27389,6 +30365,40 @@ func (ec *executionContext) marshalNNote2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoi�
 		return graphql.Null
 	}
 	return ec._Note(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNObligation2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Obligation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNObligation2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNObligation2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligation(ctx context.Context, sel ast.SelectionSet, v *model.Obligation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Obligation!")
+		return graphql.Null
+	}
+	return ec._Obligation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNObligationStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationStatus(ctx context.Context, v any) (model.ObligationStatus, error) {
+	var res model.ObligationStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNObligationStatus2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐObligationStatus(ctx context.Context, sel ast.SelectionSet, v model.ObligationStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNOfferHandoffInput2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐOfferHandoffInput(ctx context.Context, v any) (model.OfferHandoffInput, error) {
@@ -27504,6 +30514,30 @@ func (ec *executionContext) marshalNPartnerReason2githubᚗcomᚋdieuphoiᚋdieu
 	return res
 }
 
+func (ec *executionContext) marshalNPeriodicReportLine2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PeriodicReportLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodicReportLine2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPeriodicReportLine2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLine(ctx context.Context, sel ast.SelectionSet, v *model.PeriodicReportLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PeriodicReportLine!")
+		return graphql.Null
+	}
+	return ec._PeriodicReportLine(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPeriodicReportLineInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐPeriodicReportLineInput(ctx context.Context, v any) (*model.PeriodicReportLineInput, error) {
 	res, err := ec.unmarshalInputPeriodicReportLineInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -27613,6 +30647,35 @@ func (ec *executionContext) unmarshalNReopenIncidentInput2githubᚗcomᚋdieupho
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReportField2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportField2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReportField2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportField(ctx context.Context, sel ast.SelectionSet, v *model.ReportField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportField!")
+		return graphql.Null
+	}
+	return ec._ReportField(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportFieldInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInput(ctx context.Context, v any) (*model.ReportFieldInput, error) {
+	res, err := ec.unmarshalInputReportFieldInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx context.Context, v any) (model.ReportForm, error) {
 	var res model.ReportForm
 	err := res.UnmarshalGQL(v)
@@ -27620,6 +30683,16 @@ func (ec *executionContext) unmarshalNReportForm2githubᚗcomᚋdieuphoiᚋdieup
 }
 
 func (ec *executionContext) marshalNReportForm2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportForm(ctx context.Context, sel ast.SelectionSet, v model.ReportForm) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportFormat2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx context.Context, v any) (model.ReportFormat, error) {
+	var res model.ReportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportFormat2githubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx context.Context, sel ast.SelectionSet, v model.ReportFormat) graphql.Marshaler {
 	return v
 }
 
@@ -28428,6 +31501,21 @@ func (ec *executionContext) marshalODuration2ᚖtimeᚐDuration(ctx context.Cont
 	return res
 }
 
+func (ec *executionContext) unmarshalOGenerateReportInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGenerateReportInput(ctx context.Context, v any) (*model.GenerateReportInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGenerateReportInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGeneratedReport2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐGeneratedReport(ctx context.Context, sel ast.SelectionSet, v *model.GeneratedReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GeneratedReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -28657,6 +31745,39 @@ func (ec *executionContext) marshalOPhase2ᚕgithubᚗcomᚋdieuphoiᚋdieuphoi�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOReportFieldInput2ᚕᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInputᚄ(ctx context.Context, v any) ([]*model.ReportFieldInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReportFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportFieldInput2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReportFormat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx context.Context, v any) (*model.ReportFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReportFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReportFormat2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋgraphᚋmodelᚐReportFormat(ctx context.Context, sel ast.SelectionSet, v *model.ReportFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOResolution2ᚖgithubᚗcomᚋdieuphoiᚋdieuphoiᚋdomainᚐResolution(ctx context.Context, v any) (*domain.Resolution, error) {

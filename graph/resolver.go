@@ -66,6 +66,7 @@ type Server struct {
 
 	app          *app.App
 	transparency *app.Transparency
+	reports      *app.Reports // regulatory reports from the log (report.go)
 	// Alert triage (alert.go): the alerts stream's store and its read model.
 	alertStore *eventstore.Store
 	alerts     *projections.Alerts
@@ -102,6 +103,7 @@ func New(d Deps) *Server {
 	if s.reviews = d.Reviews; s.reviews == nil && d.App != nil {
 		s.reviews = app.NewReviews(d.App, d.Store)
 	}
+	s.reports = app.NewReports(d.Store, d.Projector, d.Config, s.now)
 	s.metrics.init()
 	s.gql = s.newHandler()
 	return s

@@ -36,7 +36,7 @@ func (x *Incidents) row(m *incidentModel) boardRow {
 	if len(m.readers) > 0 {
 		r.r0 = m.readers[0]
 	}
-	if d := nextDeadline(i, time.Time{}); d != nil {
+	if d := x.nextDeadline(i, time.Time{}); d != nil {
 		r.deadline = d.At.UnixNano()
 	}
 	return r

@@ -203,7 +203,7 @@ type IncidentSummary struct {
 // Deadline is the next thing somebody owes on an incident.
 type Deadline struct {
 	At      time.Time
-	Kind    string // "ESCALATION_ACK" or "HANDOFF_ANSWER"
+	Kind    string // a domain.Obligation kind: ESCALATION_ACK, HANDOFF_ANSWER, NOTIFICATION, INITIAL_REPORT, CLOSING_REPORT
 	OwedBy  string // organisation slug
 	RefID   string // escalation or handoff id
 	Overdue bool
@@ -222,7 +222,7 @@ func (x *Incidents) summary(viewer domain.Actor, m *incidentModel, now time.Time
 			break
 		}
 	}
-	s.NextDeadline = nextDeadline(i, now)
+	s.NextDeadline = x.nextDeadline(i, now)
 	for _, x := range i.Escalations {
 		if x.Status == domain.EscalationStatusPending || x.Status == domain.EscalationStatusAcknowledged {
 			s.OpenEscalations++
@@ -236,27 +236,14 @@ func (x *Incidents) summary(viewer domain.Actor, m *incidentModel, now time.Time
 	return s
 }
 
-func nextDeadline(i *domain.Incident, now time.Time) *Deadline {
-	var d *Deadline
-	consider := func(at time.Time, kind, owed, ref string) {
-		if d == nil || at.Before(d.At) {
-			d = &Deadline{At: at, Kind: kind, OwedBy: owed, RefID: ref, Overdue: !now.IsZero() && now.After(at)}
-		}
-	}
-	if i.Status == domain.IncidentStatusClosed {
+// nextDeadline is the incident's soonest open obligation (domain.Incident.Obligations): an
+// acknowledgement, a handoff answer, the TT20 Art. 9 notification, Mẫu 03 or Mẫu 04.
+func (x *Incidents) nextDeadline(i *domain.Incident, now time.Time) *Deadline {
+	o, ok := i.NextObligation(x.cfg, now)
+	if !ok {
 		return nil
 	}
-	for _, x := range i.Escalations {
-		if x.Status == domain.EscalationStatusPending {
-			consider(x.Deadline, "ESCALATION_ACK", x.To, x.ID)
-		}
-	}
-	for _, h := range i.Handoffs {
-		if h.Status == domain.HandoffStatusOffered {
-			consider(h.Deadline, "HANDOFF_ANSWER", h.To, h.ID)
-		}
-	}
-	return d
+	return &Deadline{At: o.Due, Kind: o.Kind, OwedBy: o.OwedBy, RefID: o.RefID, Overdue: !now.IsZero() && now.After(o.Due)}
 }
 
 // IncidentDetail is everything about one incident that the viewer may see.

@@ -99,7 +99,7 @@ func (p *Projector) Apply(c *eventstore.Commit, envs []eventstore.Envelope, err 
 	case c.AggregateType == "token":
 		p.Tokens.apply(envs)
 	case c.AggregateType == "report":
-		p.Reports.apply(c.AggregateID) // submitted or overdue: settled either way
+		p.Reports.apply(c.AggregateID, envs)
 	case c.AggregateType == "webhook":
 		p.Webhooks.apply(c, envs)
 	case c.AggregateType == "review":

@@ -65,25 +65,3 @@ func (t *Tokens) Of(org string) []TokenInfo {
 	}
 	return out
 }
-
-// Reports knows which periodic reports (Mẫu 05) are settled: submitted or recorded overdue.
-type Reports struct {
-	mu      sync.RWMutex
-	settled map[string]bool
-}
-
-func (r *Reports) apply(id string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.settled == nil {
-		r.settled = map[string]bool{}
-	}
-	r.settled[id] = true
-}
-
-// Settled reports whether a periodic report was submitted or recorded overdue.
-func (r *Reports) Settled(id string) bool {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.settled[id]
-}

@@ -28,6 +28,8 @@ Usage:
   dieuphoi demo    [flags]   record a realistic drill scenario (hospital ransomware)
   dieuphoi verify  [flags]   check the signed hash chain of the whole log or one aggregate
   dieuphoi rebuild [flags]   build every read model from the log and report
+  dieuphoi report  mau03|mau04 --incident ID | mau05 --org ORG --period H1|YEAR --year Y
+                   [--format pdf|csv|html] [--out FILE] [--reader ORG/USER] [--field k=v]...
   dieuphoi config  [flags]   print the default configuration or check a configuration file
   dieuphoi nats-user [flags] the NATS user of a SOC on the embedded server: --org ORG [--seed]
   dieuphoi version           print the version
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, args[2:], getenv, stdout, stderr)
 	case "rebuild":
 		return runRebuild(ctx, args[2:], getenv, stdout, stderr)
+	case "report":
+		return runReport(ctx, args[2:], getenv, stdout, stderr)
 	case "nats-user":
 		return runNATSUser(args[2:], getenv, stdout, stderr)
 	case "config":

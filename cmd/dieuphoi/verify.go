@@ -16,9 +16,10 @@ import (
 // connects to --nats-listen; with the service stopped it opens --data itself.
 func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c Config
-	var aggregate string
+	var aggregate, reportRoot string
 	if err := toolFlags("verify", args, getenv, stderr, &c, "", func(f *flagSet) {
 		f.StringVar(&aggregate, "aggregate", "", "verify only this aggregate, written TYPE/ID (for example incident/0190…)")
+		f.StringVar(&reportRoot, "report-root", "", "also check a printed report's basis, SIZE:ROOT as its footer names them")
 	}); err != nil {
 		return err
 	}
@@ -27,6 +28,11 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer el.shutdown()
+	if reportRoot != "" {
+		if err := checkReportRoot(ctx, el.store, reportRoot, stdout); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	// Both logs: incidents and the rest in the event stream, SOC alerts in their own stream.
 	logs := []struct {

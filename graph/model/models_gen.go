@@ -241,6 +241,22 @@ type CloseIncidentInput struct {
 	Summary         string            `json:"summary"`
 }
 
+// How an organisation kept its deadlines in [from, to), over the incidents you may read; drills are counted apart, never in a figure.
+type Compliance struct {
+	Org       string            `json:"org"`
+	From      time.Time         `json:"from"`
+	To        time.Time         `json:"to"`
+	Incidents int               `json:"incidents"`
+	Drills    int               `json:"drills"`
+	Kinds     []*KindCompliance `json:"kinds"`
+	// Escalations to the organisation raised in the period: raised to acknowledged.
+	Acknowledge *DurationSummary `json:"acknowledge"`
+	// Incidents it opened in the period: opened to the first handoff it offered being accepted.
+	HandOff *DurationSummary `json:"handOff"`
+	// Incidents it owned when closed in the period: opened to closed.
+	Close *DurationSummary `json:"close"`
+}
+
 // Proof that the tree of newSize leaves extends the tree of oldSize (tlog.CheckTree).
 type ConsistencyProof struct {
 	Log     TransparencyLog `json:"log"`
@@ -280,6 +296,12 @@ type DismissAlertsInput struct {
 	Reason           string   `json:"reason"`
 }
 
+type DurationSummary struct {
+	Count         int  `json:"count"`
+	MedianSeconds *int `json:"medianSeconds,omitempty"`
+	MaxSeconds    *int `json:"maxSeconds,omitempty"`
+}
+
 type EscalateIncidentInput struct {
 	CommandID       *string        `json:"commandId,omitempty"`
 	MinSequence     *uint64        `json:"minSequence,omitempty"`
@@ -299,6 +321,36 @@ type EscalationPayload struct {
 type EvidencePayload struct {
 	Evidence *domain.Evidence `json:"evidence"`
 	Sequence uint64           `json:"sequence"`
+}
+
+// Submit a report made from the log: the server generates it and records its SHA-256 and basis.
+type GenerateReportInput struct {
+	Format *ReportFormat `json:"format,omitempty"`
+	// The instant the report is as of; default the log's last commit.
+	AsOf   *time.Time          `json:"asOf,omitempty"`
+	Fields []*ReportFieldInput `json:"fields,omitempty"`
+}
+
+type GeneratedReport struct {
+	Form        string       `json:"form"`
+	Format      ReportFormat `json:"format"`
+	Filename    string       `json:"filename"`
+	ContentType string       `json:"contentType"`
+	// The file, base64.
+	Content string `json:"content"`
+	// SHA-256 of the file (hex).
+	Sha256 string    `json:"sha256"`
+	AsOf   time.Time `json:"asOf"`
+	// The log's Merkle tree as of asOf (commits, base64 root): dieuphoi verify --report-root treeSize:root checks it.
+	TreeSize uint64 `json:"treeSize"`
+	Root     string `json:"root"`
+	// The first signed checkpoint that covers it.
+	SignedTreeSize uint64         `json:"signedTreeSize"`
+	SignedRoot     string         `json:"signedRoot"`
+	Missing        []*ReportField `json:"missing"`
+	// Mẫu 05: the lines counted (drills never in them), and the drills counted apart.
+	Lines  []*PeriodicReportLine `json:"lines"`
+	Drills int                   `json:"drills"`
 }
 
 type HandoffPayload struct {
@@ -330,6 +382,8 @@ type IncidentConnection struct {
 type IncidentPayload struct {
 	Incident *projections.IncidentDetail `json:"incident"`
 	Sequence uint64                      `json:"sequence"`
+	// SHA-256 of the report submitReport generated and recorded.
+	ReportSha256 *string `json:"reportSha256,omitempty"`
 }
 
 // Proof that a commit is in the log a signed checkpoint covers: leaf leafIndex (its sequence
@@ -346,6 +400,15 @@ type InclusionProof struct {
 	Commit *string `json:"commit,omitempty"`
 	// The latest signed checkpoint.
 	Checkpoint *Checkpoint `json:"checkpoint"`
+}
+
+type KindCompliance struct {
+	Kind    string `json:"kind"`
+	Met     int    `json:"met"`
+	Late    int    `json:"late"`
+	Missed  int    `json:"missed"`
+	Pending int    `json:"pending"`
+	Overdue int    `json:"overdue"`
 }
 
 type Me struct {
@@ -374,6 +437,24 @@ type NameRecipientsInput struct {
 	IncidentID      string  `json:"incidentId"`
 	// org/user
 	Users []string `json:"users"`
+}
+
+// Something an organisation owes, with a due time: NOTIFICATION (TT20 Art. 9, system owner and
+// VNCERT/CC within 5 days of detection), INITIAL_REPORT (Mẫu 03, with it), ESCALATION_ACK,
+// HANDOFF_ANSWER, CLOSING_REPORT (Mẫu 04), PERIODIC_REPORT (Mẫu 05).
+type Obligation struct {
+	Kind string `json:"kind"`
+	// The escalation, handoff, incident or periodic report (org/PERIOD-YEAR) it is about.
+	RefID         string           `json:"refId"`
+	IncidentID    *string          `json:"incidentId,omitempty"`
+	IncidentTitle *string          `json:"incidentTitle,omitempty"`
+	Drill         bool             `json:"drill"`
+	OwedBy        string           `json:"owedBy"`
+	Due           time.Time        `json:"due"`
+	Status        ObligationStatus `json:"status"`
+	SettledAt     *time.Time       `json:"settledAt,omitempty"`
+	// Seconds until due; negative when past.
+	SecondsLeft int `json:"secondsLeft"`
 }
 
 type OfferHandoffInput struct {
@@ -445,6 +526,16 @@ type PartnerChange struct {
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
+type PeriodicReportLine struct {
+	Type            string  `json:"type"`
+	Count           int     `json:"count"`
+	HandledAlone    int     `json:"handledAlone"`
+	DomesticHelp    int     `json:"domesticHelp"`
+	ForeignHelp     int     `json:"foreignHelp"`
+	NationalHelp    int     `json:"nationalHelp"`
+	EstimatedDamage *string `json:"estimatedDamage,omitempty"`
+}
+
 type PeriodicReportLineInput struct {
 	// Incident type code (DOMAIN.md).
 	Type         string `json:"type"`
@@ -460,6 +551,8 @@ type PeriodicReportLineInput struct {
 type PeriodicReportPayload struct {
 	ReportID string `json:"reportId"`
 	Sequence uint64 `json:"sequence"`
+	// SHA-256 of the report generated and recorded.
+	ReportSha256 *string `json:"reportSha256,omitempty"`
 }
 
 type PhaseCount struct {
@@ -520,6 +613,22 @@ type ReopenIncidentInput struct {
 	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
 	IncidentID      string  `json:"incidentId"`
 	Reason          string  `json:"reason"`
+}
+
+// An asked field nobody gave: printed blank, to be filled by hand.
+type ReportField struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// A field a form asks for because the log does not know it: number, to, address, phone, email,
+// signer; Mẫu 03 also contactName, contactTitle, contactPhone, contactEmail, systemOperator,
+// securityProvider, connectivityProvider, detectionMethod, notifiedISP, os, services, publicIPs,
+// domains, attachments; Mẫu 04 recommendations, attachments; Mẫu 05 damage.<TYPE> (estimated
+// damage per incident type).
+type ReportFieldInput struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 type ResolveEscalationInput struct {
@@ -606,6 +715,8 @@ type SubmitPeriodicReportInput struct {
 	Reference string                     `json:"reference"`
 	Summary   *string                    `json:"summary,omitempty"`
 	Lines     []*PeriodicReportLineInput `json:"lines,omitempty"`
+	// Generate Mẫu 05 from the log: its lines are the log's count (give no lines), and its SHA-256 is recorded.
+	Generate *GenerateReportInput `json:"generate,omitempty"`
 }
 
 type SubmitReportInput struct {
@@ -616,6 +727,8 @@ type SubmitReportInput struct {
 	Form            ReportForm `json:"form"`
 	Reference       string     `json:"reference"`
 	Summary         *string    `json:"summary,omitempty"`
+	// Generate the report from the log and record its SHA-256 (summary may then be left out).
+	Generate *GenerateReportInput `json:"generate,omitempty"`
 }
 
 type Subscription struct {
@@ -730,6 +843,69 @@ func (e FindingKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ObligationStatus string
+
+const (
+	ObligationStatusPending ObligationStatus = "PENDING"
+	// Past due, no miss recorded yet.
+	ObligationStatusOverdue ObligationStatus = "OVERDUE"
+	ObligationStatusMet     ObligationStatus = "MET"
+	// Met after its due time.
+	ObligationStatusLate   ObligationStatus = "LATE"
+	ObligationStatusMissed ObligationStatus = "MISSED"
+)
+
+var AllObligationStatus = []ObligationStatus{
+	ObligationStatusPending,
+	ObligationStatusOverdue,
+	ObligationStatusMet,
+	ObligationStatusLate,
+	ObligationStatusMissed,
+}
+
+func (e ObligationStatus) IsValid() bool {
+	switch e {
+	case ObligationStatusPending, ObligationStatusOverdue, ObligationStatusMet, ObligationStatusLate, ObligationStatusMissed:
+		return true
+	}
+	return false
+}
+
+func (e ObligationStatus) String() string {
+	return string(e)
+}
+
+func (e *ObligationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ObligationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ObligationStatus", str)
+	}
+	return nil
+}
+
+func (e ObligationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ObligationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ObligationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ReportForm string
 
 const (
@@ -780,6 +956,63 @@ func (e *ReportForm) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReportForm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportFormat string
+
+const (
+	ReportFormatPDF  ReportFormat = "PDF"
+	ReportFormatCSV  ReportFormat = "CSV"
+	ReportFormatHTML ReportFormat = "HTML"
+)
+
+var AllReportFormat = []ReportFormat{
+	ReportFormatPDF,
+	ReportFormatCSV,
+	ReportFormatHTML,
+}
+
+func (e ReportFormat) IsValid() bool {
+	switch e {
+	case ReportFormatPDF, ReportFormatCSV, ReportFormatHTML:
+		return true
+	}
+	return false
+}
+
+func (e ReportFormat) String() string {
+	return string(e)
+}
+
+func (e *ReportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportFormat", str)
+	}
+	return nil
+}
+
+func (e ReportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
