@@ -263,3 +263,12 @@ func mustDocs(tb testing.TB, path string) [][]byte {
 	}
 	return docs
 }
+
+// TestMain removes the binaries the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
