@@ -64,3 +64,7 @@ func (c *Config) reviewProblems(add func(path, format string, args ...any)) {
 		}
 	}
 }
+
+// ActsOnReviews reports whether role r may open, sign and record findings on reviews (its
+// organisation and the review's audience then decide); other roles only read them.
+func ActsOnReviews(r Role) bool { return reviewRole(r) }

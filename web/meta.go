@@ -13,6 +13,7 @@ var incidentCommands = []string{
 	domain.CmdAcknowledgeEscalation, domain.CmdResolveEscalation, domain.CmdOfferHandoff, domain.CmdAcknowledgeHandoff,
 	domain.CmdAcceptHandoff, domain.CmdDeclineHandoff, domain.CmdReturnHandoff, domain.CmdWithdrawHandoff,
 	domain.CmdCloseIncident, domain.CmdReopenIncident, domain.CmdMergeAlerts, domain.CmdDetachAlert,
+	domain.CmdAddEvidence, domain.CmdTransferCustody, domain.CmdSubmitReport, domain.CmdRecordNotification,
 }
 
 type named struct {
@@ -54,5 +55,14 @@ func (b *Board) meta(w http.ResponseWriter, r *http.Request) {
 	for _, s := range b.d.Config.Sectors {
 		sectors = append(sectors, named{s.Code, s.NameVi, s.NameEn})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"role": actor.Role, "commands": commands, "types": types, "sectors": sectors})
+	periods := []string{}
+	for _, p := range b.d.Config.PeriodicReports.Periods {
+		periods = append(periods, p.ID)
+	}
+	// What the board offers on reviews: whether the caller's organisation opens them (the
+	// subcommittee) and whether its role acts on them at all; each review then names its signers.
+	review := map[string]bool{"acts": domain.ActsOnReviews(actor.Role),
+		"opener": domain.ActsOnReviews(actor.Role) && b.d.Config.IsReviewOpener(actor.Org)}
+	writeJSON(w, http.StatusOK, map[string]any{"role": actor.Role, "commands": commands, "types": types, "sectors": sectors,
+		"periods": periods, "review": review})
 }

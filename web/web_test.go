@@ -16,6 +16,9 @@ import (
 	"github.com/matryer/is"
 
 	"github.com/dieuphoi/dieuphoi/domain"
+	"github.com/dieuphoi/dieuphoi/projections"
+	"github.com/dieuphoi/dieuphoi/projections/report"
+	"github.com/dieuphoi/dieuphoi/projections/timeline"
 )
 
 func TestBoardServesEmbeddedFiles(t *testing.T) {
@@ -109,11 +112,34 @@ func TestMetaNeedsAToken(t *testing.T) {
 	var m struct {
 		Commands []string
 		Types    []named
+		Periods  []string
+		Review   struct{ Acts, Opener bool }
 	}
 	is.NoErr(json.Unmarshal(w.Body.Bytes(), &m))          // the meta is JSON
 	is.True(slices.Contains(m.Commands, "AcceptHandoff")) // a partner answers handoffs
 	is.True(!slices.Contains(m.Commands, "Classify"))     // but does not classify
 	is.True(len(m.Types) >= 11)                           // the configuration's incident types
+	is.Equal(m.Periods, []string{"H1", "YEAR"})           // the configuration's report periods
+	is.True(!m.Review.Acts && !m.Review.Opener)           // a partner acts on no review
+	is.True(slices.Contains(m.Commands, "AddEvidence"))   // but adds evidence
+
+	// A reviewer of the subcommittee opens reviews; a police reviewer signs them but opens none.
+	for _, tc := range []struct {
+		org          string
+		acts, opener bool
+	}{{"subcommittee", true, true}, {"police", true, false}} {
+		b := New(Deps{Config: domain.DefaultConfig(), Authenticate: func(context.Context, string) (domain.Actor, error) {
+			return domain.Actor{User: "hoa", Org: tc.org, Role: domain.RoleReviewer}, nil
+		}})
+		r := httptest.NewRequest(http.MethodGet, MetaPath, nil)
+		r.Header.Set("Authorization", "Bearer x")
+		w := httptest.NewRecorder()
+		b.ServeHTTP(w, r)
+		is.NoErr(json.Unmarshal(w.Body.Bytes(), &m))          // the meta is JSON
+		is.Equal(m.Review.Acts, tc.acts)                      // a reviewer acts on reviews
+		is.Equal(m.Review.Opener, tc.opener)                  // only the subcommittee opens them
+		is.True(!slices.Contains(m.Commands, "SubmitReport")) // a reviewer submits no report
+	}
 }
 
 func TestSignInRefusesWithoutAValidCode(t *testing.T) {
@@ -178,7 +204,11 @@ func TestCataloguesAreComplete(t *testing.T) {
 		}
 	}
 	for _, prefix := range []string{"conn.idle", "conn.connecting", "conn.live", "conn.reconnecting", "signin.ended.expired",
-		"signin.ended.revoked", "signin.ended.rejected", "signin.ended.signedOut", "nav.queue", "nav.inbox", "nav.alerts"} {
+		"signin.ended.revoked", "signin.ended.rejected", "signin.ended.signedOut", "nav.queue", "nav.inbox", "nav.alerts",
+		"nav.reviews", "nav.deadlines", "nav.reports", "report.make.PDF", "report.make.CSV", "report.make.HTML",
+		"report.formatName.PDF", "report.formatName.CSV", "report.formatName.HTML", "compliance.acknowledge", "compliance.handOff",
+		"compliance.close", "report.col.count", "report.col.handledAlone", "report.col.domesticHelp", "report.col.foreignHelp",
+		"report.col.nationalHelp"} {
 		is.True(vi[prefix] != "") // a key built at run time
 	}
 	for _, code := range []string{domain.EINVALID, domain.ENOTFOUND, domain.ECONFLICT, domain.EFORBIDDEN, domain.EUNAUTHENTICATED, domain.ETOOLARGE, domain.EINTERNAL} {
@@ -187,8 +217,10 @@ func TestCataloguesAreComplete(t *testing.T) {
 	schema, err := filepath.Glob(filepath.Join("..", "graph", "*.graphqls"))
 	is.NoErr(err) // the schema files
 	enumRe := regexp.MustCompile(`enum (\w+) \{([^}]*)\}`)
+	docRe := regexp.MustCompile(`"[^"]*"`) // a value's description
 	shown := map[string]bool{"TLP": true, "PAP": true, "Severity": true, "Tier": true, "IncidentStatus": true, "Phase": true, "InfoClass": true,
-		"IndicatorType": true, "Resolution": true, "IncidentSource": true, "BoardSort": true, "Role": true, "AlertStatus": true}
+		"IndicatorType": true, "Resolution": true, "IncidentSource": true, "BoardSort": true, "Role": true, "AlertStatus": true,
+		"ReviewStatus": true, "FindingKind": true, "ObligationStatus": true}
 	found := 0
 	for _, f := range schema {
 		b, err := os.ReadFile(f)
@@ -198,7 +230,7 @@ func TestCataloguesAreComplete(t *testing.T) {
 				continue
 			}
 			found++
-			for _, v := range strings.Fields(m[2]) {
+			for _, v := range strings.Fields(docRe.ReplaceAllString(m[2], "")) {
 				if _, ok := vi["enum."+m[1]+"."+v]; !ok {
 					t.Errorf("enum %s value %s has no name in the catalogues", m[1], v)
 				}
@@ -206,6 +238,32 @@ func TestCataloguesAreComplete(t *testing.T) {
 		}
 	}
 	is.Equal(found, len(shown)) // every enumeration the board shows was checked
+
+	// Values the API gives as strings: how an organisation came to read an incident, what it was
+	// asked, a signer's decision, the configuration's report periods and the fields a report asks.
+	strs := map[string][]string{
+		"Via": {timeline.ViaOpened, timeline.ViaCommunity, timeline.ViaShared, timeline.ViaEscalated, timeline.ViaHandoff,
+			timeline.ViaHandoffEnded, timeline.ViaNamed, timeline.ViaLead, timeline.ViaTLP, timeline.ViaClassified, timeline.ViaOther},
+		"RequestKind": {"ESCALATION", "HANDOFF"},
+		"Decision":    {domain.DecisionSignedOff, domain.DecisionObjected, projections.DecisionPending},
+	}
+	for _, p := range domain.DefaultConfig().PeriodicReports.Periods {
+		strs["Period"] = append(strs["Period"], p.ID)
+	}
+	for enum, values := range strs {
+		for _, v := range values {
+			if vi["enum."+enum+"."+v] == "" || en["enum."+enum+"."+v] == "" {
+				t.Errorf("%s %s has no name in the catalogues", enum, v)
+			}
+		}
+	}
+	for _, form := range []string{report.Mau03, report.Mau04, report.Mau05} {
+		for key := range report.Asked(form) {
+			if vi["report.field."+key] == "" || en["report.field."+key] == "" {
+				t.Errorf("report field %s (%s) has no label in the catalogues", key, form)
+			}
+		}
+	}
 }
 
 // Our own files name no other host: everything is served by the binary. (What the vendored

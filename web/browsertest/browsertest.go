@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -122,7 +124,9 @@ func (p *Page) Run(tb testing.TB, what string, actions ...chromedp.Action[chrome
 func (p *Page) fail(tb testing.TB, what string, err error) {
 	tb.Helper()
 	body, _ := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 2000) : ''`))
-	tb.Fatalf("%s (%s): %v\npage text:\n%s", what, p.name, err, body)
+	// The page's alerts (coded errors in words) may lie past the text shown.
+	alerts, _ := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[role=alert]')].map((e) => e.innerText).join('\n')`))
+	tb.Fatalf("%s (%s): %v\npage text:\n%s\nalerts:\n%s", what, p.name, err, body, alerts)
 }
 
 // Eval evaluates JavaScript (awaiting a promise) into out, a pointer.
@@ -204,6 +208,41 @@ func (p *Page) Screenshot(tb testing.TB, dir, name string) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// AllowDownloads saves the page's downloads (its browser context's) into dir, under the names
+// the page gives them.
+func (p *Page) AllowDownloads(tb testing.TB, dir string) {
+	tb.Helper()
+	c := chromedp.FromContext(p.Ctx)
+	ctx, cancel := context.WithTimeout(p.Ctx, 30*time.Second)
+	defer cancel()
+	_, err := cdp.Call(ctx, c.Browser, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: c.BrowserContextID, DownloadPath: dir})
+	if err != nil {
+		tb.Fatalf("%s: allowing downloads: %v", p.name, err)
+	}
+}
+
+// WaitFile waits until a download has been saved whole at path (Chromium writes elsewhere and
+// renames at the end) and returns its bytes.
+func WaitFile(tb testing.TB, path string) []byte {
+	tb.Helper()
+	deadline := time.Now().Add(25 * time.Second)
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			return b
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(filepath.Dir(path))
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			tb.Fatalf("no download at %s (the folder holds %v)", path, names)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the file system with a deadline
+	}
 }
 
 // Violation is an accessibility problem axe-core found.

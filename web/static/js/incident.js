@@ -7,6 +7,7 @@ import { t, tEnum, getLang, fmtDateTime } from './i18n.js';
 import { gql, live } from './api.js';
 import { useCtx, Tlp, Drill, Sev, Org, Countdown, ErrorText, typeName, sectorName } from './ui.js';
 import { IncidentActions, EscalationActions, HandoffActions } from './incident-actions.js';
+import { IncidentMore } from './incident-more.js';
 
 export const INCIDENT_FIELDS = `id title description status phase severity tier type rsitClass rsitType sector tlp pap drill source
   origin lead owner detectedAt openedAt updatedAt closedAt resolution closeSummary version sequence
@@ -179,6 +180,7 @@ function Incident({ inc, timeline }) {
             ${inc.tlp === 'RED' ? html`<div><dt>${t('incident.recipients')}</dt><dd translate=${inc.recipients.length ? false : undefined}>${inc.recipients.length ? inc.recipients.join(', ') : t('common.none')}</dd></div>` : null}
           </dl>
         </section>
+        <${IncidentMore} inc=${inc} />
       </div>
 
       <aside class="side-col" aria-labelledby="s-actions">

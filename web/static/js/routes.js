@@ -1,9 +1,13 @@
-// The board's screens. A later screen (the subcommittee review, who-knew-what-when, reports,
-// STIX exports) is one more entry here: a path pattern, a nav label key (or none) and a view.
+// The board's screens: a path pattern, a nav label key (or none) and a view each. A later screen
+// (STIX exports) is one more entry here.
 import { Board } from './board.js';
 import { IncidentView } from './incident.js';
 import { EscalationQueue, HandoffInbox } from './queues.js';
 import { Alerts } from './alerts.js';
+import { ReviewList, ReviewView } from './review.js';
+import { WhoKnewWhat } from './knowledge.js';
+import { Deadlines } from './deadlines.js';
+import { IncidentReports, PeriodicReports } from './reports.js';
 
 export const routes = [
   { path: /^\/?$/, nav: 'nav.board', href: '#/', view: Board, timeTravel: true },
@@ -11,6 +15,12 @@ export const routes = [
   { path: /^\/queue$/, nav: 'nav.queue', href: '#/queue', view: EscalationQueue },
   { path: /^\/inbox$/, nav: 'nav.inbox', href: '#/inbox', view: HandoffInbox },
   { path: /^\/alerts$/, nav: 'nav.alerts', href: '#/alerts', view: Alerts },
+  { path: /^\/reviews$/, nav: 'nav.reviews', href: '#/reviews', view: ReviewList },
+  { path: /^\/review\/([^/]+)$/, view: ReviewView },
+  { path: /^\/incident\/([^/]+)\/who$/, view: WhoKnewWhat, timeTravel: true },
+  { path: /^\/incident\/([^/]+)\/reports$/, view: IncidentReports },
+  { path: /^\/deadlines$/, nav: 'nav.deadlines', href: '#/deadlines', view: Deadlines },
+  { path: /^\/reports$/, nav: 'nav.reports', href: '#/reports', view: PeriodicReports },
 ];
 
 // parseHash reads "#/incident/ID?asOf=..." into {path, params, route, args}.

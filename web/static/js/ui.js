@@ -68,7 +68,7 @@ let fieldSeq = 0;
 
 // Form renders fields, checks what the browser can (required, lengths), calls submit(values)
 // and shows the server's coded error in words, or that it was recorded.
-// fields: [{name, label, type: text|textarea|select|multi|checkbox|datetime, options: [{value,label}],
+// fields: [{name, label, type: text|textarea|select|multi|checkbox|datetime|number|file, options: [{value,label}],
 //           required, value, maxLength, placeholder, hint}]
 export function Form({ fields, submit, label, danger, onDone, compact, action }) {
   const idBase = useRef('f' + (++fieldSeq)).current;
@@ -130,6 +130,9 @@ function Field({ f, id, value, set }) {
       return html`<fieldset class="field multi"><legend>${f.label}${req}</legend>
         <div class="checks">${f.options.map((o, i) => html`<label class="check"><input type="checkbox" id=${i === 0 ? id : undefined} name=${f.name} value=${o.value}
           checked=${value.includes(o.value)} onChange=${(e) => set(e.target.checked ? [...value, o.value] : value.filter((x) => x !== o.value))} /> ${o.label}</label>`)}</div>${hint}</fieldset>`;
+    case 'file':
+      return html`<div class="field"><label for=${id}>${f.label}${req}</label>
+        <input id=${id} name=${f.name} type="file" required=${f.required} aria-describedby=${described} onChange=${(e) => set(e.target.files[0] || '')} />${hint}</div>`;
     case 'checkbox':
       return html`<div class="field"><label class="check"><input type="checkbox" id=${id} name=${f.name} checked=${value} onChange=${(e) => set(e.target.checked)} /> ${f.label}</label></div>`;
     default:
